@@ -1,0 +1,24 @@
+# Two entry points: `make demo` and `make test`. Each installs what it needs first.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+
+.PHONY: install demo test lint bench
+
+install:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
+		python3 -m pip install --quiet --user uv || python3 -m pip install --quiet --user --break-system-packages uv
+	@$(UV) sync --frozen --quiet
+
+demo: install
+	@$(UV) run --frozen unmask demo
+
+test: install
+	@$(UV) run --frozen pytest -q
+
+lint: install
+	@$(UV) run --frozen ruff check unmask tests benchmarks
+	@$(UV) run --frozen ruff format --check unmask tests benchmarks
+	@$(UV) run --frozen mypy unmask
+
+bench: install
+	@$(UV) run --frozen python benchmarks/run.py

@@ -1,0 +1,46 @@
+"""The CLI's machine contract: with --json exactly one JSON document on stdout, else text.
+
+Commands return an Outcome instead of printing, so the contract is enforced in one place.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class Outcome:
+    """What a command produced: the JSON document, how to say it to a person, its exit code."""
+
+    document: dict[str, Any]
+    text: str | Callable[[], str] = ""
+    exit_code: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def render_text(self) -> str:
+        return self.text() if callable(self.text) else self.text
+
+
+def json_ready(value: Any) -> Any:
+    """Turn numpy scalars/arrays and non-finite floats into plain JSON values."""
+    if isinstance(value, dict):
+        return {str(key): json_ready(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(item) for item in value]
+    if isinstance(value, np.ndarray):
+        return json_ready(value.tolist())
+    if isinstance(value, np.generic):
+        return json_ready(value.item())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def dump_json(document: dict[str, Any]) -> str:
+    return json.dumps(json_ready(document), indent=2, allow_nan=False)
