@@ -33,11 +33,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def add_json_flag(parser: argparse.ArgumentParser) -> None:
-    """Every command takes --json; added per command so it can follow the command name."""
-    parser.add_argument("--json", action="store_true", help="print exactly one JSON document on stdout")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -5,6 +5,7 @@ Commands return an Outcome instead of printing, so the contract is enforced in o
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 from collections.abc import Callable
@@ -44,3 +45,8 @@ def json_ready(value: Any) -> Any:
 
 def dump_json(document: dict[str, Any]) -> str:
     return json.dumps(json_ready(document), indent=2, allow_nan=False)
+
+
+def add_json_flag(parser: argparse.ArgumentParser) -> None:
+    """Every command takes --json; added per command so it can follow the command name."""
+    parser.add_argument("--json", action="store_true", help="print exactly one JSON document on stdout")
