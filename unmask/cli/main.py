@@ -43,7 +43,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"unmask: error: {message}", file=sys.stderr)
         if as_json:
-            print(dump_json({"error": message, "error_type": type(exc).__name__, "exit_code": exc.exit_code}))
+            print(
+                dump_json(
+                    {"error": message, "error_type": type(exc).__name__, "exit_code": exc.exit_code}
+                )
+            )
         return exc.exit_code
     except KeyboardInterrupt:
         print("unmask: interrupted", file=sys.stderr)

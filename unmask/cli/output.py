@@ -49,4 +49,6 @@ def dump_json(document: dict[str, Any]) -> str:
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
     """Every command takes --json; added per command so it can follow the command name."""
-    parser.add_argument("--json", action="store_true", help="print exactly one JSON document on stdout")
+    parser.add_argument(
+        "--json", action="store_true", help="print exactly one JSON document on stdout"
+    )

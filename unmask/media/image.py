@@ -76,7 +76,9 @@ def frame_from_array(array: NDArray[np.generic], source: str = "<array>") -> Fra
     if data.ndim == 2:
         data = np.repeat(data[:, :, None], 3, axis=2)
     if data.ndim != 3 or data.shape[2] not in (3, 4):
-        raise UnsupportedMediaError(f"{source}: expected an HxW, HxWx3 or HxWx4 array, got {data.shape}")
+        raise UnsupportedMediaError(
+            f"{source}: expected an HxW, HxWx3 or HxWx4 array, got {data.shape}"
+        )
     check_size(int(data.shape[1]), int(data.shape[0]), source)
     data = data[:, :, :3]
     if data.dtype != np.uint8:

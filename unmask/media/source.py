@@ -13,7 +13,22 @@ from unmask.media.image import read_image
 from unmask.media.video import read_video
 from unmask.types import Frame
 
-VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv", ".flv", ".3gp", ".ts"})
+VIDEO_SUFFIXES = frozenset(
+    {
+        ".mp4",
+        ".m4v",
+        ".mov",
+        ".avi",
+        ".mkv",
+        ".webm",
+        ".mpg",
+        ".mpeg",
+        ".wmv",
+        ".flv",
+        ".3gp",
+        ".ts",
+    }
+)
 
 
 def camera_index(source: str) -> int | None:

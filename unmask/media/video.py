@@ -96,7 +96,9 @@ def read_video(
                 )
                 index += 1
         except av.error.FFmpegError as exc:
-            raise CorruptMediaError(f"{file}: video is corrupt or truncated at frame {index} ({exc})") from exc
+            raise CorruptMediaError(
+                f"{file}: video is corrupt or truncated at frame {index} ({exc})"
+            ) from exc
         if index == 0:
             raise CorruptMediaError(f"{file}: video holds no decodable frame")
     finally:
