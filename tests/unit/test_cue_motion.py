@@ -1,0 +1,70 @@
+"""Motion cue on synthetic meshes whose answer is known by construction."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+from test_cue_meshes import base_face, make_face, project, synth_track, talking
+
+from unmask.liveness.motion import motion_cue
+from unmask.types import Track
+
+
+def test_natural_talking_face_is_bona_fide() -> None:
+    cue = motion_cue(synth_track(deform=talking(gain_cheeks=0.5)))
+    assert cue.score is not None and cue.score > 0.8, cue.evidence
+    assert cue.evidence["deformation_iod_p90"]["mouth"] > 0.04
+
+
+def test_rigid_shell_turning_is_an_attack() -> None:
+    cue = motion_cue(synth_track(deform=None))
+    assert cue.score is not None and cue.score < 0.2, cue.evidence
+    assert cue.evidence["deciding"] == "deformation"
+    assert cue.evidence["sub_scores"]["planarity"] > 0.9  # a 3-D shell: parallax, not a plane
+
+
+def test_silicone_mask_with_weak_late_cheeks_is_an_attack() -> None:
+    cue = motion_cue(synth_track(deform=talking(gain_cheeks=0.05, lag_s=0.25)))
+    assert cue.score is not None and cue.score < 0.3, cue.evidence
+    assert cue.evidence["deciding"] in {"cheek_coupling", "cheek_timing"}
+
+
+def test_late_cheeks_alone_are_flagged() -> None:
+    cue = motion_cue(synth_track(deform=talking(gain_cheeks=0.5, lag_s=0.25)))
+    assert cue.evidence["cheek_lag_s"] > 0.15
+    assert cue.score is not None and cue.score < 0.3
+
+
+def test_print_tilting_as_a_plane_is_caught_by_planarity() -> None:
+    flat = project(base_face())
+    rng = np.random.default_rng(3)
+    faces = []
+    for i, t in enumerate(np.arange(0, 3, 1 / 30)):
+        tilt = np.radians(15 * np.sin(2 * np.pi * 0.4 * t))
+        # A card turning about its vertical axis, seen in perspective: x foreshortens, far side shrinks.
+        x = flat[:, 0] - 320
+        depth = 1.0 + x * np.sin(tilt) / 900.0
+        mesh = flat.copy()
+        mesh[:, 0] = 320 + x * np.cos(tilt) / depth
+        mesh[:, 1] = 240 + (flat[:, 1] - 240) / depth
+        mesh[:, :2] += rng.normal(0, 0.3, (len(mesh), 2))
+        faces.append(make_face(mesh, float(t), i))
+    cue = motion_cue(Track(1, tuple(faces)))
+    assert cue.score is not None and cue.score < 0.2, cue.evidence
+    assert cue.evidence["deciding"] == "planarity"
+    assert cue.evidence["plane_vs_3d_ratio"] < 0.8
+
+
+def test_still_face_is_inconclusive() -> None:
+    cue = motion_cue(synth_track(pose=lambda t: (0.0, 0.0, 0.0), deform=None))
+    assert cue.score is None and "still" in (cue.reason or "")
+
+
+def test_short_or_meshless_tracks_are_inconclusive() -> None:
+    short = synth_track(seconds=0.2)
+    assert motion_cue(short).score is None
+    meshless = Track(2, tuple(replace(face, mesh=None) for face in synth_track().faces))
+    cue = motion_cue(meshless)
+    assert cue.score is None and "too short" in (cue.reason or "")
+    assert motion_cue([]).score is None

@@ -1,0 +1,194 @@
+"""Motion cue: does the face deform like a living face, or move as a plane or a rigid shell?
+
+From the 468-point mesh of a track we fit the rigid (3-D similarity) head motion on points that
+move with the skull, then measure what the rigid motion does not explain:
+- planarity: on the points that do not take part in expressions, we compare how well a 2-D
+  homography (a plane seen by a camera) and a rigid 3-D view of the face explain each frame.
+  A print or screen turning in depth fits the plane better; a head turning in depth shows
+  parallax that only the 3-D view explains. A still face fits both equally and says nothing;
+- non-rigid residual in mouth, cheeks and brows: a rigid mask or a print has none beyond
+  landmark jitter;
+- mask signatures when the wearer moves the mouth: cheeks that follow too little (coupling),
+  or late (lag), compared with the mouth.
+Too short or too still a track is inconclusive: a still face proves nothing either way.
+Thresholds are physical rules of thumb in units of the inter-ocular distance (IOD), to be
+calibrated by fusion; every measurement is in the evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from unmask.liveness.features.geometry import (
+    homography_residual,
+    rotation_angle_deg,
+    similarity_fit,
+    weak_perspective_fit,
+)
+from unmask.liveness.features.regions import (
+    BROWS,
+    CHEEKS,
+    EYELIDS,
+    LEFT_OUTER_CORNER,
+    MESH_POINTS,
+    MOUTH,
+    RIGHT_OUTER_CORNER,
+    RIGID_ANCHORS,
+)
+from unmask.types import CueScore, Face, Track
+
+CUE = "motion"
+MIN_FRAMES = 8
+MIN_SECONDS = 0.5
+DEFORM_IOD = 0.02  # non-rigid motion beyond this share of the IOD counts as expression
+STILL_ROTATION_DEG = 2.0
+STILL_TRANSLATION_IOD = 0.05
+PLANARITY_MARGIN = 1.25  # one model must beat the other by this factor to be believed
+MAX_LAG_S = 0.5
+
+
+def _sigmoid(x: float) -> float:
+    return float(0.5 * (1.0 + np.tanh(0.5 * x)))
+
+
+def _meshes(faces: Sequence[Face]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    usable = [
+        f for f in faces if f.mesh is not None and np.asarray(f.mesh).shape == (MESH_POINTS, 3)
+    ]
+    meshes = np.array([np.asarray(f.mesh, dtype=np.float64) for f in usable]).reshape(
+        -1, MESH_POINTS, 3
+    )
+    times = np.array([f.timestamp for f in usable], dtype=np.float64)
+    return meshes, times
+
+
+def _template(meshes: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Per-point median of all meshes aligned rigidly to the first: a neutral reference face."""
+    anchors = list(RIGID_ANCHORS)
+    aligned = []
+    for mesh in meshes:
+        scale, rotation, translation = similarity_fit(mesh[anchors], meshes[0][anchors])
+        aligned.append((scale * (rotation @ mesh.T)).T + translation)
+    return np.asarray(np.median(np.array(aligned), axis=0))
+
+
+def _lag_seconds(lead: NDArray[np.float64], follow: NDArray[np.float64], dt: float) -> float:
+    """Delay of `follow` behind `lead` at the cross-correlation peak (positive = follows late)."""
+    a, b = lead - lead.mean(), follow - follow.mean()
+    if a.std() < 1e-12 or b.std() < 1e-12:
+        return 0.0
+    max_shift = max(1, int(round(MAX_LAG_S / dt)))
+    shifts = range(-max_shift, max_shift + 1)
+    corr = [
+        float(np.dot(a[max(0, -s) : len(a) - max(0, s)], b[max(0, s) : len(b) - max(0, -s)]))
+        for s in shifts
+    ]
+    return float(list(shifts)[int(np.argmax(corr))] * dt)
+
+
+def measure_motion(faces: Sequence[Face]) -> dict[str, Any]:
+    """Raw motion measurements of a face sequence (all distances in IOD units)."""
+    meshes, times = _meshes(faces)
+    template = _template(meshes)
+    iod = (
+        float(np.linalg.norm(template[RIGHT_OUTER_CORNER, :2] - template[LEFT_OUTER_CORNER, :2]))
+        or 1.0
+    )
+    anchors = list(RIGID_ANCHORS)
+    regions = {"mouth": list(MOUTH), "cheeks": list(CHEEKS), "brows": list(BROWS)}
+    residual: dict[str, list[float]] = {name: [] for name in (*regions, "anchors")}
+    expressive = set(MOUTH) | set(CHEEKS) | set(BROWS) | set(EYELIDS)
+    stable = [i for i in range(MESH_POINTS) if i not in expressive]
+    angles, shifts, plane_rms, rigid_rms = [], [], [], []
+    centre = template[:, :2].mean(axis=0)
+    for mesh in meshes:
+        camera, translation, rotation = weak_perspective_fit(template[anchors], mesh[anchors, :2])
+        predicted = template @ camera.T + translation
+        error = np.linalg.norm(mesh[:, :2] - predicted, axis=1) / iod
+        residual["anchors"].append(float(np.median(error[anchors])))
+        for name, index in regions.items():
+            residual[name].append(float(np.mean(error[index])))
+        angles.append(rotation_angle_deg(rotation))
+        shifts.append(float(np.linalg.norm(predicted.mean(axis=0) - centre)) / iod)
+        plane_rms.append(homography_residual(template[stable], mesh[stable]) / iod)
+        rigid_rms.append(
+            float(np.sqrt(np.mean(np.sum((mesh[stable, :2] - predicted[stable]) ** 2, axis=1))))
+            / iod
+        )
+    noise = float(np.median(residual["anchors"]))
+    excess = {name: np.maximum(np.array(residual[name]) - noise, 0.0) for name in regions}
+    dt = float(np.median(np.diff(times))) if len(times) > 1 else 0.0
+    grid = np.arange(times[0], times[-1] + 1e-9, dt) if dt > 0 else times
+    mouth = np.interp(grid, times, excess["mouth"])
+    cheeks = np.interp(grid, times, excess["cheeks"])
+    peak = {name: float(np.percentile(series, 90)) for name, series in excess.items()}
+    return {
+        "frames": len(meshes),
+        "seconds": round(float(times[-1] - times[0]), 3) if len(times) else 0.0,
+        "iod_px": round(iod, 1),
+        "landmark_noise_iod": round(noise, 4),
+        "rotation_deg_p90": round(float(np.percentile(angles, 90)), 2),
+        "translation_iod_p90": round(float(np.percentile(shifts, 90)), 4),
+        "deformation_iod_p90": {name: round(value, 4) for name, value in peak.items()},
+        "plane_fit_rms_iod": round(float(np.mean(plane_rms)), 4),
+        "rigid_3d_fit_rms_iod": round(float(np.mean(rigid_rms)), 4),
+        "plane_vs_3d_ratio": round(
+            float(np.mean(plane_rms)) / max(float(np.mean(rigid_rms)), 1e-9), 3
+        ),
+        "cheek_mouth_coupling": round(peak["cheeks"] / peak["mouth"], 3)
+        if peak["mouth"] > 0
+        else None,
+        "cheek_lag_s": round(_lag_seconds(mouth, cheeks, dt), 3) if dt > 0 else None,
+    }
+
+
+def motion_cue(track: Track | Sequence[Face]) -> CueScore:
+    """Score a track: low for planar or rigid-only motion or lagging cheeks, high for a face that
+    deforms naturally; None when the track is too short, lacks meshes, or is too still."""
+    faces = track.faces if isinstance(track, Track) else tuple(track)
+    meshes, times = _meshes(faces)
+    seconds = float(times[-1] - times[0]) if len(times) else 0.0
+    if len(meshes) < MIN_FRAMES or seconds < MIN_SECONDS:
+        return CueScore(
+            CUE,
+            None,
+            reason=f"too short: {len(meshes)} frames with a mesh over {seconds:.2f} s "
+            f"(need {MIN_FRAMES} over {MIN_SECONDS} s)",
+            evidence={"frames": len(meshes), "seconds": round(seconds, 3)},
+        )
+    m = measure_motion(faces)
+    deform = max(m["deformation_iod_p90"].values())
+    noise = m["landmark_noise_iod"]
+    moving = (
+        m["rotation_deg_p90"] >= STILL_ROTATION_DEG
+        or m["translation_iod_p90"] >= STILL_TRANSLATION_IOD
+    )
+    expressive = deform >= max(DEFORM_IOD, 3.0 * noise)
+    log_ratio = float(np.log(max(m["plane_vs_3d_ratio"], 1e-6)))
+    planarity_informative = abs(log_ratio) >= np.log(PLANARITY_MARGIN)
+    if not moving and not expressive and not planarity_informative:
+        return CueScore(
+            CUE, None, reason="too still: no head motion or expression to judge", evidence=m
+        )
+    parts: dict[str, float] = {}
+    if planarity_informative:
+        parts["planarity"] = _sigmoid(log_ratio / 0.1)
+    parts["deformation"] = _sigmoid((deform - DEFORM_IOD) / (0.25 * DEFORM_IOD))
+    mouth = m["deformation_iod_p90"]["mouth"]
+    if mouth >= 2 * DEFORM_IOD and m["cheek_mouth_coupling"] is not None:
+        parts["cheek_coupling"] = _sigmoid((m["cheek_mouth_coupling"] - 0.12) / 0.03)
+        if m["cheek_lag_s"] is not None:
+            parts["cheek_timing"] = _sigmoid((0.12 - abs(m["cheek_lag_s"])) / 0.03)
+    m["sub_scores"] = {name: round(value, 4) for name, value in parts.items()}
+    deciding = min(parts, key=lambda name: parts[name])
+    score = parts[deciding]
+    m["deciding"] = deciding
+    # Rigid-only motion of a real face that never changes expression looks like a mask: trust a
+    # low score less when nothing but the missing expression speaks against the face.
+    evidence_weight = min(1.0, seconds / 3.0) * (0.6 if deciding == "deformation" else 1.0)
+    confidence = abs(2.0 * score - 1.0) * evidence_weight
+    return CueScore(CUE, round(score, 4), confidence=round(confidence, 4), evidence=m)
