@@ -1,0 +1,21 @@
+"""Public-domain faces that ship inside our dependencies, so a fresh clone can run end to end.
+
+scikit-image's `astronaut` is Eileen Collins (NASA) and matplotlib's sample `grace_hopper.jpg`
+is Grace Hopper (US Navy): two identities, enough for a wearer and a target.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from unmask.media import read_image
+
+
+def bundled_faces() -> dict[str, NDArray[np.uint8]]:
+    """Name -> RGB uint8 portrait."""
+    from matplotlib import cbook
+    from skimage import data
+
+    hopper = read_image(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)).image
+    return {"eileen_collins": np.ascontiguousarray(data.astronaut()), "grace_hopper": hopper}

@@ -1,0 +1,25 @@
+"""`unmask demo`: the end-to-end story that `make demo` runs."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from unmask.cli.output import Outcome, add_json_flag
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser("demo", help="run the end-to-end demo on bundled faces")
+    parser.add_argument(
+        "--out", default="out/demo", help="folder for the demo's files (default out/demo)"
+    )
+    add_json_flag(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> Outcome:
+    from unmask.demo import run_demo
+
+    lines: list[str] = []
+    run_demo(Path(args.out), say=lines.append if args.json else print)
+    return Outcome(document={"out": args.out, "log": lines})

@@ -1,0 +1,74 @@
+"""`unmask detect FILE...`: faces, pose and quality per image, per frame and track per video."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from unmask.cli.batch import error_lines, run_batch
+from unmask.cli.output import Outcome, add_json_flag
+from unmask.face import FaceAnalyzer, analyze_stream
+from unmask.media import is_video, iter_frames
+from unmask.types import Face
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser("detect", help="find faces, landmarks, pose and quality")
+    parser.add_argument("files", nargs="+", metavar="FILE", help="images, videos, or camera:N")
+    parser.add_argument("--detector", choices=["auto", "short", "full"], default="auto")
+    parser.add_argument("--min-score", type=float, default=0.5)
+    parser.add_argument("--no-mesh", action="store_true", help="boxes only (faster)")
+    parser.add_argument(
+        "--max-seconds", type=float, default=None, help="stop a video after this long"
+    )
+    add_json_flag(parser)
+    parser.set_defaults(handler=run)
+
+
+def face_entry(face: Face, video: bool) -> dict[str, Any]:
+    return {
+        "box": face.box.as_list(),
+        "score": round(face.score, 4),
+        "pose": face.pose.as_dict() if face.pose else None,
+        "quality": face.quality.as_dict() if face.quality else None,
+        "track": face.track_id if video else None,
+        "frame": face.frame_index if video else None,
+        "time": round(face.timestamp, 4) if video else None,
+    }
+
+
+def run(args: argparse.Namespace) -> Outcome:
+    analyzer = FaceAnalyzer(detector=args.detector, min_score=args.min_score, mesh=not args.no_mesh)
+
+    def detect_one(file: str) -> dict[str, Any]:
+        video = is_video(file)
+        faces: list[dict[str, Any]] = []
+        count = 0
+        for _, found in analyze_stream(iter_frames(file, max_seconds=args.max_seconds), analyzer):
+            count += 1
+            faces.extend(face_entry(face, video) for face in found)
+        return {"frames": count, "faces": faces}
+
+    results, exit_code = run_batch(args.files, detect_one)
+
+    def text() -> str:
+        lines = []
+        for entry in results:
+            if entry["error"]:
+                continue
+            tracks = {f["track"] for f in entry["faces"] if f["track"] is not None}
+            summary = f"{entry['file']}: {len(entry['faces'])} face(s)"
+            if entry["frames"] > 1:
+                summary += f" over {entry['frames']} frames, {len(tracks)} track(s)"
+            lines.append(summary)
+            if entry["frames"] <= 1:
+                for face in entry["faces"]:
+                    pose, quality = face["pose"], face["quality"]
+                    lines.append(
+                        f"  box {face['box']} score {face['score']:.2f} "
+                        f"yaw {pose['yaw']:+.0f} pitch {pose['pitch']:+.0f} roll {pose['roll']:+.0f} "
+                        f"quality {quality['score']:.2f}"
+                    )
+        return "\n".join(lines + error_lines(results))
+
+    return Outcome(document={"results": results}, text=text, exit_code=exit_code)

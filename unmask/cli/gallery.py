@@ -1,0 +1,54 @@
+"""`unmask gallery list|remove|rename`: look after the enrolled identities."""
+
+from __future__ import annotations
+
+import argparse
+
+from unmask.cli.output import Outcome, add_json_flag
+from unmask.identity import Gallery
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser("gallery", help="list, rename or erase enrolled identities")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="identities and their template counts")
+    listing.add_argument("--db", required=True)
+    add_json_flag(listing)
+    listing.set_defaults(handler=run_list)
+    remove = actions.add_parser("remove", help="erase an identity and all its biometric data")
+    remove.add_argument("--db", required=True)
+    remove.add_argument("--id", required=True)
+    add_json_flag(remove)
+    remove.set_defaults(handler=run_remove)
+    rename = actions.add_parser("rename", help="rename an identity")
+    rename.add_argument("--db", required=True)
+    rename.add_argument("--id", required=True)
+    rename.add_argument("--to", required=True)
+    add_json_flag(rename)
+    rename.set_defaults(handler=run_rename)
+
+
+def run_list(args: argparse.Namespace) -> Outcome:
+    with Gallery(args.db) as gallery:
+        records = gallery.identities()
+    identities = [{"id": r.name, "templates": r.templates} for r in records]
+    lines = [f"{r['id']}: {r['templates']} template(s)" for r in identities] or ["(empty gallery)"]
+    return Outcome(document={"identities": identities}, text="\n".join(lines))
+
+
+def run_remove(args: argparse.Namespace) -> Outcome:
+    with Gallery(args.db) as gallery:
+        removed = gallery.remove(args.id)
+    return Outcome(
+        document={"removed": {"id": args.id, "templates": removed}},
+        text=f"erased {args.id} ({removed} template(s))",
+    )
+
+
+def run_rename(args: argparse.Namespace) -> Outcome:
+    with Gallery(args.db) as gallery:
+        gallery.rename(args.id, args.to)
+    return Outcome(
+        document={"renamed": {"from": args.id, "to": args.to}},
+        text=f"renamed {args.id} -> {args.to}",
+    )

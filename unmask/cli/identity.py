@@ -1,0 +1,200 @@
+"""`unmask enroll`, `unmask identify`, `unmask verify`: the gallery's front door."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from unmask.cli.batch import error_lines, run_batch
+from unmask.cli.output import Outcome, add_json_flag
+from unmask.errors import InputError, NoFaceError
+from unmask.identity import (
+    DEFAULT_FMR,
+    Gallery,
+    Probe,
+    ProbeMaker,
+    Template,
+    identify,
+    threshold_for_fmr,
+    verify,
+)
+from unmask.media import is_video
+
+IMAGE_SUFFIXES = frozenset(
+    {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".pgm", ".ppm", ".pnm", ".gif", ".tif", ".tiff"}
+)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    enroll = subparsers.add_parser("enroll", help="enrol faces into a gallery")
+    enroll.add_argument("--db", required=True, help="gallery file (created if missing)")
+    target = enroll.add_mutually_exclusive_group(required=True)
+    target.add_argument("--id", help="identity name for FILE...")
+    target.add_argument(
+        "--from-folders", metavar="DIR", help="enrol each sub-folder of DIR as one identity"
+    )
+    enroll.add_argument("files", nargs="*", metavar="FILE")
+    add_json_flag(enroll)
+    enroll.set_defaults(handler=run_enroll)
+
+    ident = subparsers.add_parser("identify", help="1:N: who is in these images or videos")
+    ident.add_argument("--db", required=True)
+    ident.add_argument("files", nargs="+", metavar="FILE")
+    ident.add_argument("--top", type=int, default=3, help="candidates per face (default 3)")
+    add_fmr_flag(ident)
+    add_json_flag(ident)
+    ident.set_defaults(handler=run_identify)
+
+    check = subparsers.add_parser("verify", help="1:1: is this person who they claim to be")
+    check.add_argument("--db", required=True)
+    check.add_argument("--id", required=True, help="the claimed identity")
+    check.add_argument("file", metavar="FILE")
+    add_fmr_flag(check)
+    add_json_flag(check)
+    check.set_defaults(handler=run_verify)
+
+
+def add_fmr_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--fmr",
+        type=float,
+        default=DEFAULT_FMR,
+        help=f"target false match rate that sets the threshold (default {DEFAULT_FMR:g})",
+    )
+
+
+def run_enroll(args: argparse.Namespace) -> Outcome:
+    if args.from_folders:
+        if args.files:
+            raise InputError("give either --from-folders DIR or --id NAME FILE..., not both")
+        plan = folder_plan(Path(args.from_folders))
+    else:
+        if not args.files:
+            raise InputError("no FILE given to enrol")
+        plan = {args.id: list(args.files)}
+    maker = ProbeMaker()
+    files: list[dict[str, Any]] = []
+    templates: dict[str, list[Template]] = {}
+    exit_code = 0
+    for name, paths in plan.items():
+
+        def embed_one(path: str, name: str = name) -> dict[str, Any]:
+            probe = maker.single(path)
+            quality = probe.face.quality.score if probe.face.quality else None
+            templates.setdefault(name, []).append(Template(probe.embedding, path, quality))
+            return {"id": name, "box": probe.face.box.as_list()}
+
+        entries, code = run_batch(paths, embed_one)
+        files.extend(entries)
+        exit_code = exit_code or code
+    if not templates:
+        first = next((f for f in files if f["error"]), None)
+        raise InputError(
+            f"nothing enrolled: {first['file']}: {first['error']}" if first else "nothing to enrol"
+        )
+    enrolled = []
+    with Gallery(args.db, create=True) as gallery:
+        for name, found in templates.items():
+            enrolled.append({"id": name, "templates": gallery.enroll(name, found)})
+
+    def text() -> str:
+        lines = [f"enrolled {e['id']}: {e['templates']} template(s) in {args.db}" for e in enrolled]
+        return "\n".join(lines + error_lines(files))
+
+    return Outcome(document={"enrolled": enrolled, "files": files}, text=text, exit_code=exit_code)
+
+
+def folder_plan(root: Path) -> dict[str, list[str]]:
+    if not root.is_dir():
+        raise InputError(f"{root}: not a folder")
+    plan = {}
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        images = sorted(str(p) for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        if images:
+            plan[folder.name] = images
+    if not plan:
+        raise InputError(f"{root}: no sub-folder holds images to enrol")
+    return plan
+
+
+def probe_entry(probe: Probe) -> dict[str, Any]:
+    entry: dict[str, Any] = {"box": probe.face.box.as_list()}
+    if probe.track_id is not None:
+        entry.update(
+            track=probe.track_id,
+            first_seen=round(probe.first_seen or 0.0, 3),
+            last_seen=round(probe.last_seen or 0.0, 3),
+            frames_used=probe.frames_used,
+        )
+    return entry
+
+
+def run_identify(args: argparse.Namespace) -> Outcome:
+    maker = ProbeMaker()
+    with Gallery(args.db) as gallery:
+        gallery.require_templates()
+
+        def identify_one(file: str) -> dict[str, Any]:
+            faces = []
+            for probe in maker.probes(file):
+                candidates = identify(probe.embedding, gallery, top=args.top, fmr=args.fmr)
+                faces.append(
+                    {**probe_entry(probe), "candidates": [c.as_dict() for c in candidates]}
+                )
+            return {"faces": faces}
+
+        results, exit_code = run_batch(args.files, identify_one)
+    threshold = threshold_for_fmr(args.fmr)
+
+    def text() -> str:
+        lines = []
+        for entry in results:
+            if entry["error"]:
+                continue
+            if not entry["faces"]:
+                lines.append(f"{entry['file']}: no face")
+            for face in entry["faces"]:
+                best = face["candidates"][0]
+                who = best["id"] if best["match"] else "unknown"
+                when = (
+                    f" {face['first_seen']:.1f}-{face['last_seen']:.1f}s" if "track" in face else ""
+                )
+                lines.append(
+                    f"{entry['file']}{when}: {who} (closest {best['id']}, distance {best['distance']:.3f})"
+                )
+        return "\n".join(lines + error_lines(results))
+
+    document = {"results": results, "threshold": round(threshold, 4), "fmr": args.fmr}
+    return Outcome(document=document, text=text, exit_code=exit_code)
+
+
+def main_probe(maker: ProbeMaker, file: str) -> Probe:
+    """Verification needs one face: the only one in a still, the main (longest) track in a video."""
+    if not is_video(file):
+        return maker.single(file)
+    probes = maker.probes(file)
+    if not probes:
+        raise NoFaceError(f"{file}: no face found")
+    return probes[0]
+
+
+def run_verify(args: argparse.Namespace) -> Outcome:
+    maker = ProbeMaker()
+    with Gallery(args.db) as gallery:
+        gallery.identity_id(args.id)
+        probe = main_probe(maker, args.file)
+        result = verify(probe.embedding, gallery, args.id, fmr=args.fmr)
+    threshold = threshold_for_fmr(args.fmr)
+    document = {
+        "id": args.id,
+        "match": result.match,
+        "distance": round(result.distance, 4),
+        "threshold": round(threshold, 4),
+        "fmr": args.fmr,
+        "file": args.file,
+        "box": probe.face.box.as_list(),
+    }
+    verdict = "MATCH" if result.match else "NO MATCH"
+    text = f"{args.file}: {verdict} for {args.id} (distance {result.distance:.3f}, threshold {threshold:.3f} at FMR {args.fmr:g})"
+    return Outcome(document=document, text=text)

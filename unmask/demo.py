@@ -1,0 +1,105 @@
+"""`make demo`: the main job end to end, on faces that ship with the dependencies.
+
+Each step prints what a user would want to see; the gallery and pictures it made stay in the
+output folder so the user can rerun the CLI on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+
+from unmask.bundled import bundled_faces
+from unmask.data import shared_data_dir
+from unmask.identity import DEFAULT_FMR, Gallery, ProbeMaker, Template, identify, verify
+
+Say = Callable[[str], None]
+
+
+def new_capture(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """A different picture of the same face: mirrored, smaller, rotated, darker, recompressed."""
+    mirrored = np.ascontiguousarray(image[:, ::-1])
+    height, width = mirrored.shape[:2]
+    rotation = cv2.getRotationMatrix2D((width / 2, height / 2), 6.0, 0.8)
+    turned = cv2.warpAffine(mirrored, rotation, (width, height), borderMode=cv2.BORDER_REFLECT)
+    darker = np.clip(255.0 * (turned / 255.0) ** 1.3, 0, 255).astype(np.uint8)
+    ok, encoded = cv2.imencode(
+        ".jpg", cv2.cvtColor(darker, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 60]
+    )
+    assert ok
+    return cv2.cvtColor(cv2.imdecode(encoded, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+
+
+def save(image: NDArray[np.uint8], path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(image).save(path)
+    return path
+
+
+def recognition_demo(out: Path, say: Say) -> Gallery:
+    """Enrol the bundled faces, then identify and verify new captures of them."""
+    gallery_path = out / "gallery.sqlite"
+    gallery_path.unlink(missing_ok=True)
+    gallery = Gallery(gallery_path, create=True)
+    maker = ProbeMaker()
+    faces = bundled_faces()
+    say("1. Enrol the bundled public-domain portraits")
+    for name, image in faces.items():
+        portrait = save(image, out / "faces" / name / "portrait.png")
+        probe = maker.single(portrait)
+        gallery.enroll(name, [Template(probe.embedding, str(portrait))])
+        say(f"   enrolled {name:<16} from {portrait}")
+    say(f"2. Identify new captures (mirrored, rotated, darker, JPEG q60) at FMR {DEFAULT_FMR:g}")
+    say(f"   {'capture of':<16} {'identified as':<16} {'distance':>8}")
+    probes = {}
+    for name, image in faces.items():
+        path = save(new_capture(image), out / "captures" / f"{name}.jpg")
+        probes[name] = maker.single(path)
+        best = identify(probes[name].embedding, gallery, top=1)[0]
+        who = best.identity if best.match else "unknown"
+        say(f"   {name:<16} {who:<16} {best.distance:>8.3f}")
+    say("3. Verify claims (1:1)")
+    for name, probe in probes.items():
+        for claim in faces:
+            result = verify(probe.embedding, gallery, claim)
+            mark = "MATCH   " if result.match else "no match"
+            say(
+                f"   capture of {name:<16} claims {claim:<16} {mark} (distance {result.distance:.3f})"
+            )
+    return gallery
+
+
+def video_demo(gallery: Gallery, say: Say) -> None:
+    """With the shared data present: who is on screen when, in a real video."""
+    root = shared_data_dir()
+    if root is None:
+        say("4. (skipped: ../shared/data not found, so no real video to show)")
+        return
+    video = root / "video" / "hamilton_clip.mp4"
+    maker = ProbeMaker()
+    say("4. Real video: enrol two reference photos, then identify each face track")
+    for reference in sorted((root / "video").glob("hamilton_ref_*.png")):
+        name = reference.stem.removeprefix("hamilton_ref_")
+        gallery.enroll(name, [Template(maker.single(reference).embedding, str(reference))])
+        say(f"   enrolled {name} from {reference.name}")
+    say(f"   {'track':>5} {'on screen':>13} {'identified as':<22} {'distance':>8}")
+    for probe in sorted(maker.probes(video), key=lambda p: p.first_seen or 0.0):
+        best = identify(probe.embedding, gallery, top=1)[0]
+        who = best.identity if best.match else "unknown"
+        span = f"{probe.first_seen:5.1f}-{probe.last_seen:4.1f}s"
+        say(f"   {probe.track_id:>5} {span:>13} {who:<22} {best.distance:>8.3f}")
+
+
+def run_demo(out: Path, say: Say = print) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    say(f"unmask demo (outputs in {out})")
+    gallery = recognition_demo(out, say)
+    try:
+        video_demo(gallery, say)
+    finally:
+        gallery.close()
