@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "unmask.cli.identity",
     "unmask.cli.gallery",
     "unmask.cli.demo",
+    "unmask.cli.evaluate",
 )
 
 

@@ -1,0 +1,301 @@
+"""Self-contained HTML report: DET curves, score histograms, tables with intervals.
+
+One file with the figures inlined as base64 PNG (matplotlib's Agg backend, no display, no
+network), so a report can be mailed or archived as is.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from scipy.stats import norm  # noqa: E402
+
+from unmask.evaluation.curves import FloatArray  # noqa: E402
+from unmask.evaluation.evaluate import Evaluation  # noqa: E402
+from unmask.evaluation.pad import PadCurves  # noqa: E402
+
+_TICKS = [0.001, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8]
+_FLOOR = 1e-4
+_MAX_POINTS = 4000
+
+
+def _deviate(rate: FloatArray) -> FloatArray:
+    """Normal deviate of a rate (the DET axis), clipped so 0 and 1 stay on the chart."""
+    return np.asarray(norm.ppf(np.clip(rate, _FLOOR, 1 - _FLOOR)))
+
+
+def _thin(x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Few enough points to draw quickly; the ends are kept so the curve still spans."""
+    if x.size <= _MAX_POINTS:
+        return x, y
+    keep = np.unique(np.linspace(0, x.size - 1, _MAX_POINTS).astype(int))
+    return x[keep], y[keep]
+
+
+def _det_axes(ax: Any, xlabel: str, ylabel: str) -> None:
+    ticks = _deviate(np.asarray(_TICKS))
+    labels = [f"{t * 100:g}%" for t in _TICKS]
+    ax.set_xticks(ticks, labels)
+    ax.set_yticks(ticks, labels)
+    low, high = _deviate(np.asarray([0.0005, 0.9]))
+    ax.set_xlim(low, high)
+    ax.set_ylim(low, high)
+    ax.plot([low, high], [low, high], color="0.8", lw=0.8, ls=":")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(True, color="0.92")
+
+
+def _png(figure: Any) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    plt.close(figure)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def pad_det_figure(evaluation: Evaluation) -> Any:
+    curves, pad = evaluation.curves, evaluation.document["pad"]
+    figure, ax = plt.subplots(figsize=(6.2, 5.6))
+    _det_axes(ax, "APCER", "BPCER")
+    for name, apcer in curves.apcer.items():
+        if not np.isnan(apcer).all():
+            x, y = _thin(_deviate(apcer), _deviate(curves.bpcer))
+            ax.plot(x, y, lw=1.2, label=name)
+    if len(curves.apcer) > 1:
+        x, y = _thin(_deviate(curves.apcer_max), _deviate(curves.bpcer))
+        ax.plot(x, y, lw=2.0, color="black", label="worst species (APCER max)")
+    if pad["apcer_max"] is not None and pad["bpcer"] is not None:
+        ax.plot(
+            _deviate(np.asarray([pad["apcer_max"]])),
+            _deviate(np.asarray([pad["bpcer"]])),
+            "o",
+            color="crimson",
+            ms=8,
+            label=f"threshold {pad['threshold']:.4g} ({pad['threshold_source']})",
+        )
+    for key, point in pad["operating_points"]["bpcer_at_apcer"].items():
+        if point:
+            ax.plot(
+                _deviate(np.asarray([point["apcer_max"]])),
+                _deviate(np.asarray([point["bpcer"]])),
+                "s",
+                mfc="none",
+                color="0.25",
+                ms=7,
+            )
+            ax.annotate(f"APCER≤{float(key) * 100:g}%", (
+                float(_deviate(np.asarray([point["apcer_max"]]))[0]),
+                float(_deviate(np.asarray([point["bpcer"]]))[0]),
+            ), fontsize=7, xytext=(4, 4), textcoords="offset points")
+    ax.set_title("PAD: DET per PAI species")
+    ax.legend(fontsize=7, loc="upper right")
+    return figure
+
+
+def recognition_det_figure(evaluation: Evaluation) -> Any | None:
+    comparisons = evaluation.comparisons
+    recognition = evaluation.document["recognition"]
+    if not comparisons.usable or recognition.get("fmr") is None:
+        return None
+    curves = PadCurves.from_samples(comparisons.as_pad_samples())
+    figure, ax = plt.subplots(figsize=(6.2, 5.6))
+    _det_axes(ax, "FMR", "FNMR")
+    x, y = _thin(_deviate(curves.apcer_pooled), _deviate(curves.bpcer))
+    ax.plot(x, y, lw=1.5, label="verification")
+    ax.plot(
+        _deviate(np.asarray([recognition["fmr"]])),
+        _deviate(np.asarray([recognition["fnmr"]])),
+        "o",
+        color="crimson",
+        label=f"threshold {recognition['threshold']:.4g} ({recognition['threshold_source']})",
+    )
+    ax.set_title("Recognition: DET (bona fide comparisons)")
+    ax.legend(fontsize=7, loc="upper right")
+    return figure
+
+
+def histogram_figure(evaluation: Evaluation) -> Any:
+    samples, pad = evaluation.samples, evaluation.document["pad"]
+    groups = {"bona_fide": samples.bona_fide, **dict(samples.species)}
+    groups = {name: s for name, s in groups.items() if s.size}
+    pooled = np.concatenate(list(groups.values()))
+    edges = np.histogram_bin_edges(pooled, bins=60)
+    figure, ax = plt.subplots(figsize=(7.5, 4.0))
+    for name, scores in groups.items():
+        ax.hist(
+            scores,
+            bins=edges,
+            density=True,
+            histtype="step" if name != "bona_fide" else "stepfilled",
+            alpha=0.35 if name == "bona_fide" else 1.0,
+            lw=1.4,
+            label=f"{name} (n={scores.size})",
+        )
+    ax.axvline(pad["threshold"], color="crimson", lw=1.5, ls="--", label="threshold")
+    ax.set_xlabel("PAD score (higher = bona fide)")
+    ax.set_ylabel("density")
+    ax.set_title("Score distributions per PAI species")
+    ax.legend(fontsize=7)
+    return figure
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.2f}%"
+
+
+def _ci(interval: list[float] | None) -> str:
+    return "" if not interval else f"[{interval[0] * 100:.2f}, {interval[1] * 100:.2f}]"
+
+
+def _count(entry: Mapping[str, Any] | None) -> str:
+    return "" if not entry else f"{entry['errors']} / {entry['n']}"
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _pad_tables(pad: dict[str, Any]) -> str:
+    intervals = pad.get("intervals", {})
+    errors = pad["errors"]
+    rows = [
+        [f"APCER {name}", _pct(value), _ci(intervals.get("apcer", {}).get(name)), _count(errors["apcer"][name])]
+        for name, value in pad["apcer"].items()
+    ]
+    rows += [
+        [f"APCER max ({pad['apcer_max_species']})", _pct(pad["apcer_max"]), _ci(intervals.get("apcer_max")), ""],
+        ["BPCER", _pct(pad["bpcer"]), _ci(intervals.get("bpcer")), _count(errors["bpcer"])],
+        ["EER (species pooled)", _pct(pad["eer"]), _ci(intervals.get("eer")), ""],
+    ]
+    rows += [
+        [f"EER {name}", _pct(value), _ci(intervals.get("eer_per_species", {}).get(name)), ""]
+        for name, value in pad["eer_per_species"].items()
+    ]
+    rows += [
+        [f"BPCER @ APCER={float(k) * 100:g}%", _pct(v), _ci(intervals.get("bpcer_at_apcer", {}).get(k)), ""]
+        for k, v in pad["bpcer_at_apcer"].items()
+    ]
+    rows += [
+        [f"APCER @ BPCER={float(k) * 100:g}%", _pct(v), _ci(intervals.get("apcer_at_bpcer", {}).get(k)), ""]
+        for k, v in pad["apcer_at_bpcer"].items()
+    ]
+    rows += [
+        ["ACER (non-standard)", _pct(pad["acer"]), _ci(intervals.get("acer")), ""],
+        ["HTER (non-standard)", _pct(pad["hter"]), _ci(intervals.get("hter")), ""],
+    ]
+    table = _table(["metric", "value", "interval", "errors / n"], rows)
+    dev = pad.get("dev_operating_points")
+    if dev:
+        dev_rows = [
+            [f"APCER ≤ {float(k) * 100:g}% on dev", f"{p['threshold']:.5g}", _pct(p["apcer_max"]), _pct(p["bpcer"])]
+            for k, p in dev.items()
+        ]
+        table += "<h3>Thresholds set on the development set, measured on this set</h3>"
+        table += _table(["dev target", "threshold", "APCER max here", "BPCER here"], dev_rows)
+    return table
+
+
+def _recognition_tables(recognition: dict[str, Any]) -> str:
+    if recognition.get("fmr") is None:
+        return f"<p>{html.escape(recognition.get('note', 'no recognition data'))}</p>"
+    intervals = recognition.get("intervals", {})
+    rows = [
+        ["FMR", _pct(recognition["fmr"]), _ci(intervals.get("fmr")), _count(recognition["errors"]["fmr"])],
+        ["FNMR", _pct(recognition["fnmr"]), _ci(intervals.get("fnmr")), _count(recognition["errors"]["fnmr"])],
+        ["EER", _pct(recognition["eer"]), _ci(intervals.get("eer")), ""],
+    ]
+    for key, value in recognition["fnmr_at_fmr"].items():
+        point = recognition["operating_points"].get(key) or {}
+        flag = "" if point.get("resolvable", True) else " (too few impostors)"
+        rows.append([f"FNMR @ FMR={key}{flag}", _pct(value), _ci(intervals.get("fnmr_at_fmr", {}).get(key)), ""])
+    out = _table(["metric", "value", "interval", "errors / n"], rows)
+    ident = recognition.get("identification")
+    if ident:
+        id_int = ident.get("intervals", {})
+        id_rows = [
+            ["FPIR", _pct(ident["fpir"]), _ci(id_int.get("fpir")), _count(ident["errors"]["fpir"])],
+            ["FNIR (rank 1)", _pct(ident["fnir"]), _ci(id_int.get("fnir")), _count(ident["errors"]["fnir"])],
+        ]
+        id_rows += [[f"CMC rank {k}", _pct(v), "", ""] for k, v in ident["cmc"].items()]
+        out += "<h3>Identification</h3>" + _table(["metric", "value", "interval", "errors / n"], id_rows)
+    return out
+
+
+def _system_table(system: dict[str, Any]) -> str:
+    if system.get("iapar") is None:
+        return f"<p>{html.escape(system.get('note', 'no system data'))}</p>"
+    intervals = system.get("intervals", {})
+    rows = [
+        ["all attacks", _pct(system["iapar"]), _ci(intervals.get("iapar")),
+         _pct(system["iapar_without_pad"]), _ci(intervals.get("iapar_without_pad")),
+         str(system["errors"]["iapar"]["n"])],
+    ]
+    for name, entry in system["per_species"].items():
+        sub = entry.get("intervals", {})
+        rows.append([name, _pct(entry["iapar"]), _ci(sub.get("iapar")), _pct(entry["iapar_without_pad"]),
+                     _ci(sub.get("iapar_without_pad")), str(entry["errors"]["iapar"]["n"])])
+    return _table(["attacks", "IAPAR", "interval", "IAPAR without PAD", "interval", "n"], rows)
+
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}
+table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;
+text-align:right}td:first-child,th:first-child{text-align:left}th{background:#f3f3f3}
+.figs img{max-width:48%;margin-right:1%}.note{color:#555;font-size:0.9em}
+"""
+
+
+def render_report(evaluation: Evaluation, title: str = "unmask evaluation") -> str:
+    """The report as one HTML string."""
+    document = evaluation.document
+    pad, counts, confidence = document["pad"], document["counts"], document["confidence"]
+    figures = [_png(pad_det_figure(evaluation)), _png(histogram_figure(evaluation))]
+    rec_figure = recognition_det_figure(evaluation)
+    if rec_figure is not None:
+        figures.append(_png(rec_figure))
+    images = "".join(f'<img alt="figure" src="data:image/png;base64,{data}">' for data in figures)
+    ci_note = (
+        "No intervals (bootstrap off)."
+        if confidence is None
+        else f"Intervals: {confidence['level'] * 100:g}% {confidence['method']} over "
+        f"{confidence['unit']}s, {confidence['replicates']} replicates, seed {confidence['seed']}."
+    )
+    counts_rows = [[key, str(value)] for key, value in counts.items() if not isinstance(value, dict)]
+    counts_rows += [[f"species {name}", str(n)] for name, n in counts["species"].items()]
+    return f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>{_STYLE}</style></head><body>
+<h1>{html.escape(title)}</h1>
+<p>PAD threshold <b>{pad['threshold']:.6g}</b>: {html.escape(pad['threshold_source_meaning'])}.
+A presentation is accepted as bona fide when its score is at or above the threshold.
+{html.escape(ci_note)}</p>
+<div class="figs">{images}</div>
+<h2>Presentation attack detection (ISO/IEC 30107-3)</h2>{_pad_tables(pad)}
+<p class="note">APCER max is the worst species; ACER and HTER are shown for comparison with
+older papers and are not ISO/IEC 30107-3 metrics.</p>
+<h2>Whole system: impostor attacks accepted</h2>{_system_table(document['system'])}
+<h2>Recognition (ISO/IEC 19795-1)</h2>{_recognition_tables(document['recognition'])}
+<h2>Counts</h2>{_table(['what', 'n'], counts_rows)}
+</body></html>"""
+
+
+def write_report(evaluation: Evaluation, folder: str | Path, title: str = "unmask evaluation") -> Path:
+    """Write `report.html` into `folder` (created if needed)."""
+    destination = Path(folder)
+    destination.mkdir(parents=True, exist_ok=True)
+    path = destination / "report.html"
+    path.write_text(render_report(evaluation, title), encoding="utf-8")
+    return path
