@@ -31,8 +31,10 @@ def new_capture(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
     ok, encoded = cv2.imencode(
         ".jpg", cv2.cvtColor(darker, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 60]
     )
-    assert ok
-    return cv2.cvtColor(cv2.imdecode(encoded, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    decoded = cv2.imdecode(encoded, cv2.IMREAD_COLOR) if ok else None
+    if decoded is None:
+        return darker
+    return np.ascontiguousarray(cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB), dtype=np.uint8)
 
 
 def save(image: NDArray[np.uint8], path: Path) -> Path:

@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from unmask.errors import UnmaskError
 
 
-def run_batch(
-    files: Iterable[str], work: Callable[[str], dict[str, Any]]
-) -> tuple[list[dict[str, Any]], int]:
-    """Apply `work` to each file; returns the entries and the exit code of the first failure.
+@dataclass
+class Batch:
+    """Every file's entry, and the first failure (its code becomes the command's exit code).
 
     A single-file call therefore exits with that error's documented code, and a batch with any
     failure exits non-zero while still printing every file's result.
     """
+
+    entries: list[dict[str, Any]]
+    first_error: UnmaskError | None
+
+    @property
+    def exit_code(self) -> int:
+        return self.first_error.exit_code if self.first_error else 0
+
+
+def run_batch(files: Iterable[str], work: Callable[[str], dict[str, Any]]) -> Batch:
     entries: list[dict[str, Any]] = []
-    exit_code = 0
+    first_error: UnmaskError | None = None
     for file in files:
         try:
             entry = {"file": file, "error": None, **work(file)}
@@ -27,9 +37,9 @@ def run_batch(
                 "error": str(exc).splitlines()[0],
                 "error_type": type(exc).__name__,
             }
-            exit_code = exit_code or exc.exit_code
+            first_error = first_error or exc
         entries.append(entry)
-    return entries, exit_code
+    return Batch(entries, first_error)
 
 
 def error_lines(entries: list[dict[str, Any]]) -> list[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 from unmask.cli.output import Outcome, add_json_flag
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("demo", help="run the end-to-end demo on bundled faces")
     parser.add_argument(
         "--out", default="out/demo", help="folder for the demo's files (default out/demo)"

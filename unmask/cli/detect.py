@@ -12,7 +12,7 @@ from unmask.media import is_video, iter_frames
 from unmask.types import Face
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("detect", help="find faces, landmarks, pose and quality")
     parser.add_argument("files", nargs="+", metavar="FILE", help="images, videos, or camera:N")
     parser.add_argument("--detector", choices=["auto", "short", "full"], default="auto")
@@ -49,7 +49,8 @@ def run(args: argparse.Namespace) -> Outcome:
             faces.extend(face_entry(face, video) for face in found)
         return {"frames": count, "faces": faces}
 
-    results, exit_code = run_batch(args.files, detect_one)
+    batch = run_batch(args.files, detect_one)
+    results = batch.entries
 
     def text() -> str:
         lines = []
@@ -71,4 +72,4 @@ def run(args: argparse.Namespace) -> Outcome:
                     )
         return "\n".join(lines + error_lines(results))
 
-    return Outcome(document={"results": results}, text=text, exit_code=exit_code)
+    return Outcome(document={"results": results}, text=text, exit_code=batch.exit_code)

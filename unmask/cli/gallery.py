@@ -8,7 +8,7 @@ from unmask.cli.output import Outcome, add_json_flag
 from unmask.identity import Gallery
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("gallery", help="list, rename or erase enrolled identities")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="identities and their template counts")

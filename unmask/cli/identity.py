@@ -8,7 +8,7 @@ from typing import Any
 
 from unmask.cli.batch import error_lines, run_batch
 from unmask.cli.output import Outcome, add_json_flag
-from unmask.errors import InputError, NoFaceError
+from unmask.errors import InputError, NoFaceError, UnmaskError
 from unmask.identity import (
     DEFAULT_FMR,
     Gallery,
@@ -26,7 +26,7 @@ IMAGE_SUFFIXES = frozenset(
 )
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     enroll = subparsers.add_parser("enroll", help="enrol faces into a gallery")
     enroll.add_argument("--db", required=True, help="gallery file (created if missing)")
     target = enroll.add_mutually_exclusive_group(required=True)
@@ -76,7 +76,7 @@ def run_enroll(args: argparse.Namespace) -> Outcome:
     maker = ProbeMaker()
     files: list[dict[str, Any]] = []
     templates: dict[str, list[Template]] = {}
-    exit_code = 0
+    first_error: UnmaskError | None = None
     for name, paths in plan.items():
 
         def embed_one(path: str, name: str = name) -> dict[str, Any]:
@@ -85,14 +85,11 @@ def run_enroll(args: argparse.Namespace) -> Outcome:
             templates.setdefault(name, []).append(Template(probe.embedding, path, quality))
             return {"id": name, "box": probe.face.box.as_list()}
 
-        entries, code = run_batch(paths, embed_one)
-        files.extend(entries)
-        exit_code = exit_code or code
+        batch = run_batch(paths, embed_one)
+        files.extend(batch.entries)
+        first_error = first_error or batch.first_error
     if not templates:
-        first = next((f for f in files if f["error"]), None)
-        raise InputError(
-            f"nothing enrolled: {first['file']}: {first['error']}" if first else "nothing to enrol"
-        )
+        raise first_error or InputError("nothing to enrol")
     enrolled = []
     with Gallery(args.db, create=True) as gallery:
         for name, found in templates.items():
@@ -102,7 +99,11 @@ def run_enroll(args: argparse.Namespace) -> Outcome:
         lines = [f"enrolled {e['id']}: {e['templates']} template(s) in {args.db}" for e in enrolled]
         return "\n".join(lines + error_lines(files))
 
-    return Outcome(document={"enrolled": enrolled, "files": files}, text=text, exit_code=exit_code)
+    return Outcome(
+        document={"enrolled": enrolled, "files": files},
+        text=text,
+        exit_code=first_error.exit_code if first_error else 0,
+    )
 
 
 def folder_plan(root: Path) -> dict[str, list[str]]:
@@ -144,7 +145,8 @@ def run_identify(args: argparse.Namespace) -> Outcome:
                 )
             return {"faces": faces}
 
-        results, exit_code = run_batch(args.files, identify_one)
+        batch = run_batch(args.files, identify_one)
+    results = batch.entries
     threshold = threshold_for_fmr(args.fmr)
 
     def text() -> str:
@@ -166,7 +168,7 @@ def run_identify(args: argparse.Namespace) -> Outcome:
         return "\n".join(lines + error_lines(results))
 
     document = {"results": results, "threshold": round(threshold, 4), "fmr": args.fmr}
-    return Outcome(document=document, text=text, exit_code=exit_code)
+    return Outcome(document=document, text=text, exit_code=batch.exit_code)
 
 
 def main_probe(maker: ProbeMaker, file: str) -> Probe:

@@ -1,8 +1,9 @@
 """BlazeFace face detection: letterbox, run, decode anchors, weighted non-maximum suppression.
 
 Two models: short range (128 px input, faces within about 2 m, big in the frame) and full range
-(192 px input, small or far faces). `auto` runs short range and falls back to full range when it
-finds nothing, which keeps close-up video cheap and still finds far faces.
+(192 px input, small or far faces). `auto` runs both and keeps, where they overlap, the more
+confident box: short range alone misses the smaller faces of a group shot, and full range alone
+boxes close faces less tightly.
 """
 
 from __future__ import annotations
@@ -119,10 +120,13 @@ class BlazeFaceDetector:
     def detect(self, image: NDArray[np.uint8]) -> list[Detection]:
         if self.model == "full":
             return self.run(FULL, image)
-        found = self.run(SHORT, image)
-        if found or self.model == "short":
-            return found
-        return self.run(FULL, image)
+        if self.model == "short":
+            return self.run(SHORT, image)
+        merged: list[Detection] = []
+        for candidate in sorted(self.run(SHORT, image) + self.run(FULL, image), key=lambda d: -d.score):
+            if all(candidate.box.iou(kept.box) <= self.iou_threshold for kept in merged):
+                merged.append(candidate)
+        return merged
 
     def run(self, spec: AnchorSpec, image: NDArray[np.uint8]) -> list[Detection]:
         interpreter = tflite_interpreter(spec.file)
