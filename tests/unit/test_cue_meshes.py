@@ -60,7 +60,8 @@ def _eye(
     outer, up1, up2, inner, low1, low2 = ear
     points[outer, :2] = (cx + outward * 0.13, cy)
     points[inner, :2] = (cx - outward * 0.13, cy)
-    for up, low, dx in ((up1, low1, 0.05), (up2, low2, -0.05)):
+    # MediaPipe pairs the outer upper lid with the outer lower lid, and inner with inner.
+    for up, low, dx in ((up1, low2, 0.05), (up2, low1, -0.05)):
         points[up, :2] = (cx + outward * dx, cy - 0.05 * openness)
         points[low, :2] = (cx + outward * dx, cy + 0.05 * openness)
 
@@ -138,19 +139,44 @@ def synth_track(
     deform: Callable[[float, NDArray[np.float64]], NDArray[np.float64]] | None = None,
     noise_px: float = 0.3,
     seed: int = 1,
+    openness: Callable[[float], float] = lambda t: 1.0,
+    gaze: Callable[[float], float] | None = None,
 ) -> Track:
-    """A 3-D face turning by `pose(t)` (yaw, pitch, roll degrees), deformed by `deform(t, points)`."""
+    """A 3-D face turning by `pose(t)` (yaw, pitch, roll degrees), deformed by `deform(t, points)`,
+    eyelids open by `openness(t)` (1 open, 0 shut), irises shifted by `gaze(t)` eye half-widths."""
     rng = np.random.default_rng(seed)
     faces = []
     for i, t in enumerate(np.arange(0, seconds, 1 / fps)):
-        points = base_face()
+        points = base_face(openness=openness(float(t)))
         if deform is not None:
             points = deform(float(t), points)
             points[:, 2] = _depth(points[:, 0], points[:, 1])
         mesh = project(points, *pose(float(t)))
         mesh[:, :2] += rng.normal(0, noise_px, (MESH_POINTS, 2))
-        faces.append(make_face(mesh, float(t), i))
+        iris = None
+        if gaze is not None:
+            shift = 0.13 * gaze(float(t))
+            ring = [(0, 0), (0.05, 0), (0, -0.05), (-0.05, 0), (0, 0.05)]
+            rings = [
+                [(cx + shift + dx, cy + dy, -0.02) for dx, dy in ring]
+                for cx, cy in EYE_CENTRES.values()
+            ]
+            iris = (
+                project(np.array(rings).reshape(-1, 3), *pose(float(t)))[:, :2]
+                .reshape(2, 5, 2)
+                .astype(np.float32)
+            )
+        faces.append(make_face(mesh, float(t), i, iris=iris))
     return Track(1, tuple(faces))
+
+
+def blinking(times: tuple[float, ...], duration: float = 0.2) -> Callable[[float], float]:
+    """Eyelids that close fully for `duration` seconds starting at each of `times`."""
+
+    def openness(t: float) -> float:
+        return 0.1 if any(start <= t < start + duration for start in times) else 1.0
+
+    return openness
 
 
 def talking(
