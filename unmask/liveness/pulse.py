@@ -1,0 +1,332 @@
+"""Pulse cue: is there blood under this skin?
+
+Reads the region traces of one face track (forehead, cheeks, nose, chin, periocular rings,
+background beside the face) and weighs four pieces of evidence:
+
+(a) strength: the SNR of the pulse in each region and in all skin pooled;
+(b) spatial coherence: independent skin regions beat at the same rate and in phase (mean
+    pairwise correlation of their pulse waves, narrow-band around the pooled rate); a living
+    face has it, noise does not, and a replayed or printed face has at most one light rhythm;
+(c) face vs background: a rhythm at the same rate beside the face is the light, not blood;
+(d) periocular vs cheeks: a pulse in the rings around the eyes but none on the cheeks and
+    forehead is what a silicone mask with eye holes looks like.
+
+It answers inconclusive (score None, with the reason) when the track is too short, too dark,
+moves too much, the face is too small or the video too compressed to carry a pulse at all,
+rather than calling a weak signal an attack. Thresholds are first settings from simulated
+clips (docs/pulse.md); fusion calibrates the score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from unmask.pulse.estimate import MIN_SECONDS, PulseEstimate, estimate_pulse, snr_threshold
+from unmask.pulse.preprocess import bandpass
+from unmask.pulse.rate import spectrum
+from unmask.pulse.recorder import FaceTraceRecorder
+from unmask.pulse.regions import BACKGROUND_REGIONS, CHEEKS, PERIOCULAR, SKIN_REGIONS
+from unmask.pulse.trace import RGBTrace, trace_from_samples
+from unmask.types import CueScore, Face, Frame
+
+CUE = "pulse"
+MIN_REGION_PIXELS = 40
+MIN_FACE_PX = 60.0
+MIN_LUMA = 35.0
+MAX_DROPPED = 0.4
+MIN_BITS_PER_PIXEL = 0.02
+COHERENT = 0.3
+AGREE_BPM = 6.0
+
+
+@dataclass(frozen=True)
+class PulseCueConfig:
+    """Knobs of the cue. `bits_per_pixel` describes the video (file bits per pixel per frame);
+    below `min_bits_per_pixel` a missing pulse is blamed on compression, not on the face."""
+
+    method: str = "pos"
+    min_face_px: float = MIN_FACE_PX
+    min_region_pixels: int = MIN_REGION_PIXELS
+    min_bits_per_pixel: float = MIN_BITS_PER_PIXEL
+    coherent: float = COHERENT
+
+
+def pooled_trace(traces: Mapping[str, RGBTrace], names: tuple[str, ...]) -> RGBTrace | None:
+    """Pixel-weighted mean colour of several regions per frame: all the skin as one region."""
+    present = [traces[n] for n in names if n in traces and len(traces[n])]
+    if not present:
+        return None
+    times = present[0].times
+    if any(t.times.shape != times.shape or not np.array_equal(t.times, times) for t in present):
+        return None
+    weights = np.stack([t.pixels for t in present])
+    total = weights.sum(axis=0)
+    rgb = np.einsum("kn,knc->nc", weights, np.stack([t.rgb for t in present]))
+    safe = np.where(total > 0, total, 1.0)
+    motion = np.max(np.stack([t.motion for t in present]), axis=0)
+    return trace_from_samples(times, rgb / safe[:, None], pixels=total, motion=motion, name="skin")
+
+
+def _wave_on(estimate: PulseEstimate, grid: NDArray[np.float64]) -> NDArray[np.float64] | None:
+    if estimate.pulse is None or estimate.pulse.size < 8:
+        return None
+    times = estimate.pulse_start + np.arange(estimate.pulse.size) / estimate.pulse_fs
+    return np.interp(grid, times, estimate.pulse, left=np.nan, right=np.nan)
+
+
+def _coherence(estimates: dict[str, PulseEstimate], f0_hz: float) -> tuple[float | None, int]:
+    """Mean pairwise zero-lag correlation of the regions' pulse waves around f0."""
+    usable = {n: e for n, e in estimates.items() if e.pulse is not None and e.pulse.size >= 8}
+    if len(usable) < 2 or not np.isfinite(f0_hz):
+        return None, len(usable)
+    start = max(e.pulse_start for e in usable.values())
+    stop = min(
+        e.pulse_start + e.pulse.size / e.pulse_fs for e in usable.values() if e.pulse is not None
+    )
+    fs = max(e.pulse_fs for e in usable.values())
+    if stop - start < 3.0 / f0_hz:
+        return None, len(usable)
+    grid = np.arange(start, stop, 1.0 / fs)
+    band = (max(0.5, f0_hz - 0.25), min(f0_hz + 0.25, 0.45 * fs))
+    waves = []
+    for estimate in usable.values():
+        wave = _wave_on(estimate, grid)
+        if wave is None or np.isnan(wave).any():
+            continue
+        narrow = bandpass(wave, fs, band=band, order=2)
+        spread = float(narrow.std())
+        if spread > 0:
+            waves.append((narrow - narrow.mean()) / spread)
+    if len(waves) < 2:
+        return None, len(waves)
+    matrix = np.corrcoef(np.stack(waves))
+    upper = matrix[np.triu_indices(len(waves), k=1)]
+    return float(np.mean(upper)), len(waves)
+
+
+def _snr_at(estimate: PulseEstimate, f0_hz: float, grid_fs: float | None = None) -> float | None:
+    """SNR of a region's own spectrum measured at someone else's rate (the face's)."""
+    if estimate.pulse is None or estimate.pulse.size < 8 or not np.isfinite(f0_hz):
+        return None
+    value = spectrum(estimate.pulse, grid_fs or estimate.pulse_fs).snr_db(f0_hz)
+    return float(value) if np.isfinite(value) else None
+
+
+def _region_summary(estimate: PulseEstimate, pixels: float) -> dict[str, Any]:
+    return {
+        "snr_db": round(estimate.snr_db, 2) if estimate.snr_db is not None else None,
+        "bpm": round(estimate.spectral_bpm, 1) if estimate.spectral_bpm is not None else None,
+        "pulse": estimate.reliable,
+        "pixels": int(round(pixels)),
+        "reason": estimate.reason,
+    }
+
+
+def pulse_cue(
+    traces: Mapping[str, RGBTrace],
+    *,
+    face_size_px: float | None = None,
+    bits_per_pixel: float | None = None,
+    config: PulseCueConfig | None = None,
+) -> CueScore:
+    """The pulse cue for one face track's region traces (as FaceTraceRecorder.traces() gives)."""
+    config = config or PulseCueConfig()
+    skin = pooled_trace(traces, tuple(n for n in SKIN_REGIONS if n in traces))
+    if skin is None or len(skin.seen()) < 2:
+        return CueScore(CUE, None, reason="no skin regions seen")
+    seen = skin.seen()
+    evidence: dict[str, Any] = {"method": config.method, "duration_s": round(seen.duration, 2)}
+    luma = float((seen.rgb @ np.array([0.299, 0.587, 0.114])).mean())
+    evidence["mean_luma"] = round(luma, 1)
+    if face_size_px is not None:
+        evidence["face_size_px"] = round(face_size_px, 1)
+    if bits_per_pixel is not None:
+        evidence["bits_per_pixel"] = round(bits_per_pixel, 4)
+    if seen.duration < MIN_SECONDS:
+        return CueScore(
+            CUE,
+            None,
+            reason=f"too short: {seen.duration:.1f} s, need {MIN_SECONDS:.0f} s",
+            evidence=evidence,
+        )
+    if luma < MIN_LUMA:
+        return CueScore(
+            CUE, None, reason=f"too dark: mean skin level {luma:.0f} of 255", evidence=evidence
+        )
+    median_pixels = {
+        n: float(np.median(traces[n].seen().pixels)) if len(traces[n].seen()) else 0.0
+        for n in SKIN_REGIONS
+        if n in traces
+    }
+    if (face_size_px is not None and face_size_px < config.min_face_px) or max(
+        median_pixels.values(), default=0
+    ) < config.min_region_pixels:
+        return CueScore(
+            CUE,
+            None,
+            reason="face too small for a pulse: move closer or use a higher resolution",
+            evidence=evidence,
+        )
+    pooled = estimate_pulse(skin, config.method)
+    evidence["skin"] = pooled.as_dict() | {"rate_over_time": None}
+    if pooled.dropped_fraction > MAX_DROPPED or (pooled.reason or "").startswith("too much motion"):
+        return CueScore(
+            CUE,
+            None,
+            reason=f"too much motion: {100 * pooled.dropped_fraction:.0f}% of frames dropped",
+            evidence=evidence,
+        )
+
+    regions = {
+        n: estimate_pulse(traces[n], config.method)
+        for n in SKIN_REGIONS
+        if median_pixels.get(n, 0) >= config.min_region_pixels / 2
+    }
+    evidence["regions"] = {n: _region_summary(e, median_pixels[n]) for n, e in regions.items()}
+    f0 = (pooled.spectral_bpm or float("nan")) / 60.0
+    coherence, coherent_regions = _coherence(regions, f0)
+    agreeing = [
+        n
+        for n, e in regions.items()
+        if e.reliable
+        and e.spectral_bpm is not None
+        and pooled.spectral_bpm is not None
+        and abs(e.spectral_bpm - pooled.spectral_bpm) <= AGREE_BPM
+    ]
+    evidence["coherence"] = {
+        "mean_correlation": None if coherence is None else round(coherence, 3),
+        "regions": coherent_regions,
+        "agreeing_regions": agreeing,
+    }
+
+    background = {
+        n: estimate_pulse(traces[n], config.method)
+        for n in BACKGROUND_REGIONS
+        if n in traces and len(traces[n].seen()) > 1
+    }
+    background_snr = [s for s in (_snr_at(e, f0) for e in background.values()) if s is not None]
+    background_rhythm = bool(background_snr) and max(background_snr) >= snr_threshold(seen.duration)
+    evidence["background"] = {
+        "snr_at_face_rate_db": [round(s, 2) for s in background_snr],
+        "same_rhythm": background_rhythm,
+    }
+
+    periocular_pulse = [n for n in PERIOCULAR if n in regions and regions[n].reliable]
+    cheek_like = [n for n in (*CHEEKS, "forehead") if n in regions]
+    cheek_pulse = [n for n in cheek_like if regions[n].reliable]
+    eye_hole_pattern = bool(periocular_pulse) and bool(cheek_like) and not cheek_pulse
+        bool(periocular_pulse) and bool(cheek_like) and not cheek_pulse and not pooled.reliable
+    )
+    evidence["periocular_vs_cheeks"] = {
+        "periocular_pulse": periocular_pulse,
+        "cheek_forehead_pulse": cheek_pulse,
+        "eye_hole_pattern": eye_hole_pattern,
+    }
+
+    if eye_hole_pattern:
+        return CueScore(
+            CUE,
+            0.1,
+            confidence=0.7,
+            evidence=evidence | {"finding": "pulse around the eyes only: a mask with eye holes"},
+        )
+    live = (
+        pooled.reliable
+        and (coherence is not None and coherence >= config.coherent)
+        and len(agreeing) >= 2
+    )
+    if live and background_rhythm:
+        return CueScore(
+            CUE,
+            None,
+            reason="the same rhythm is in the background: periodic lighting, not blood",
+            evidence=evidence,
+        )
+    if live:
+        strength = float(np.clip(pooled.quality, 0.0, 1.0))
+        coherence_share = float(np.clip(coherence or 0.0, 0.0, 1.0))
+        score = 0.6 + 0.4 * min(strength, coherence_share) ** 0.5
+        return CueScore(
+            CUE,
+            round(score, 3),
+            confidence=round(0.5 + 0.5 * min(strength, coherence_share), 3),
+            evidence=evidence | {"finding": "coherent pulse across skin regions"},
+        )
+    if bits_per_pixel is not None and bits_per_pixel < config.min_bits_per_pixel:
+        return CueScore(
+            CUE,
+            None,
+            reason=f"too compressed: {bits_per_pixel:.3f} bits per pixel removes the pulse",
+            evidence=evidence,
+        )
+    if pooled.reliable or agreeing:
+        return CueScore(
+            CUE,
+            None,
+            reason="a pulse-like rhythm that skin regions do not share: not coherent enough to judge",
+            evidence=evidence,
+        )
+    confidence = 0.3 if seen.duration < 2 * MIN_SECONDS else 0.5
+    return CueScore(
+        CUE,
+        0.25,
+        confidence=confidence,
+        evidence=evidence | {"finding": "no pulse on any skin region"},
+    )
+
+
+@dataclass
+class PulseStream:
+    """The pulse cue on a live track, updated frame by frame.
+
+    It evaluates once a second after the first `MIN_SECONDS` over the most recent `window_s`,
+    and stops at the first conclusive answer with confidence of at least `min_confidence`;
+    `decided_after_s` then says how much video the decision took (time to decision).
+    """
+
+    window_s: float = 12.0
+    every_s: float = 1.0
+    min_confidence: float = 0.5
+    max_seconds: float = 30.0
+    bits_per_pixel: float | None = None
+    config: PulseCueConfig = field(default_factory=PulseCueConfig)
+    recorder: FaceTraceRecorder = field(default_factory=FaceTraceRecorder)
+    latest: CueScore | None = None
+    decided_after_s: float | None = None
+    _started: float | None = None
+    _last_eval: float = -1e9
+
+    def update(self, frame: Frame, face: Face | None) -> CueScore | None:
+        """Add one frame (face None when the track was not seen); the cue when re-evaluated."""
+        if self.decided_after_s is not None:
+            return self.latest
+        if self._started is None:
+            self._started = frame.timestamp
+        self.recorder.add_face(frame, face)
+        elapsed = frame.timestamp - self._started
+        if elapsed < MIN_SECONDS or frame.timestamp - self._last_eval < self.every_s:
+            return None
+        self._last_eval = frame.timestamp
+        start = frame.timestamp - self.window_s
+        traces = {name: trace.since(start) for name, trace in self.recorder.traces().items()}
+        sizes = self.recorder.face_sizes[-int(self.window_s * 30) :]
+        self.latest = pulse_cue(
+            traces,
+            face_size_px=float(np.median(sizes)) if sizes else None,
+            bits_per_pixel=self.bits_per_pixel,
+            config=self.config,
+        )
+        if (
+            self.latest.conclusive and self.latest.confidence >= self.min_confidence
+        ) or elapsed >= self.max_seconds:
+            self.decided_after_s = elapsed
+        return self.latest
+
+    @property
+    def decided(self) -> bool:
+        return self.decided_after_s is not None

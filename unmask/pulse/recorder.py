@@ -1,0 +1,89 @@
+"""Per-region traces built frame by frame, for one face track or a whole frame."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from unmask.pulse.regions import RegionSample, RegionSampler, sample_full_frame
+from unmask.pulse.trace import RGBTrace, trace_from_samples
+from unmask.types import Face, Frame
+
+FULL_FRAME = "full_frame"
+
+
+class TraceRecorder:
+    """Collects region samples over frames and hands them out as timestamped traces.
+
+    Motion per frame is the displacement of each region's centre since the previous frame,
+    so the signal stage can drop frames where the head moved fast.
+    """
+
+    def __init__(self) -> None:
+        self._times: list[float] = []
+        self._samples: dict[str, list[tuple[tuple[float, float, float], int, float]]] = {}
+        self._last_centre: dict[str, tuple[float, float]] = {}
+
+    def __len__(self) -> int:
+        return len(self._times)
+
+    @property
+    def duration(self) -> float:
+        return self._times[-1] - self._times[0] if len(self._times) > 1 else 0.0
+
+    def add(self, timestamp: float, samples: dict[str, RegionSample]) -> None:
+        """Record one frame; regions absent from `samples` count as unseen in that frame."""
+        if self._times and timestamp <= self._times[-1]:
+            return
+        self._times.append(float(timestamp))
+        names = set(self._samples) | set(samples)
+        for name in names:
+            history = self._samples.setdefault(
+                name, [((0.0, 0.0, 0.0), 0, 0.0)] * (len(self._times) - 1)
+            )
+            sample = samples.get(name)
+            if sample is None or sample.pixels == 0:
+                history.append(((0.0, 0.0, 0.0), 0, 0.0))
+                continue
+            previous = self._last_centre.get(name)
+            moved = (
+                float(np.hypot(sample.centre[0] - previous[0], sample.centre[1] - previous[1]))
+                if previous
+                else 0.0
+            )
+            self._last_centre[name] = sample.centre
+            history.append((sample.rgb, sample.pixels, moved))
+
+    def traces(self) -> dict[str, RGBTrace]:
+        out = {}
+        for name, history in self._samples.items():
+            out[name] = trace_from_samples(
+                self._times,
+                [h[0] for h in history],
+                pixels=[h[1] for h in history],
+                motion=[h[2] for h in history],
+                name=name,
+            )
+        return out
+
+
+class FaceTraceRecorder(TraceRecorder):
+    """A TraceRecorder fed with (frame, face) pairs of one track, sampling the mesh regions."""
+
+    def __init__(self, sampler: RegionSampler | None = None) -> None:
+        super().__init__()
+        self.sampler = sampler or RegionSampler()
+        self.face_sizes: list[float] = []
+
+    def add_face(self, frame: Frame, face: Face | None) -> None:
+        if face is None or face.mesh is None:
+            self.add(frame.timestamp, {})
+            return
+        self.face_sizes.append(float(min(face.box.w, face.box.h)))
+        self.add(frame.timestamp, self.sampler.sample(frame.image, face.mesh))
+
+
+class FullFrameRecorder(TraceRecorder):
+    """A TraceRecorder that treats each whole frame as one skin region (skin-crop videos)."""
+
+    def add_frame(self, frame: Frame) -> None:
+        self.add(frame.timestamp, {FULL_FRAME: sample_full_frame(frame.image)})
