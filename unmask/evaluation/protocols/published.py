@@ -134,10 +134,11 @@ def read_siw_m(root: str | Path) -> Protocol:
     folder = require_dir(root, "siw-m")
     entries = []
     for path in media_files(folder, frozenset({".mov", ".mp4", ".avi"})):
-        parts = [part.lower() for part in path.relative_to(folder).parts[:-1]]
+        folders = path.relative_to(folder).parts[:-1]
+        parts = [part.lower() for part in folders]
         for depth in (2, 1):
             key = "/".join(parts[:depth])
-            if key in _SIWM:
+            if len(parts) >= depth and key in _SIWM:
                 label = _SIWM[key]
                 split = parts[1] if label == "bona_fide" and len(parts) > 1 else ""
                 entries.append(
@@ -145,7 +146,7 @@ def read_siw_m(root: str | Path) -> Protocol:
                         path,
                         label,
                         split=_SPLIT_NAMES.get(split, ""),
-                        extra={"attack_type": "/".join(path.relative_to(folder).parts[:depth])},
+                        extra={"attack_type": "/".join(folders[:depth])},
                     )
                 )
                 break
