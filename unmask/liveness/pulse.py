@@ -220,8 +220,6 @@ def pulse_cue(
     cheek_like = [n for n in (*CHEEKS, "forehead") if n in regions]
     cheek_pulse = [n for n in cheek_like if regions[n].reliable]
     eye_hole_pattern = bool(periocular_pulse) and bool(cheek_like) and not cheek_pulse
-        bool(periocular_pulse) and bool(cheek_like) and not cheek_pulse and not pooled.reliable
-    )
     evidence["periocular_vs_cheeks"] = {
         "periocular_pulse": periocular_pulse,
         "cheek_forehead_pulse": cheek_pulse,
