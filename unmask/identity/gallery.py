@@ -221,6 +221,8 @@ class Gallery:
     def matrix(self) -> tuple[NDArray[np.float32], NDArray[np.int64], list[str]]:
         """All templates as one (N, 128) matrix with each row's identity index and the names.
 
+        Rows are grouped by identity (sorted by name), so per-identity minima are one reduceat.
+
         Cached until the file changes (PRAGMA data_version sees other processes' writes too),
         so identifying many probes against a large gallery reads it once.
         """
@@ -230,7 +232,7 @@ class Gallery:
         if self.cache is not None and self.cache_version == key:
             return self.cache
         rows = self.connection.execute(
-            "SELECT i.name, t.embedding FROM templates t JOIN identities i ON i.id = t.identity_id ORDER BY t.id"
+            "SELECT i.name, t.embedding FROM templates t JOIN identities i ON i.id = t.identity_id ORDER BY i.name, t.id"
         ).fetchall()
         names = sorted({row[0] for row in rows})
         position = {name: index for index, name in enumerate(names)}

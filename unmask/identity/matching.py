@@ -33,9 +33,8 @@ def identity_distances(
     gallery.require_templates()
     embeddings, owners, names = gallery.matrix()
     per_template = distances(probe, embeddings)
-    best = np.full(len(names), np.inf, dtype=np.float32)
-    np.minimum.at(best, owners, per_template)
-    return best, names
+    starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
+    return np.minimum.reduceat(per_template, starts), names
 
 
 def identify(
