@@ -24,7 +24,9 @@ def match_scorer(path: str, target: str) -> float:
 
 def _protocol(tmp_path: Path) -> Protocol:
     entries = []
-    for i, (label, size) in enumerate([("bona_fide", 9), ("print", 2), ("bona_fide", 7), ("replay", 1)]):
+    for i, (label, size) in enumerate(
+        [("bona_fide", 9), ("print", 2), ("bona_fide", 7), ("replay", 1)]
+    ):
         path = tmp_path / f"f{i}.bin"
         path.write_bytes(b"x" * size)
         entries.append(ProtocolEntry(path, label, subject=f"s{i}", target="me" if i % 2 else None))
@@ -35,7 +37,9 @@ def _protocol(tmp_path: Path) -> Protocol:
 
 
 def test_in_process_run(tmp_path: Path) -> None:
-    run = run_benchmark(_protocol(tmp_path), length_scorer, match_scorer=match_scorer, workers=1, progress=False)
+    run = run_benchmark(
+        _protocol(tmp_path), length_scorer, match_scorer=match_scorer, workers=1, progress=False
+    )
     np.testing.assert_array_equal(run.scores.scores[:4], [9, 2, 7, 1])
     assert np.isnan(run.scores.scores[4:]).all()
     assert list(run.scores.labels[:4]) == ["bona_fide", "print", "bona_fide", "replay"]

@@ -62,11 +62,13 @@ def test_evaluate_bad_file_is_a_protocol_error(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("path,label,score\nx,print,abc\n")
     args = _parse("evaluate", "--scores", str(bad))
-    with pytest.raises(ProtocolError, match="bad.csv:2"):
+    with pytest.raises(ProtocolError, match=r"bad\.csv:2"):
         args.handler(args)
 
 
-def test_benchmark_without_pad_engine_fails_clearly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_benchmark_without_pad_engine_fails_clearly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "a.jpg").write_bytes(b"")
     protocol = tmp_path / "p.csv"
     protocol.write_text("path,label\na.jpg,bona_fide\n")

@@ -50,7 +50,7 @@ def test_eer_matches_segment_intersection_on_sklearn_curve(seed: int) -> None:
     bona = np.round(rng.normal(1.0, 1.0, 200), 1)
     attack = np.round(rng.normal(-0.5, 1.2, 150), 1)
     y = np.r_[np.ones(bona.size), np.zeros(attack.size)]
-    fpr, tpr, thr = roc_curve(y, np.r_[bona, attack], drop_intermediate=False)
+    fpr, tpr, _ = roc_curve(y, np.r_[bona, attack], drop_intermediate=False)
     # sklearn orders thresholds descending; our walk goes ascending
     expected = _brute_force_eer(fpr[::-1], (1 - tpr)[::-1])
     thresholds = candidate_thresholds(bona, attack)

@@ -80,7 +80,7 @@ def test_one_species_matches_sklearn() -> None:
     bona, attack = np.round(rng.normal(1, 1, 500), 2), np.round(rng.normal(-1, 1, 500), 2)
     scores = ScoreSet.from_columns(["bona_fide"] * 500 + ["print"] * 500, np.r_[bona, attack])
     pad = evaluate(scores, threshold=0.0, apcer_targets=(0.05,)).document["pad"]
-    fpr, tpr, thr = roc_curve(np.r_[np.ones(500), np.zeros(500)], np.r_[bona, attack])
+    fpr, tpr, _ = roc_curve(np.r_[np.ones(500), np.zeros(500)], np.r_[bona, attack])
     # lowest threshold with FPR <= 5 %: sklearn lists thresholds descending
     ok = np.flatnonzero(fpr <= 0.05)
     best = ok[-1]

@@ -60,7 +60,7 @@ def test_generic_csv_errors_name_the_line(tmp_path: Path, content: str, message:
 def test_check_files_reports_missing_media(tmp_path: Path) -> None:
     path = tmp_path / "p.csv"
     path.write_text("path,label\nmissing.jpg,bona_fide\n")
-    with pytest.raises(ProtocolError, match=":2: missing.jpg does not exist"):
+    with pytest.raises(ProtocolError, match=r":2: missing\.jpg does not exist"):
         read_protocol_csv(path, check_files=True)
 
 

@@ -33,13 +33,22 @@ def test_report_is_self_contained_with_figures_and_tables(tmp_path: Path) -> Non
     assert html.startswith("<!doctype html>")
     assert len(re.findall(r'src="data:image/png;base64,', html)) == 3  # PAD DET, histogram, rec DET
     assert not re.search(r"(src|href)=\"https?://", html)
-    for text in ("APCER max", "BPCER @ APCER=1%", "IAPAR", "FNMR @ FMR", "mask_silicone", "optimistic"):
+    for text in (
+        "APCER max",
+        "BPCER @ APCER=1%",
+        "IAPAR",
+        "FNMR @ FMR",
+        "mask_silicone",
+        "optimistic",
+    ):
         assert text in html
     assert "[" in html  # intervals are printed
 
 
 def test_report_without_recognition_or_intervals(tmp_path: Path) -> None:
-    scores = ScoreSet.from_columns(["bona_fide", "print", "bona_fide", "replay"], [0.9, 0.1, 0.7, 0.4])
+    scores = ScoreSet.from_columns(
+        ["bona_fide", "print", "bona_fide", "replay"], [0.9, 0.1, 0.7, 0.4]
+    )
     html = write_report(evaluate(scores), tmp_path).read_text()
     assert len(re.findall(r"data:image/png;base64,", html)) == 2
     assert "bootstrap off" in html

@@ -58,22 +58,34 @@ def register(subparsers: Any) -> None:
 
 def _add_common(parser: argparse.ArgumentParser, *, with_dev: bool = True) -> None:
     if with_dev:
-        parser.add_argument("--dev", type=Path, help="development scores CSV: sets the threshold at its EER")
+        parser.add_argument(
+            "--dev", type=Path, help="development scores CSV: sets the threshold at its EER"
+        )
     parser.add_argument("--threshold", type=float, help="PAD threshold (overrides --dev)")
-    parser.add_argument("--match-threshold", type=float, help="recognition threshold for match_score")
+    parser.add_argument(
+        "--match-threshold", type=float, help="recognition threshold for match_score"
+    )
     parser.add_argument("--report", type=Path, help="folder for report.html, metrics.json")
     parser.add_argument(
-        "--species", default="", help="comma-separated species expected even if absent (shown as empty)"
+        "--species",
+        default="",
+        help="comma-separated species expected even if absent (shown as empty)",
     )
-    parser.add_argument("--replicates", type=int, default=1000, help="bootstrap replicates (0: no intervals)")
-    parser.add_argument("--confidence", type=float, default=0.95, help="interval level (default 0.95)")
+    parser.add_argument(
+        "--replicates", type=int, default=1000, help="bootstrap replicates (0: no intervals)"
+    )
+    parser.add_argument(
+        "--confidence", type=float, default=0.95, help="interval level (default 0.95)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
 
 
 def _spec(args: argparse.Namespace) -> BootstrapSpec | None:
     if args.replicates < 0 or not 0.0 < args.confidence < 1.0:
         raise InputError("--replicates must be >= 0 and --confidence between 0 and 1")
-    return None if args.replicates == 0 else BootstrapSpec(args.replicates, args.confidence, args.seed)
+    return (
+        None if args.replicates == 0 else BootstrapSpec(args.replicates, args.confidence, args.seed)
+    )
 
 
 def _evaluate(args: argparse.Namespace, scores: ScoreSet, dev: ScoreSet | None) -> Evaluation:

@@ -70,7 +70,9 @@ def run_benchmark(
     job = _Job(scorer, match_scorer)
     entries = list(protocol)
     count = workers if workers is not None else max(1, (os.cpu_count() or 1))
-    bar = tqdm(total=len(entries), desc=f"scoring {protocol.name}", unit="file", disable=not progress)
+    bar = tqdm(
+        total=len(entries), desc=f"scoring {protocol.name}", unit="file", disable=not progress
+    )
     rows: list[dict[str, Any]] = []
 
     def consume(results: Iterator[dict[str, Any]]) -> None:

@@ -38,9 +38,14 @@ class BootstrapSpec:
         return tail, 100.0 - tail
 
 
+def present_mask(column: NDArray[np.object_]) -> NDArray[np.bool_]:
+    """Which entries of an optional-string column are set (vectorised `is not None`)."""
+    return np.asarray(column != None, dtype=bool)  # noqa: E711 (elementwise on an array)
+
+
 def unit_codes(subjects: NDArray[np.object_]) -> NDArray[np.int64] | None:
     """Integer unit per row (subject, or the row itself when it has none); None if no subjects."""
-    present = np.array([subject is not None for subject in subjects], dtype=bool)
+    present = present_mask(subjects)
     if not present.any():
         return None
     codes = np.empty(len(subjects), dtype=np.int64)

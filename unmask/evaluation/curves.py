@@ -53,7 +53,9 @@ class EqualErrorPoint:
     threshold: float
 
 
-def eer(false_accept: FloatArray, false_reject: FloatArray, thresholds: FloatArray) -> EqualErrorPoint:
+def eer(
+    false_accept: FloatArray, false_reject: FloatArray, thresholds: FloatArray
+) -> EqualErrorPoint:
     """Equal error rate of curves given on ascending thresholds (last axis).
 
     Definition, chosen for being threshold-free and symmetric in the two rates: walk the
@@ -77,7 +79,9 @@ def eer(false_accept: FloatArray, false_reject: FloatArray, thresholds: FloatArr
     return EqualErrorPoint(rate=float(rate[0]), threshold=float(thresholds[int(index[0])]))
 
 
-def eer_batch(false_accept: FloatArray, false_reject: FloatArray) -> tuple[FloatArray, NDArray[np.intp]]:
+def eer_batch(
+    false_accept: FloatArray, false_reject: FloatArray
+) -> tuple[FloatArray, NDArray[np.intp]]:
     """`eer` for many curves at once (rows), returning (rates, minimax threshold indices).
 
     Rows containing NaN (a class absent from a bootstrap replicate) give NaN.

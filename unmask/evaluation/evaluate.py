@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from unmask.errors import ProtocolError
-from unmask.evaluation.bootstrap import BootstrapSpec, unit_codes
+from unmask.evaluation.bootstrap import BootstrapSpec
 from unmask.evaluation.pad import (
     DEFAULT_APCER_TARGETS,
     DEFAULT_BPCER_TARGETS,
@@ -52,7 +52,7 @@ class Evaluation:
 def pad_samples(scores: ScoreSet, expected_species: Sequence[str] = ()) -> PadSamples:
     """Scored presentations split by class; `expected_species` absent from the file stay empty."""
     scored = scores.scored
-    units = unit_codes(scores.subjects)
+    units = scores.units
     names = sorted(set(scores.species) | {s for s in expected_species if s != BONA_FIDE})
     masks = {name: scored & (scores.labels == name) for name in names}
     bona = scored & scores.is_bona_fide
@@ -74,16 +74,15 @@ def _pad_eer_threshold(scores: ScoreSet, what: str) -> float:
 
 
 def _match_threshold(
-    scores: ScoreSet, dev: ScoreSet | None, given: float | None
+    comparisons: Comparisons, dev: ScoreSet | None, given: float | None
 ) -> tuple[float | None, str | None]:
+    """Recognition threshold: given, else the dev set's EER, else the evaluated set's EER."""
     if given is not None:
         return float(given), "argument"
-    for source, name in ((dev, "dev_eer"), (scores, "test_eer")):
-        if source is None:
-            continue
-        comparisons = Comparisons.from_scores(source)
-        if comparisons.usable:
-            return PadCurves.from_samples(comparisons.as_pad_samples()).eer_point()[1], name
+    candidates = [] if dev is None else [(Comparisons.from_scores(dev), "dev_eer")]
+    for source, name in [*candidates, (comparisons, "test_eer")]:
+        if source.usable:
+            return PadCurves.from_samples(source.as_pad_samples()).eer_point()[1], name
     return None, None
 
 
@@ -121,11 +120,13 @@ def evaluate(
         pad["dev_operating_points"] = _dev_operating_points(dev, samples, apcer_targets)
 
     comparisons = Comparisons.from_scores(scores)
-    rec_threshold, rec_source = _match_threshold(scores, dev, match_threshold)
+    rec_threshold, rec_source = _match_threshold(comparisons, dev, match_threshold)
     recognition: dict[str, Any] = {"threshold": rec_threshold, "threshold_source": rec_source}
     if rec_threshold is not None and comparisons.usable:
         recognition.update(
-            verification_metrics(comparisons, rec_threshold, spec=bootstrap, fmr_targets=fmr_targets)
+            verification_metrics(
+                comparisons, rec_threshold, spec=bootstrap, fmr_targets=fmr_targets
+            )
         )
         recognition["threshold_source"] = rec_source
     else:
@@ -134,10 +135,11 @@ def evaluate(
             "both mated (subject == target) and non-mated"
         )
     if rec_threshold is not None:
-        recognition["identification"] = identification_metrics(scores, rec_threshold, spec=bootstrap)
+        recognition["identification"] = identification_metrics(
+            scores, rec_threshold, spec=bootstrap
+        )
 
     system = system_metrics(scores, pad_threshold, rec_threshold, spec=bootstrap)
-    units = unit_codes(scores.subjects)
     document = {
         "pad": pad,
         "system": system,
@@ -162,7 +164,7 @@ def evaluate(
         if bootstrap is None
         else {
             "method": "percentile bootstrap",
-            "unit": "presentation" if units is None else "subject",
+            "unit": "presentation" if scores.units is None else "subject",
             "level": bootstrap.confidence,
             "replicates": bootstrap.replicates,
             "seed": bootstrap.seed,

@@ -74,7 +74,9 @@ class PadCurves:
         thresholds = candidate_thresholds(samples.bona_fide, samples.attacks)
         apcer = {name: false_accept_rate(s, thresholds) for name, s in samples.species.items()}
         present = [apcer[name] for name in samples.present_species]
-        apcer_max = np.max(np.vstack(present), axis=0) if present else np.full(thresholds.shape, np.nan)
+        apcer_max = (
+            np.max(np.vstack(present), axis=0) if present else np.full(thresholds.shape, np.nan)
+        )
         return cls(
             thresholds=thresholds,
             bpcer=false_reject_rate(samples.bona_fide, thresholds),
@@ -217,7 +219,10 @@ def _pad_intervals(
     classes = [samples.bona_fide, *(samples.species[name] for name in names)]
     width = grid.size + 1
     cells = np.concatenate(
-        [c * width + np.searchsorted(grid, scores, side="right") for c, scores in enumerate(classes)]
+        [
+            c * width + np.searchsorted(grid, scores, side="right")
+            for c, scores in enumerate(classes)
+        ]
     )
     units = None
     if samples.bona_units is not None and samples.species_units is not None:

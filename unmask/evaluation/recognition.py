@@ -42,12 +42,12 @@ class Comparisons:
         usable = (
             scores.is_bona_fide
             & ~np.isnan(scores.match_scores)
-            & np.array([s is not None for s in scores.subjects])
-            & np.array([t is not None for t in scores.targets])
+            & scores.has_subject
+            & scores.has_target
         )
         mated = usable & (scores.subjects == scores.targets)
         impostor = usable & ~mated
-        units = unit_codes(scores.subjects)
+        units = scores.units
         return cls(
             genuine=scores.match_scores[mated],
             impostor=scores.match_scores[impostor],
@@ -65,7 +65,9 @@ class Comparisons:
             bona_fide=self.genuine,
             species={"impostor": self.impostor},
             bona_units=self.genuine_units,
-            species_units=None if self.impostor_units is None else {"impostor": self.impostor_units},
+            species_units=None
+            if self.impostor_units is None
+            else {"impostor": self.impostor_units},
         )
 
 
@@ -83,7 +85,11 @@ def verification_metrics(
     error in n trials, 3 / n is the 95 % upper bound on the rate).
     """
     pad = pad_metrics(
-        comparisons.as_pad_samples(), threshold, spec=spec, apcer_targets=fmr_targets, bpcer_targets=()
+        comparisons.as_pad_samples(),
+        threshold,
+        spec=spec,
+        apcer_targets=fmr_targets,
+        bpcer_targets=(),
     )
     n_impostor = int(comparisons.impostor.size)
     operating = {
@@ -128,12 +134,18 @@ def identification_metrics(
     is not ranked first or scores below the threshold; a non-mated probe (subject not in the
     gallery) is a false positive (FPIR) when its best candidate reaches the threshold.
     """
+    usable = np.flatnonzero(
+        scores.is_bona_fide
+        & ~np.isnan(scores.match_scores)
+        & scores.has_subject
+        & scores.has_target
+    )
+    if np.unique(scores.paths[usable]).size == usable.size:
+        return None  # every probe compared with one identity: verification only
     candidates: dict[str, dict[str, float]] = defaultdict(dict)
     subject_of: dict[str, str] = {}
-    for i in np.flatnonzero(scores.is_bona_fide & ~np.isnan(scores.match_scores)):
+    for i in usable:
         target, subject = scores.targets[i], scores.subjects[i]
-        if target is None or subject is None:
-            continue
         probe = str(scores.paths[i])
         previous = candidates[probe].get(target, -np.inf)
         candidates[probe][target] = max(previous, float(scores.match_scores[i]))

@@ -16,13 +16,13 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from scipy.stats import norm  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from scipy.stats import norm
 
-from unmask.evaluation.curves import FloatArray  # noqa: E402
-from unmask.evaluation.evaluate import Evaluation  # noqa: E402
-from unmask.evaluation.pad import PadCurves  # noqa: E402
+from unmask.evaluation.curves import FloatArray
+from unmask.evaluation.evaluate import Evaluation
+from unmask.evaluation.pad import PadCurves
 
 _TICKS = [0.001, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8]
 _FLOOR = 1e-4
@@ -93,10 +93,16 @@ def pad_det_figure(evaluation: Evaluation) -> Any:
                 color="0.25",
                 ms=7,
             )
-            ax.annotate(f"APCER≤{float(key) * 100:g}%", (
-                float(_deviate(np.asarray([point["apcer_max"]]))[0]),
-                float(_deviate(np.asarray([point["bpcer"]]))[0]),
-            ), fontsize=7, xytext=(4, 4), textcoords="offset points")
+            ax.annotate(
+                f"APCER≤{float(key) * 100:g}%",
+                (
+                    float(_deviate(np.asarray([point["apcer_max"]]))[0]),
+                    float(_deviate(np.asarray([point["bpcer"]]))[0]),
+                ),
+                fontsize=7,
+                xytext=(4, 4),
+                textcoords="offset points",
+            )
     ax.set_title("PAD: DET per PAI species")
     ax.legend(fontsize=7, loc="upper right")
     return figure
@@ -134,7 +140,7 @@ def histogram_figure(evaluation: Evaluation) -> Any:
     for name, scores in groups.items():
         ax.hist(
             scores,
-            bins=edges,
+            bins=list(edges),
             density=True,
             histtype="step" if name != "bona_fide" else "stepfilled",
             alpha=0.35 if name == "bona_fide" else 1.0,
@@ -173,11 +179,21 @@ def _pad_tables(pad: dict[str, Any]) -> str:
     intervals = pad.get("intervals", {})
     errors = pad["errors"]
     rows = [
-        [f"APCER {name}", _pct(value), _ci(intervals.get("apcer", {}).get(name)), _count(errors["apcer"][name])]
+        [
+            f"APCER {name}",
+            _pct(value),
+            _ci(intervals.get("apcer", {}).get(name)),
+            _count(errors["apcer"][name]),
+        ]
         for name, value in pad["apcer"].items()
     ]
     rows += [
-        [f"APCER max ({pad['apcer_max_species']})", _pct(pad["apcer_max"]), _ci(intervals.get("apcer_max")), ""],
+        [
+            f"APCER max ({pad['apcer_max_species']})",
+            _pct(pad["apcer_max"]),
+            _ci(intervals.get("apcer_max")),
+            "",
+        ],
         ["BPCER", _pct(pad["bpcer"]), _ci(intervals.get("bpcer")), _count(errors["bpcer"])],
         ["EER (species pooled)", _pct(pad["eer"]), _ci(intervals.get("eer")), ""],
     ]
@@ -186,11 +202,21 @@ def _pad_tables(pad: dict[str, Any]) -> str:
         for name, value in pad["eer_per_species"].items()
     ]
     rows += [
-        [f"BPCER @ APCER={float(k) * 100:g}%", _pct(v), _ci(intervals.get("bpcer_at_apcer", {}).get(k)), ""]
+        [
+            f"BPCER @ APCER={float(k) * 100:g}%",
+            _pct(v),
+            _ci(intervals.get("bpcer_at_apcer", {}).get(k)),
+            "",
+        ]
         for k, v in pad["bpcer_at_apcer"].items()
     ]
     rows += [
-        [f"APCER @ BPCER={float(k) * 100:g}%", _pct(v), _ci(intervals.get("apcer_at_bpcer", {}).get(k)), ""]
+        [
+            f"APCER @ BPCER={float(k) * 100:g}%",
+            _pct(v),
+            _ci(intervals.get("apcer_at_bpcer", {}).get(k)),
+            "",
+        ]
         for k, v in pad["apcer_at_bpcer"].items()
     ]
     rows += [
@@ -201,7 +227,12 @@ def _pad_tables(pad: dict[str, Any]) -> str:
     dev = pad.get("dev_operating_points")
     if dev:
         dev_rows = [
-            [f"APCER ≤ {float(k) * 100:g}% on dev", f"{p['threshold']:.5g}", _pct(p["apcer_max"]), _pct(p["bpcer"])]
+            [
+                f"APCER ≤ {float(k) * 100:g}% on dev",
+                f"{p['threshold']:.5g}",
+                _pct(p["apcer_max"]),
+                _pct(p["bpcer"]),
+            ]
             for k, p in dev.items()
         ]
         table += "<h3>Thresholds set on the development set, measured on this set</h3>"
@@ -214,24 +245,48 @@ def _recognition_tables(recognition: dict[str, Any]) -> str:
         return f"<p>{html.escape(recognition.get('note', 'no recognition data'))}</p>"
     intervals = recognition.get("intervals", {})
     rows = [
-        ["FMR", _pct(recognition["fmr"]), _ci(intervals.get("fmr")), _count(recognition["errors"]["fmr"])],
-        ["FNMR", _pct(recognition["fnmr"]), _ci(intervals.get("fnmr")), _count(recognition["errors"]["fnmr"])],
+        [
+            "FMR",
+            _pct(recognition["fmr"]),
+            _ci(intervals.get("fmr")),
+            _count(recognition["errors"]["fmr"]),
+        ],
+        [
+            "FNMR",
+            _pct(recognition["fnmr"]),
+            _ci(intervals.get("fnmr")),
+            _count(recognition["errors"]["fnmr"]),
+        ],
         ["EER", _pct(recognition["eer"]), _ci(intervals.get("eer")), ""],
     ]
     for key, value in recognition["fnmr_at_fmr"].items():
         point = recognition["operating_points"].get(key) or {}
         flag = "" if point.get("resolvable", True) else " (too few impostors)"
-        rows.append([f"FNMR @ FMR={key}{flag}", _pct(value), _ci(intervals.get("fnmr_at_fmr", {}).get(key)), ""])
+        rows.append(
+            [
+                f"FNMR @ FMR={key}{flag}",
+                _pct(value),
+                _ci(intervals.get("fnmr_at_fmr", {}).get(key)),
+                "",
+            ]
+        )
     out = _table(["metric", "value", "interval", "errors / n"], rows)
     ident = recognition.get("identification")
     if ident:
         id_int = ident.get("intervals", {})
         id_rows = [
             ["FPIR", _pct(ident["fpir"]), _ci(id_int.get("fpir")), _count(ident["errors"]["fpir"])],
-            ["FNIR (rank 1)", _pct(ident["fnir"]), _ci(id_int.get("fnir")), _count(ident["errors"]["fnir"])],
+            [
+                "FNIR (rank 1)",
+                _pct(ident["fnir"]),
+                _ci(id_int.get("fnir")),
+                _count(ident["errors"]["fnir"]),
+            ],
         ]
         id_rows += [[f"CMC rank {k}", _pct(v), "", ""] for k, v in ident["cmc"].items()]
-        out += "<h3>Identification</h3>" + _table(["metric", "value", "interval", "errors / n"], id_rows)
+        out += "<h3>Identification</h3>" + _table(
+            ["metric", "value", "interval", "errors / n"], id_rows
+        )
     return out
 
 
@@ -240,14 +295,27 @@ def _system_table(system: dict[str, Any]) -> str:
         return f"<p>{html.escape(system.get('note', 'no system data'))}</p>"
     intervals = system.get("intervals", {})
     rows = [
-        ["all attacks", _pct(system["iapar"]), _ci(intervals.get("iapar")),
-         _pct(system["iapar_without_pad"]), _ci(intervals.get("iapar_without_pad")),
-         str(system["errors"]["iapar"]["n"])],
+        [
+            "all attacks",
+            _pct(system["iapar"]),
+            _ci(intervals.get("iapar")),
+            _pct(system["iapar_without_pad"]),
+            _ci(intervals.get("iapar_without_pad")),
+            str(system["errors"]["iapar"]["n"]),
+        ],
     ]
     for name, entry in system["per_species"].items():
         sub = entry.get("intervals", {})
-        rows.append([name, _pct(entry["iapar"]), _ci(sub.get("iapar")), _pct(entry["iapar_without_pad"]),
-                     _ci(sub.get("iapar_without_pad")), str(entry["errors"]["iapar"]["n"])])
+        rows.append(
+            [
+                name,
+                _pct(entry["iapar"]),
+                _ci(sub.get("iapar")),
+                _pct(entry["iapar_without_pad"]),
+                _ci(sub.get("iapar_without_pad")),
+                str(entry["errors"]["iapar"]["n"]),
+            ]
+        )
     return _table(["attacks", "IAPAR", "interval", "IAPAR without PAD", "interval", "n"], rows)
 
 
@@ -274,25 +342,29 @@ def render_report(evaluation: Evaluation, title: str = "unmask evaluation") -> s
         else f"Intervals: {confidence['level'] * 100:g}% {confidence['method']} over "
         f"{confidence['unit']}s, {confidence['replicates']} replicates, seed {confidence['seed']}."
     )
-    counts_rows = [[key, str(value)] for key, value in counts.items() if not isinstance(value, dict)]
+    counts_rows = [
+        [key, str(value)] for key, value in counts.items() if not isinstance(value, dict)
+    ]
     counts_rows += [[f"species {name}", str(n)] for name, n in counts["species"].items()]
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>{_STYLE}</style></head><body>
 <h1>{html.escape(title)}</h1>
-<p>PAD threshold <b>{pad['threshold']:.6g}</b>: {html.escape(pad['threshold_source_meaning'])}.
+<p>PAD threshold <b>{pad["threshold"]:.6g}</b>: {html.escape(pad["threshold_source_meaning"])}.
 A presentation is accepted as bona fide when its score is at or above the threshold.
 {html.escape(ci_note)}</p>
 <div class="figs">{images}</div>
 <h2>Presentation attack detection (ISO/IEC 30107-3)</h2>{_pad_tables(pad)}
 <p class="note">APCER max is the worst species; ACER and HTER are shown for comparison with
 older papers and are not ISO/IEC 30107-3 metrics.</p>
-<h2>Whole system: impostor attacks accepted</h2>{_system_table(document['system'])}
-<h2>Recognition (ISO/IEC 19795-1)</h2>{_recognition_tables(document['recognition'])}
-<h2>Counts</h2>{_table(['what', 'n'], counts_rows)}
+<h2>Whole system: impostor attacks accepted</h2>{_system_table(document["system"])}
+<h2>Recognition (ISO/IEC 19795-1)</h2>{_recognition_tables(document["recognition"])}
+<h2>Counts</h2>{_table(["what", "n"], counts_rows)}
 </body></html>"""
 
 
-def write_report(evaluation: Evaluation, folder: str | Path, title: str = "unmask evaluation") -> Path:
+def write_report(
+    evaluation: Evaluation, folder: str | Path, title: str = "unmask evaluation"
+) -> Path:
     """Write `report.html` into `folder` (created if needed)."""
     destination = Path(folder)
     destination.mkdir(parents=True, exist_ok=True)

@@ -12,12 +12,14 @@ import csv
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
 from unmask.errors import MediaNotFoundError, ProtocolError
+from unmask.evaluation.bootstrap import present_mask, unit_codes
 from unmask.evaluation.species import BONA_FIDE, normalize_label
 
 REQUIRED_COLUMNS = ("path", "label", "score")
@@ -47,14 +49,23 @@ class ScoreSet:
     def is_bona_fide(self) -> NDArray[np.bool_]:
         return self.labels == BONA_FIDE
 
-    @property
+    @cached_property
     def species(self) -> list[str]:
         """Attack species present, in a stable (sorted) order."""
-        return sorted({str(label) for label in self.labels if label != BONA_FIDE})
+        return [str(label) for label in np.unique(self.labels) if label != BONA_FIDE]
 
-    @property
-    def has_subjects(self) -> bool:
-        return any(subject is not None for subject in self.subjects)
+    @cached_property
+    def has_subject(self) -> NDArray[np.bool_]:
+        return present_mask(self.subjects)
+
+    @cached_property
+    def units(self) -> NDArray[np.int64] | None:
+        """Bootstrap unit of each row (see `bootstrap.unit_codes`), computed once."""
+        return unit_codes(self.subjects)
+
+    @cached_property
+    def has_target(self) -> NDArray[np.bool_]:
+        return present_mask(self.targets)
 
     @classmethod
     def from_columns(
@@ -88,7 +99,9 @@ class ScoreSet:
             if column.shape != (n,):
                 raise ProtocolError(f"{name}: {column.shape[0]} values for {n} labels")
         return cls(
-            paths=np.asarray(paths if paths is not None else [f"#{i}" for i in range(n)], dtype=str),
+            paths=np.asarray(
+                paths if paths is not None else [f"#{i}" for i in range(n)], dtype=str
+            ),
             labels=np.asarray(normalized, dtype=str),
             scores=columns["scores"],
             subjects=_optional_strings(subjects, n),
@@ -133,7 +146,9 @@ def read_scores(path: str | Path) -> ScoreSet:
             raise ProtocolError(
                 f"{source}:1: missing column(s) {', '.join(missing)}; need path,label,score"
             )
-        extra_names = [name for name in header if name not in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)]
+        extra_names = [
+            name for name in header if name not in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
+        ]
         paths: list[str] = []
         labels: list[str] = []
         scores: list[float] = []
@@ -164,7 +179,13 @@ def read_scores(path: str | Path) -> ScoreSet:
     if not labels:
         raise ProtocolError(f"{source}: no presentations (only a header, or empty)")
     return ScoreSet.from_columns(
-        labels, scores, paths=paths, subjects=subjects, targets=targets, match_scores=match, extra=extra
+        labels,
+        scores,
+        paths=paths,
+        subjects=subjects,
+        targets=targets,
+        match_scores=match,
+        extra=extra,
     )
 
 

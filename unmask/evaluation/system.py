@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from unmask.evaluation.bootstrap import BootstrapSpec, fixed_rate_interval, unit_codes
+from unmask.evaluation.bootstrap import BootstrapSpec, fixed_rate_interval
 from unmask.evaluation.scores import ScoreSet
 
 
@@ -28,7 +28,7 @@ def system_metrics(
         ~scores.is_bona_fide
         & ~np.isnan(scores.match_scores)
         & ~np.isnan(scores.scores)
-        & np.array([t is not None for t in scores.targets])
+        & scores.has_target
     )
     document: dict[str, Any] = {
         "pad_threshold": float(pad_threshold),
@@ -45,7 +45,7 @@ def system_metrics(
         return document
     matched = scores.match_scores >= match_threshold
     passed = scores.scores >= pad_threshold
-    units = unit_codes(scores.subjects)
+    units = scores.units
     both = passed & matched
 
     def summarise(mask: np.ndarray) -> dict[str, Any]:

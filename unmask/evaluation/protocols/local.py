@@ -25,7 +25,9 @@ def read_nuaa(root: str | Path) -> Protocol:
     folder = require_dir(root, "nuaa")
     entries = []
     for label in ("bona_fide", "print"):
-        for path in media_files(folder / label, IMAGE_SUFFIXES) if (folder / label).is_dir() else []:
+        for path in (
+            media_files(folder / label, IMAGE_SUFFIXES) if (folder / label).is_dir() else []
+        ):
             subject = path.parent.name
             entries.append(ProtocolEntry(path=path, label=label, subject=subject))
     nonempty(entries, "nuaa", folder, "bona_fide/<subject>/*.jpg and print/<subject>/*.jpg")
@@ -69,7 +71,9 @@ def read_orl(root: str | Path) -> Protocol:
     return Protocol("orl", folder, tuple(entries))
 
 
-def read_deepface_pairs(root: str | Path, pairs_file: str = "face-recognition-pivot.csv") -> Protocol:
+def read_deepface_pairs(
+    root: str | Path, pairs_file: str = "face-recognition-pivot.csv"
+) -> Protocol:
     """One entry per pair: `path` = file_x compared with `extra["reference"]` = file_y.
 
     `subject`/`target` are the recovered identities of x and y (`id<N>`), so a pair is mated

@@ -72,7 +72,9 @@ def read_replay_attack(root: str | Path) -> Protocol:
                     },
                 )
             )
-    nonempty(entries, "replay-attack", folder, "{train,devel,test}/{real,attack/{fixed,hand}}/*.mov")
+    nonempty(
+        entries, "replay-attack", folder, "{train,devel,test}/{real,attack/{fixed,hand}}/*.mov"
+    )
     return Protocol("replay-attack", folder, tuple(entries))
 
 

@@ -40,8 +40,13 @@ READERS: dict[str, Callable[[Path], Protocol]] = {
 }
 
 #: Paths of the shared data folder name datasets as `pad/nuaa`, `faces/orl`: accept those too.
-_ALIASES = {"pad/nuaa": "nuaa", "pad/silent-face": "silent-face", "pad/siw-mv2-demo": "siw-mv2-demo",
-            "faces/deepface": "deepface", "faces/orl": "orl"}
+_ALIASES = {
+    "pad/nuaa": "nuaa",
+    "pad/silent-face": "silent-face",
+    "pad/siw-mv2-demo": "siw-mv2-demo",
+    "faces/deepface": "deepface",
+    "faces/orl": "orl",
+}
 
 
 def protocol_kinds() -> list[str]:

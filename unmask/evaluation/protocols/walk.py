@@ -8,7 +8,20 @@ from pathlib import Path
 from unmask.errors import MediaNotFoundError, ProtocolError
 
 MEDIA_SUFFIXES = frozenset(
-    {".jpg", ".jpeg", ".png", ".bmp", ".pgm", ".webp", ".avi", ".mov", ".mp4", ".mkv", ".hdf5", ".h5"}
+    {
+        ".jpg",
+        ".jpeg",
+        ".png",
+        ".bmp",
+        ".pgm",
+        ".webp",
+        ".avi",
+        ".mov",
+        ".mp4",
+        ".mkv",
+        ".hdf5",
+        ".h5",
+    }
 )
 
 
