@@ -20,6 +20,8 @@ COMMAND_MODULES = (
     "unmask.cli.gallery",
     "unmask.cli.demo",
     "unmask.cli.evaluate",
+    "unmask.cli.lab",
+    "unmask.cli.pulse",
 )
 
 

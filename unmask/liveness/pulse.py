@@ -42,18 +42,22 @@ MAX_DROPPED = 0.4
 MIN_BITS_PER_PIXEL = 0.02
 COHERENT = 0.3
 AGREE_BPM = 6.0
+ABSENCE_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
 class PulseCueConfig:
-    """Knobs of the cue. `bits_per_pixel` describes the video (file bits per pixel per frame);
-    below `min_bits_per_pixel` a missing pulse is blamed on compression, not on the face."""
+    """Knobs of the cue. A pulse can be found in `MIN_SECONDS`, but its absence counts as
+    evidence of an attack only after `absence_seconds` and when the video has at least
+    `min_bits_per_pixel` (file bits per pixel per frame); below that a missing pulse is blamed
+    on compression, not on the face."""
 
     method: str = "pos"
     min_face_px: float = MIN_FACE_PX
     min_region_pixels: int = MIN_REGION_PIXELS
     min_bits_per_pixel: float = MIN_BITS_PER_PIXEL
     coherent: float = COHERENT
+    absence_seconds: float = ABSENCE_SECONDS
 
 
 def pooled_trace(traces: Mapping[str, RGBTrace], names: tuple[str, ...]) -> RGBTrace | None:
@@ -255,13 +259,6 @@ def pulse_cue(
             confidence=round(0.5 + 0.5 * min(strength, coherence_share), 3),
             evidence=evidence | {"finding": "coherent pulse across skin regions"},
         )
-    if bits_per_pixel is not None and bits_per_pixel < config.min_bits_per_pixel:
-        return CueScore(
-            CUE,
-            None,
-            reason=f"too compressed: {bits_per_pixel:.3f} bits per pixel removes the pulse",
-            evidence=evidence,
-        )
     if pooled.reliable or agreeing:
         return CueScore(
             CUE,
@@ -269,11 +266,24 @@ def pulse_cue(
             reason="a pulse-like rhythm that skin regions do not share: not coherent enough to judge",
             evidence=evidence,
         )
-    confidence = 0.3 if seen.duration < 2 * MIN_SECONDS else 0.5
+    if bits_per_pixel is not None and bits_per_pixel < config.min_bits_per_pixel:
+        return CueScore(
+            CUE,
+            None,
+            reason=f"too compressed: no pulse found, and {bits_per_pixel:.3f} bits per pixel can remove it",
+            evidence=evidence,
+        )
+    if seen.duration < config.absence_seconds:
+        return CueScore(
+            CUE,
+            None,
+            reason=f"too short to call a missing pulse: {seen.duration:.1f} s, need {config.absence_seconds:.0f} s",
+            evidence=evidence,
+        )
     return CueScore(
         CUE,
         0.25,
-        confidence=confidence,
+        confidence=0.5,
         evidence=evidence | {"finding": "no pulse on any skin region"},
     )
 

@@ -18,7 +18,7 @@ from unmask.pulse.preprocess import UniformSignal, to_uniform
 from unmask.pulse.rate import Beats, TrackedRate, count_beats, spectrum, track_rate
 from unmask.pulse.trace import RGBTrace
 
-MIN_SECONDS = 6.0
+MIN_SECONDS = 5.0
 MIN_FRAME_RATE = 8.0
 MIN_LEVEL = 20.0
 MAX_DROPPED = 0.4

@@ -143,9 +143,12 @@ def compress(frames: list[Frame], bits_per_pixel: float, fps: float) -> list[Fra
     out = []
     with av.open(buffer, mode="r") as container:
         for i, decoded in enumerate(container.decode(video=0)):
+            pixels: NDArray[np.uint8] = np.asarray(
+                decoded.to_ndarray(format="rgb24"), dtype=np.uint8
+            )
             out.append(
                 Frame(
-                    image=decoded.to_ndarray(format="rgb24"),
+                    image=pixels,
                     index=i,
                     timestamp=frames[min(i, len(frames) - 1)].timestamp,
                     source="synthetic-h264",

@@ -1,0 +1,204 @@
+"""`unmask pulse VIDEO | --rgb-trace CSV`: heart rate (or "no reliable pulse") and the pulse cue."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+from unmask.cli.output import Outcome, add_json_flag
+from unmask.errors import InputError, MediaNotFoundError, NoFaceError
+from unmask.liveness.pulse import pooled_trace, pulse_cue
+from unmask.media import video_info
+from unmask.pulse import (
+    FULL_FRAME,
+    METHOD_NAMES,
+    PulseEstimate,
+    estimate_best,
+    estimate_pulse,
+    read_rgb_csv,
+)
+from unmask.pulse.regions import SKIN_REGIONS
+from unmask.pulse.trace import RGBTrace
+from unmask.pulse.video import face_track_traces, full_frame_traces
+
+AUTO_METHODS = ("red", "green", "pos", "chrom")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "pulse",
+        help="heart rate from a face video or an RGB trace, and the pulse liveness cue",
+        description="Estimate the heart rate by remote photoplethysmography. 'No reliable pulse' "
+        "is an answer (heart_rate_bpm null, with a reason), not an error.",
+    )
+    parser.add_argument("video", nargs="?", metavar="VIDEO", help="a video file")
+    parser.add_argument("--rgb-trace", metavar="CSV", help="a CSV with columns time (ms), R, G, B")
+    parser.add_argument(
+        "--roi",
+        choices=["face", "full-frame"],
+        default="face",
+        help="face: skin regions of each face track; full-frame: the whole frame is skin (skin-crop videos)",
+    )
+    parser.add_argument(
+        "--method",
+        choices=[*METHOD_NAMES, "auto"],
+        default=None,
+        help="pulse extraction method (default pos for video, auto for --rgb-trace: best SNR of red/green/pos/chrom)",
+    )
+    parser.add_argument(
+        "--max-seconds", type=float, default=None, help="read at most this much video"
+    )
+    add_json_flag(parser)
+    parser.set_defaults(handler=run)
+
+
+def _estimate(trace: RGBTrace, method: str) -> PulseEstimate:
+    return estimate_best(trace, AUTO_METHODS) if method == "auto" else estimate_pulse(trace, method)
+
+
+def _region_entry(estimate: PulseEstimate, trace: RGBTrace) -> dict[str, Any]:
+    seen = trace.seen()
+    return {
+        "heart_rate_bpm": estimate.as_dict()["heart_rate_bpm"],
+        "snr_db": estimate.as_dict()["snr_db"],
+        "quality": round(estimate.quality, 3),
+        "spectral_bpm": estimate.as_dict()["spectral_bpm"],
+        "frames": len(seen),
+        "mean_pixels": round(float(seen.pixels.mean()), 1) if len(seen) else 0.0,
+        "reason": estimate.reason,
+    }
+
+
+def _document(estimate: PulseEstimate, regions: dict[str, Any], source: str) -> dict[str, Any]:
+    document = estimate.as_dict()
+    document["regions"] = regions
+    document["source"] = source
+    return document
+
+
+def _bits_per_pixel(path: str) -> float | None:
+    info = video_info(path)
+    pixels = (
+        float(info["width"])
+        * float(info["height"])
+        * float(info["fps"])
+        * float(info["duration_s"])
+    )
+    return os.path.getsize(path) * 8.0 / pixels if pixels > 0 else None
+
+
+def _from_trace(path: str, method: str) -> Outcome:
+    trace = read_rgb_csv(path)
+    estimate = _estimate(trace, method)
+    document = _document(estimate, {"trace": _region_entry(estimate, trace)}, path)
+    return Outcome(document=document, text=lambda: _describe(path, estimate))
+
+
+def _from_full_frame(path: str, method: str, max_seconds: float | None) -> Outcome:
+    trace = full_frame_traces(path, max_seconds=max_seconds)[FULL_FRAME]
+    estimate = _estimate(trace, method)
+    document = _document(estimate, {FULL_FRAME: _region_entry(estimate, trace)}, path)
+    document["roi"] = "full-frame"
+    return Outcome(document=document, text=lambda: _describe(path, estimate))
+
+
+def _from_faces(path: str, method: str, max_seconds: float | None) -> Outcome:
+    if method == "auto":
+        method = "pos"
+    tracks = face_track_traces(path, max_seconds=max_seconds)
+    if not tracks:
+        raise NoFaceError(
+            f"{path}: no face track long enough for a pulse (try --roi full-frame for skin crops)"
+        )
+    bits = _bits_per_pixel(path)
+    entries: list[dict[str, Any]] = []
+    for track in tracks:
+        names = tuple(n for n in SKIN_REGIONS if n in track.traces)
+        skin = pooled_trace(track.traces, names)
+        estimate = estimate_pulse(skin, method) if skin is not None else None
+        cue = pulse_cue(track.traces, face_size_px=track.face_size_px, bits_per_pixel=bits)
+        entries.append(
+            {
+                "track": track.track_id,
+                "frames": track.frames,
+                "face_size_px": round(track.face_size_px, 1),
+                "pulse": estimate.as_dict() if estimate is not None else None,
+                "regions": {
+                    n: _region_entry(estimate_pulse(t, method), t) for n, t in track.traces.items()
+                },
+                "liveness": {
+                    "score": cue.score,
+                    "confidence": cue.confidence,
+                    "reason": cue.reason,
+                    "evidence": dict(cue.evidence),
+                },
+            }
+        )
+    main = max(entries, key=lambda e: e["frames"])
+    headline = main["pulse"] or {
+        "heart_rate_bpm": None,
+        "snr_db": None,
+        "quality": 0.0,
+        "reason": "no skin seen",
+    }
+    document = dict(headline) | {
+        "method": method,
+        "regions": main["regions"],
+        "roi": "face",
+        "track": main["track"],
+        "tracks": entries,
+        "source": path,
+        "bits_per_pixel": round(bits, 4) if bits is not None else None,
+    }
+
+    def text() -> str:
+        lines = []
+        for entry in entries:
+            pulse = entry["pulse"] or {}
+            rate = pulse.get("heart_rate_bpm")
+            said = (
+                f"{rate:.1f} bpm"
+                if rate is not None
+                else f"no reliable pulse ({pulse.get('reason')})"
+            )
+            cue = entry["liveness"]
+            verdict = (
+                f"score {cue['score']:.2f}"
+                if cue["score"] is not None
+                else f"inconclusive: {cue['reason']}"
+            )
+            lines.append(
+                f"track {entry['track']} ({entry['frames']} frames): {said}; pulse cue {verdict}"
+            )
+        return "\n".join(lines)
+
+    return Outcome(document=document, text=text)
+
+
+def _no_pulse(reason: str | None) -> str:
+    reason = reason or "unknown reason"
+    return reason if reason.startswith("no reliable pulse") else f"no reliable pulse ({reason})"
+
+
+def _describe(source: str, estimate: PulseEstimate) -> str:
+    if estimate.heart_rate_bpm is None:
+        return f"{source}: {_no_pulse(estimate.reason)}"
+    return (
+        f"{source}: {estimate.heart_rate_bpm:.1f} bpm (method {estimate.method}, SNR {estimate.snr_db:.1f} dB, "
+        f"quality {estimate.quality:.2f})"
+    )
+
+
+def run(args: argparse.Namespace) -> Outcome:
+    if bool(args.video) == bool(args.rgb_trace):
+        raise InputError("give either a VIDEO or --rgb-trace CSV (exactly one)")
+    if args.rgb_trace:
+        return _from_trace(args.rgb_trace, args.method or "auto")
+    method = args.method or "pos"
+    if not Path(args.video).is_file():
+        raise MediaNotFoundError(f"{args.video}: no such file")
+    if args.roi == "full-frame":
+        return _from_full_frame(args.video, method, args.max_seconds)
+    return _from_faces(args.video, method, args.max_seconds)
