@@ -1,0 +1,246 @@
+"""A labelled set of presentations on disk: videos, extra channels, protocol.csv, metadata.json.
+
+The protocol follows the evaluation's generic format (`path,label,subject,target,split`, paths
+relative to the CSV) and then lists every parameter the clip was drawn with, so any failure of a
+detector can be traced to the physics that caused it.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from unmask.errors import InputError
+from unmask.lab import channels as ch
+from unmask.lab.faces import FacePhoto, load_identities
+from unmask.lab.ranges import RANGES, SPECIES
+from unmask.lab.render import iter_presentation
+from unmask.lab.store import CODECS, suffix, write_npz, write_video
+
+SIMULATION_NOTE = (
+    "SIMULATED presentations from the unmask attack lab: not real bona fide or attack recordings"
+)
+FIXED_COLUMNS = ("path", "label", "subject", "target", "split")
+CLIP_COLUMNS = (
+    "simulated",
+    "seed",
+    "codec",
+    "crf",
+    "fps",
+    "seconds",
+    "width",
+    "height",
+    "photo_subject",
+    "photo_target",
+)
+DERIVED_COLUMNS = (
+    "mains_hz",
+    "hr_bpm",
+    "source_hr_bpm",
+    "pulse_source",
+    "skin_ita_deg",
+    "pulse_amplitude_effective",
+    "blinks",
+)
+SPLITS = ("train", "dev", "test")
+
+
+@dataclass(frozen=True)
+class Job:
+    species: str
+    index: int
+    seed: int
+    subject: FacePhoto
+    target: FacePhoto
+    split: str
+
+
+def clip_seed(seed: int, species: str, index: int) -> int:
+    """A clip's own seed: fixed by the run seed, its species and its number, nothing else."""
+    state = np.random.SeedSequence([seed, SPECIES.index(species), index]).generate_state(1)
+    return int(state[0])
+
+
+def plan(
+    identities: dict[str, list[FacePhoto]], species: Sequence[str], clips: int, seed: int
+) -> list[Job]:
+    """Who wears what: bona fide clips cycle through identities; each attack shows a target and
+    is worn or held by a different identity (impostor attacks). Splits are subject-disjoint
+    (identities dealt round-robin to train/dev/test) when there are three or more identities,
+    else dealt by clip number."""
+    names = sorted(identities)
+    if len(names) < 2 and any(s != "bona_fide" for s in species):
+        raise InputError(
+            "attacks need at least two identities (a wearer and a target); give --faces more people"
+        )
+    jobs = []
+    for kind in species:
+        for index in range(clips):
+            rng = np.random.default_rng([seed, SPECIES.index(kind), index, 7])
+            target_name = names[(index + int(rng.integers(len(names)))) % len(names)]
+            if kind == "bona_fide":
+                subject_name = target_name
+            else:
+                others = [n for n in names if n != target_name]
+                subject_name = others[int(rng.integers(len(others)))]
+            target = identities[target_name][int(rng.integers(len(identities[target_name])))]
+            subject = identities[subject_name][int(rng.integers(len(identities[subject_name])))]
+            split = SPLITS[names.index(subject_name) % 3] if len(names) >= 3 else SPLITS[index % 3]
+            jobs.append(Job(kind, index, clip_seed(seed, kind, index), subject, target, split))
+    return jobs
+
+
+def cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def generate(
+    out_dir: str | Path,
+    *,
+    species: Sequence[str] = SPECIES,
+    clips: int = 1,
+    seconds: float = 5.0,
+    fps: float = 30.0,
+    size: tuple[int, int] = (640, 480),
+    channels: Sequence[str] = ("rgb",),
+    codec: str = "h264",
+    crf: int = 12,
+    seed: int = 0,
+    faces: str | Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Path:
+    """Render `clips` presentations of each species into `out_dir`; returns protocol.csv.
+
+    `faces` is a folder (one identity per sub-folder or per photo); None uses the public-domain
+    portraits shipped with scikit-image and matplotlib.
+    """
+    unknown = [s for s in species if s not in SPECIES]
+    if unknown:
+        raise InputError(f"unknown species {', '.join(unknown)}; choose from {', '.join(SPECIES)}")
+    if clips < 1:
+        raise InputError(f"--clips {clips}: must be at least 1")
+    if not 0 <= crf <= 51:
+        raise InputError(f"--crf {crf}: must be between 0 and 51")
+    suffix(codec)
+    extra = tuple(c for c in channels if c != "rgb")
+    out = Path(out_dir)
+    identities, skipped = load_identities(Path(faces) if faces is not None else None)
+    jobs = plan(identities, list(species), clips, seed)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for done, job in enumerate(jobs):
+        rows.append(write_clip(out, job, seconds, fps, size, extra, codec, crf))
+        if progress is not None:
+            progress(done + 1, len(jobs))
+    protocol = out / "protocol.csv"
+    ordered = [
+        *FIXED_COLUMNS,
+        *(f"{c}_path" for c in extra),
+        *CLIP_COLUMNS,
+        *DERIVED_COLUMNS,
+        *RANGES,
+    ]
+    columns = list(dict.fromkeys(ordered))  # hr_bpm is both sampled and measured: keep one
+    with protocol.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({name: cell(row.get(name)) for name in columns})
+    metadata = {
+        "simulation": True,
+        "note": SIMULATION_NOTE,
+        "seed": seed,
+        "species": list(species),
+        "clips_per_species": clips,
+        "seconds": seconds,
+        "fps": fps,
+        "size": list(size),
+        "channels": ["rgb", *extra],
+        "channel_units": {c: ch.UNITS[c] for c in extra},
+        "channel_downscale": {c: ch.SCALE[c] for c in extra},
+        "codec": codec,
+        "crf": crf if codec != "lossless" else None,
+        "faces": sorted({p.source for photos in identities.values() for p in photos}),
+        "skipped_photos": skipped,
+        "ranges": {
+            name: {"low": r.low, "high": r.high, "species": list(r.species), "source": r.source}
+            for name, r in RANGES.items()
+        },
+    }
+    (out / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
+    return protocol
+
+
+def write_clip(
+    out: Path,
+    job: Job,
+    seconds: float,
+    fps: float,
+    size: tuple[int, int],
+    extra: tuple[str, ...],
+    codec: str,
+    crf: int,
+) -> dict[str, Any]:
+    params, times, stream = iter_presentation(
+        job.species,
+        job.subject,
+        job.target,
+        seconds=seconds,
+        fps=fps,
+        size=size,
+        seed=job.seed,
+        channels=extra,
+    )
+    stem = f"{job.species}/{job.species}_{job.index:03d}_{job.subject.identity}_as_{job.target.identity}"
+    video = Path(stem + suffix(codec))
+    (out / video).parent.mkdir(parents=True, exist_ok=True)
+    stacks: dict[str, list[Any]] = {c: [] for c in extra}
+
+    def frames() -> Any:
+        for rgb, maps in stream:
+            for name in extra:
+                stacks[name].append(maps[name])
+            yield rgb
+
+    write_video(out / video, frames(), fps, codec, crf)
+    row: dict[str, Any] = {
+        "path": video.as_posix(),
+        "label": job.species,
+        "subject": job.subject.identity,
+        "target": job.target.identity,
+        "split": job.split,
+        "simulated": True,
+        "seed": job.seed,
+        "codec": codec,
+        "crf": crf if codec != "lossless" else None,
+        "fps": fps,
+        "seconds": seconds,
+        "width": size[0],
+        "height": size[1],
+        "photo_subject": Path(job.subject.source).name,
+        "photo_target": Path(job.target.source).name,
+        **params,
+    }
+    for name in extra:
+        path = Path(f"{stem}.{name}.npz")
+        write_npz(
+            out / path,
+            {"frames": np.stack(stacks[name]), "times": times, "unit": np.array(ch.UNITS[name])},
+        )
+        row[f"{name}_path"] = path.as_posix()
+    return row
+
+
+__all__ = ["CODECS", "SIMULATION_NOTE", "generate"]

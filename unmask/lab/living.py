@@ -1,0 +1,283 @@
+"""A living face from one photo: pulse in the skin, blinks, expressions, head motion.
+
+Appearance (pulse, lids) is painted in the photo's own coordinates; geometry (expressions, head
+motion with parallax from a face relief) is a backward map per frame for `cv2.remap`. Keeping the
+two apart lets masks reuse the geometry with a different skin and lets every extra channel follow
+exactly the motion of the colour frames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+from scipy.interpolate import LinearNDInterpolator
+
+from unmask.lab.layout import FaceLayout, head_mask, polygon_mask, relief, skin_mask, soften
+from unmask.lab.motion import EXPRESSIONS, HeadMotion
+from unmask.lab.waveform import Pulse
+
+Image = NDArray[np.float32]
+Array = NDArray[np.float64]
+
+# Relative pulse amplitude per RGB channel: the normalised blood-volume signature of skin seen by
+# a webcam, Pbv = [0.33, 0.77, 0.53] (de Haan & van Leest 2014), scaled so green is 1.
+PBV = np.array([0.33, 0.77, 0.53], dtype=np.float32) / 0.77
+# Pulse regions as (name, offset from the eye midpoint in eye distances (across, down),
+# radius, amplitude factor): forehead and cheeks carry the strongest rPPG signal, nose and chin
+# less (Kamshilin 2011; Lempe 2013). Each region gets its own small phase delay.
+REGIONS = (
+    ("forehead", (0.0, -0.75), 0.55, 1.0),
+    ("right_cheek", (-0.55, 0.6), 0.35, 1.15),
+    ("left_cheek", (0.55, 0.6), 0.35, 1.15),
+    ("nose", (0.0, 0.45), 0.25, 0.7),
+    ("chin", (0.0, 1.55), 0.3, 0.6),
+    ("periocular", (0.0, 0.05), 0.6, 0.8),
+)
+
+
+@dataclass(frozen=True, eq=False)
+class Geometry:
+    """What moves a face: its relief, the region that moves with the head, expression fields."""
+
+    layout: FaceLayout
+    height: Image
+    head: Image
+    fields: NDArray[np.float32]  # (len(EXPRESSIONS), H, W, 2) backward displacement per unit
+    grid: tuple[Image, Image]
+
+    @classmethod
+    def build(cls, layout: FaceLayout, shape: tuple[int, int]) -> Geometry:
+        yy, xx = np.mgrid[0 : shape[0], 0 : shape[1]].astype(np.float32)
+        return cls(
+            layout,
+            relief(layout, shape),
+            head_mask(layout, shape),
+            expression_fields(layout, shape),
+            (xx, yy),
+        )
+
+    def maps(self, motion: HeadMotion, index: int, expression: Array | None) -> tuple[Image, Image]:
+        """Backward sampling maps for frame `index`: head rigid motion (about the face centre,
+        fading to a still background), parallax of the relief under yaw/pitch, expressions."""
+        xx, yy = self.grid
+        cx, cy = self.layout.oval.mean(axis=0)
+        angle, scale = motion.roll[index], motion.scale[index]
+        cos, sin = np.float32(np.cos(-angle) / scale), np.float32(np.sin(-angle) / scale)
+        qx = xx - np.float32(cx + motion.dx[index])
+        qy = yy - np.float32(cy + motion.dy[index])
+        rigid_x = np.float32(cx) + cos * qx - sin * qy - xx
+        rigid_y = np.float32(cy) + sin * qx + cos * qy - yy
+        map_x = xx + self.head * rigid_x - np.float32(np.sin(motion.yaw[index])) * self.height
+        map_y = yy + self.head * rigid_y + np.float32(np.sin(motion.pitch[index])) * self.height
+        if expression is not None and np.any(expression):
+            shift = np.tensordot(expression.astype(np.float32), self.fields, axes=1)
+            map_x -= shift[..., 0]
+            map_y -= shift[..., 1]
+        return map_x.astype(np.float32), map_y.astype(np.float32)
+
+
+def expression_fields(layout: FaceLayout, shape: tuple[int, int]) -> NDArray[np.float32]:
+    """Dense displacement per expression, piecewise-affine over a triangulation of the face's
+    control points (Delaunay, via LinearNDInterpolator) with the image border held still.
+
+    Displacements in eye distances: smile pulls the lip corners out 0.08 and up 0.06 and lifts
+    the cheeks 0.05; brow raise lifts the brows 0.1; mouth open drops the lower lip 0.15 and the
+    chin 0.12. Magnitudes follow FACS action units 12, 1+2 and 26/27 at moderate intensity.
+    """
+    height, width = shape
+    d = layout.interocular
+    cos, sin = np.cos(layout.roll), np.sin(layout.roll)
+    centre = layout.eye_centres.mean(axis=0)
+
+    def to_face(points: NDArray[np.float32]) -> NDArray[np.float64]:
+        rel = (points - centre) / d
+        return np.stack([rel[:, 0] * cos + rel[:, 1] * sin, -rel[:, 0] * sin + rel[:, 1] * cos], 1)
+
+    def to_image_vector(vectors: NDArray[np.float64]) -> NDArray[np.float64]:
+        return d * np.stack(
+            [vectors[:, 0] * cos - vectors[:, 1] * sin, vectors[:, 0] * sin + vectors[:, 1] * cos],
+            1,
+        )
+
+    cheeks = np.array([[-0.55, 0.6], [0.55, 0.6]])
+    cheek_points = (centre + to_image_vector(cheeks)).astype(np.float32)
+    nodes = np.concatenate([layout.control_points(), cheek_points])
+    face = to_face(nodes)
+    lips = to_face(layout.lips)
+    lip_mid = lips.mean(axis=0)
+    lip_half = max(float(np.abs(lips[:, 0] - lip_mid[0]).max()), 1e-3)
+    n_oval = len(layout.oval)
+    is_oval = np.zeros(len(nodes), dtype=bool)
+    is_oval[:n_oval] = True
+    is_brow = np.zeros(len(nodes), dtype=bool)
+    start = n_oval + len(layout.right_eye) + len(layout.left_eye)
+    is_brow[start : start + len(layout.right_brow) + len(layout.left_brow)] = True
+    start += len(layout.right_brow) + len(layout.left_brow)
+    is_lip = np.zeros(len(nodes), dtype=bool)
+    is_lip[start : start + len(layout.lips)] = True
+    is_cheek = np.zeros(len(nodes), dtype=bool)
+    is_cheek[-2:] = True
+
+    moves = np.zeros((len(EXPRESSIONS), len(nodes), 2))
+    corner = np.clip((np.abs(face[:, 0] - lip_mid[0]) / lip_half) ** 2, 0, 1)
+    side = np.sign(face[:, 0] - lip_mid[0])
+    moves[0, is_lip, 0] = 0.08 * corner[is_lip] * side[is_lip]
+    moves[0, is_lip, 1] = -0.06 * corner[is_lip]
+    moves[0, is_cheek, 1] = -0.05
+    moves[1, is_brow, 1] = -0.10
+    moves[1, is_oval & (face[:, 1] < -0.6), 1] = -0.03
+    lower_lip = is_lip & (face[:, 1] > lip_mid[1])
+    moves[2, lower_lip, 1] = 0.15 * (1 - 0.5 * corner[lower_lip])
+    chin = is_oval & (face[:, 1] > 1.2) & (np.abs(face[:, 0]) < 0.7)
+    moves[2, chin, 1] = 0.12
+
+    border = np.array(
+        [[x, y] for x in np.linspace(0, width - 1, 5) for y in (0, height - 1)]
+        + [[x, y] for y in np.linspace(0, height - 1, 5)[1:-1] for x in (0, width - 1)],
+        dtype=np.float32,
+    )
+    anchors = np.concatenate([nodes, border])
+    step = 4
+    gy, gx = np.mgrid[0:height:step, 0:width:step].astype(np.float32)
+    vectors = np.concatenate(
+        [
+            np.concatenate([to_image_vector(m) for m in moves], axis=1),
+            np.zeros((len(border), 2 * len(EXPRESSIONS))),
+        ]
+    )
+    coarse = LinearNDInterpolator(anchors, vectors, fill_value=0.0)(gx, gy).astype(np.float32)
+    fine = cv2.resize(coarse, (width, height), interpolation=cv2.INTER_LINEAR)
+    fields = fine.reshape(height, width, len(EXPRESSIONS), 2).transpose(2, 0, 1, 3)
+    return np.ascontiguousarray(fields)
+
+
+@dataclass(frozen=True, eq=False)
+class Skin:
+    """The photo made alive in its own coordinates: a pulse in the skin, lids that close."""
+
+    base: Image
+    pulse: Pulse
+    amplitude: float
+    weights: NDArray[np.float32]  # (regions, H, W), amplitude factor x skin mask
+    delays: Array  # seconds, per region
+    lids: tuple[tuple[tuple[int, int, int, int], Image, Image, NDArray[np.float32]], ...]
+
+    @classmethod
+    def build(
+        cls,
+        base: Image,
+        layout: FaceLayout,
+        pulse: Pulse,
+        amplitude: float,
+        delay_spread_s: float,
+        rng: np.random.Generator,
+        region: Image | None = None,
+    ) -> Skin:
+        """`region` limits where the pulse shows (a mask's eye holes); None means all skin."""
+        shape = base.shape[:2]
+        d = layout.interocular
+        skin = skin_mask(layout, shape)
+        if region is not None:
+            skin = skin * region
+        centre = layout.eye_centres.mean(axis=0)
+        cos, sin = np.cos(layout.roll), np.sin(layout.roll)
+        yy, xx = np.mgrid[0 : shape[0], 0 : shape[1]].astype(np.float32)
+        blobs = []
+        for _, (u, v), radius, _factor in REGIONS:
+            px = centre[0] + d * (u * cos - v * sin)
+            py = centre[1] + d * (u * sin + v * cos)
+            blobs.append(np.exp(-((xx - px) ** 2 + (yy - py) ** 2) / (2 * (radius * d) ** 2)))
+        # A partition of the skin among regions, each scaled by its factor: regions share the
+        # skin smoothly while each keeps its own delay.
+        total = np.maximum(np.sum(blobs, axis=0), 1e-6)
+        weights = np.stack(
+            [f * b / total * skin for b, (*_, f) in zip(blobs, REGIONS, strict=True)]
+        )
+        delays = rng.uniform(0, delay_spread_s, len(REGIONS))
+        return cls(
+            base, pulse, amplitude, weights.astype(np.float32), delays, eyelids(base, layout)
+        )
+
+    def frame(self, t: float, closure: float, gain: float = 1.0) -> Image:
+        """Colour image at time `t` with lids `closure` closed; `gain` scales the pulse."""
+        signal = self.pulse.sample(t - self.delays)
+        modulation = np.tensordot(signal.astype(np.float32), self.weights, axes=1)
+        scale = np.float32(gain * self.amplitude)
+        image = (self.base * (1.0 + scale * modulation[..., None] * PBV)).astype(np.float32)
+        return close_lids(image, self.lids, closure) if closure > 0 else image
+
+
+def eyelids(
+    base: Image, layout: FaceLayout
+) -> tuple[tuple[tuple[int, int, int, int], Image, Image, NDArray[np.float32]], ...]:
+    """Per eye: its box, the eye mask, the lid colour (the skin just above the eye), and each
+    row's position between the upper and lower lid, so a blink can sweep the lid down."""
+    shape = base.shape[:2]
+    lids = []
+    for eye in (layout.right_eye, layout.left_eye):
+        mask = soften(polygon_mask(shape, eye, grow=1.25), 0.02 * layout.interocular)
+        x0, y0 = np.floor(eye.min(axis=0) - 0.3 * layout.interocular).astype(int)
+        x1, y1 = np.ceil(eye.max(axis=0) + 0.3 * layout.interocular).astype(int)
+        x0, y0 = max(x0, 0), max(y0, 0)
+        x1, y1 = min(x1, shape[1]), min(y1, shape[0])
+        if x1 <= x0 or y1 <= y0:
+            continue
+        top, bottom = float(eye[:, 1].min()), float(eye[:, 1].max())
+        above = base[max(int(top - 0.25 * layout.interocular), 0) : max(int(top), 1), x0:x1]
+        colour = (
+            np.median(above.reshape(-1, 3), axis=0)
+            if above.size
+            else base[y0:y1, x0:x1].reshape(-1, 3).mean(0)
+        ) * 0.92
+        rows = ((np.arange(y0, y1, dtype=np.float32) - top) / max(bottom - top, 1.0))[
+            :, None
+        ].astype(np.float32)
+        lid = np.broadcast_to(colour.astype(np.float32), (y1 - y0, x1 - x0, 3)).copy()
+        lids.append(
+            ((int(y0), int(y1), int(x0), int(x1)), mask[y0:y1, x0:x1], lid.astype(np.float32), rows)
+        )
+    return tuple(lids)
+
+
+def close_lids(image: Image, lids: tuple, closure: float) -> Image:
+    """Cover the part of each eye above the lid line; the line falls as the lid closes."""
+    out = image.copy()
+    for (y0, y1, x0, x1), mask, lid, rows in lids:
+        cover = np.clip((closure * 1.05 - rows) * 6.0, 0.0, 1.0) * mask
+        patch = out[y0:y1, x0:x1]
+        out[y0:y1, x0:x1] = patch + cover[..., None] * (lid - patch)
+    return out
+
+
+def retint(base: Image, layout: FaceLayout, darkening: float) -> Image:
+    """Darken the face's skin towards browner tones (melanin absorbs blue most), so skin-tone
+    dependence can be exercised with light-skinned source photos."""
+    if darkening <= 0:
+        return base
+    shape = base.shape[:2]
+    face = soften(polygon_mask(shape, layout.oval, grow=1.0), 0.06 * layout.interocular)
+    absorb = np.array([0.6, 0.68, 0.74], dtype=np.float32) * darkening
+    return (base * (1.0 - face[..., None] * absorb)).astype(np.float32)
+
+
+def skin_ita(base: Image, layout: FaceLayout) -> float:
+    """Individual typology angle (degrees) of the face skin: > 55 very light, < -30 dark
+    (Chardon 1991); the lab scales pulse amplitude with it."""
+    mask = skin_mask(layout, base.shape[:2]) > 0.5
+    if not mask.any():
+        return 0.0
+    rgb = np.clip(base[mask].mean(axis=0), 0, 1).reshape(1, 1, 3).astype(np.float32)
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab)[0, 0]
+    return float(np.degrees(np.arctan2(lab[0] - 50.0, max(float(lab[2]), 1e-3))))
+
+
+def tone_factor(ita: float) -> float:
+    """Pulse amplitude factor by skin tone: 1 for light skin falling to 0.35 for dark skin.
+
+    Melanin absorbs the light that would have probed the blood, so rPPG SNR drops for darker
+    skin (Nowara et al. 2020; Dasari et al. 2021); the linear ramp over ITA is an assumption.
+    """
+    return float(np.clip(0.35 + 0.65 * (ita + 30.0) / 85.0, 0.35, 1.0))
