@@ -171,3 +171,4 @@ class Verdict:
     deciding_cues: tuple[str, ...] = ()
     seconds_used: float = 0.0
     track_id: int | None = None
+    reason: str | None = None

@@ -62,7 +62,7 @@ class IouTracker:
         return tagged
 
     def retire(self, timestamp: float) -> None:
-        alive = []
+        alive: list[TrackState] = []
         for state in self.active:
             (alive if timestamp - state.last_seen <= self.max_gap_s else self.finished).append(
                 state

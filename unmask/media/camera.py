@@ -25,7 +25,7 @@ def read_camera(index: int = 0, *, max_seconds: float | None = None) -> Iterator
             now = time.monotonic() - start
             if not ok or (max_seconds is not None and now > max_seconds):
                 break
-            rgb = np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+            rgb = np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), dtype=np.uint8)
             yield Frame(image=rgb, index=count, timestamp=now, source=f"camera:{index}")
             count += 1
     finally:
