@@ -117,9 +117,17 @@ def test_no_attacks_with_threshold_gives_bpcer_only() -> None:
     assert pad["bpcer_at_apcer"]["0.01"] is None
 
 
-def test_threshold_from_scores_needs_both_classes() -> None:
-    with pytest.raises(ProtocolError, match="bona fide and attack"):
-        evaluate(_set([("bona_fide", 0.2), ("bona_fide", 0.8)]))
+def test_one_class_without_threshold_gives_no_pad_figures_but_a_note() -> None:
+    document = evaluate(_set([("bona_fide", 0.2), ("bona_fide", 0.8)])).document
+    assert document["pad"]["threshold"] is None
+    assert "only one class" in document["pad"]["note"]
+    assert document["system"]["iapar"] is None
+
+
+def test_dev_threshold_needs_both_classes() -> None:
+    dev = _set([("bona_fide", 0.2), ("bona_fide", 0.8)])
+    with pytest.raises(ProtocolError, match="development set needs"):
+        evaluate(_set(HAND), dev=dev)
 
 
 def test_threshold_sources_and_dev_applied_unchanged() -> None:

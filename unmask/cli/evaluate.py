@@ -163,15 +163,22 @@ def summary_text(document: dict[str, Any]) -> str:
     pad, counts = document["pad"], document["counts"]
     lines = [
         f"presentations: {counts['presentations']} ({counts['bona_fide']} bona fide, "
-        f"{counts['attacks']} attacks, {counts['unscored']} unscored)",
-        f"threshold: {pad['threshold']:.6g} ({pad['threshold_source']})",
-        "APCER: "
-        + ", ".join(f"{name} {_pct(value)}" for name, value in pad["apcer"].items())
-        + f"; max {_pct(pad['apcer_max'])}",
-        f"BPCER: {_pct(pad['bpcer'])}   EER: {_pct(pad['eer'])}",
-        "BPCER at APCER "
-        + ", ".join(f"{float(k) * 100:g}%: {_pct(v)}" for k, v in pad["bpcer_at_apcer"].items()),
+        f"{counts['attacks']} attacks, {counts['unscored']} unscored)"
     ]
+    if pad["threshold"] is None:
+        lines.append(f"PAD: {pad['note']}")
+    else:
+        lines += [
+            f"threshold: {pad['threshold']:.6g} ({pad['threshold_source']})",
+            "APCER: "
+            + ", ".join(f"{name} {_pct(value)}" for name, value in pad["apcer"].items())
+            + f"; max {_pct(pad['apcer_max'])}",
+            f"BPCER: {_pct(pad['bpcer'])}   EER: {_pct(pad['eer'])}",
+            "BPCER at APCER "
+            + ", ".join(
+                f"{float(k) * 100:g}%: {_pct(v)}" for k, v in pad["bpcer_at_apcer"].items()
+            ),
+        ]
     system = document["system"]
     if system.get("iapar") is not None:
         lines.append(

@@ -38,6 +38,11 @@ THRESHOLD_SOURCES = {
     "test_eer": "EER threshold of the evaluated scores themselves: optimistic, pass a dev set",
 }
 
+NO_PAD_THRESHOLD = (
+    "no PAD figures: the scores hold only one class (bona fide or attacks) and no threshold "
+    "was given to measure them at (pass --threshold, or --dev with both classes)"
+)
+
 
 @dataclass(frozen=True, eq=False)
 class Evaluation:
@@ -64,12 +69,11 @@ def pad_samples(scores: ScoreSet, expected_species: Sequence[str] = ()) -> PadSa
     )
 
 
-def _pad_eer_threshold(scores: ScoreSet, what: str) -> float:
+def _pad_eer_threshold(scores: ScoreSet) -> float | None:
+    """EER threshold of a set, or None when it lacks bona fide or attack scores."""
     samples = pad_samples(scores)
     if samples.bona_fide.size == 0 or samples.attacks.size == 0:
-        raise ProtocolError(
-            f"{what} needs scored bona fide and attack presentations to pick a threshold at the EER"
-        )
+        return None
     return PadCurves.from_samples(samples).eer_point()[1]
 
 
@@ -99,23 +103,33 @@ def evaluate(
     fmr_targets: Sequence[float] = DEFAULT_FMR_TARGETS,
 ) -> Evaluation:
     """Every metric of the scores, as a JSON-ready document (see docs/evaluation.md)."""
+    pad_threshold: float | None
     if threshold is not None:
         pad_threshold, source = float(threshold), "argument"
     elif dev is not None:
-        pad_threshold, source = _pad_eer_threshold(dev, "the development set"), "dev_eer"
+        pad_threshold, source = _pad_eer_threshold(dev), "dev_eer"
+        if pad_threshold is None:
+            raise ProtocolError(
+                "the development set needs scored bona fide and attack presentations "
+                "to pick a threshold at its EER"
+            )
     else:
-        pad_threshold, source = _pad_eer_threshold(scores, "the scores"), "test_eer"
+        pad_threshold, source = _pad_eer_threshold(scores), "test_eer"
     samples = pad_samples(scores, expected_species)
     curves = PadCurves.from_samples(samples)
-    pad = pad_metrics(
-        samples,
-        pad_threshold,
-        spec=bootstrap,
-        apcer_targets=apcer_targets,
-        bpcer_targets=bpcer_targets,
-    )
-    pad["threshold_source"] = source
-    pad["threshold_source_meaning"] = THRESHOLD_SOURCES[source]
+    pad: dict[str, Any]
+    if pad_threshold is None:
+        pad = {"threshold": None, "threshold_source": None, "note": NO_PAD_THRESHOLD}
+    else:
+        pad = pad_metrics(
+            samples,
+            pad_threshold,
+            spec=bootstrap,
+            apcer_targets=apcer_targets,
+            bpcer_targets=bpcer_targets,
+        )
+        pad["threshold_source"] = source
+        pad["threshold_source_meaning"] = THRESHOLD_SOURCES[source]
     if dev is not None:
         pad["dev_operating_points"] = _dev_operating_points(dev, samples, apcer_targets)
 

@@ -130,10 +130,12 @@ def recognition_det_figure(evaluation: Evaluation) -> Any | None:
     return figure
 
 
-def histogram_figure(evaluation: Evaluation) -> Any:
+def histogram_figure(evaluation: Evaluation) -> Any | None:
     samples, pad = evaluation.samples, evaluation.document["pad"]
     groups = {"bona_fide": samples.bona_fide, **dict(samples.species)}
     groups = {name: s for name, s in groups.items() if s.size}
+    if not groups:
+        return None
     pooled = np.concatenate(list(groups.values()))
     edges = np.histogram_bin_edges(pooled, bins=60)
     figure, ax = plt.subplots(figsize=(7.5, 4.0))
@@ -147,7 +149,8 @@ def histogram_figure(evaluation: Evaluation) -> Any:
             lw=1.4,
             label=f"{name} (n={scores.size})",
         )
-    ax.axvline(pad["threshold"], color="crimson", lw=1.5, ls="--", label="threshold")
+    if pad["threshold"] is not None:
+        ax.axvline(pad["threshold"], color="crimson", lw=1.5, ls="--", label="threshold")
     ax.set_xlabel("PAD score (higher = bona fide)")
     ax.set_ylabel("density")
     ax.set_title("Score distributions per PAI species")
@@ -327,14 +330,28 @@ text-align:right}td:first-child,th:first-child{text-align:left}th{background:#f3
 """
 
 
+def _threshold_sentence(pad: dict[str, Any]) -> str:
+    if pad["threshold"] is None:
+        return "No PAD threshold."
+    return (
+        f"PAD threshold <b>{pad['threshold']:.6g}</b>: "
+        f"{html.escape(pad['threshold_source_meaning'])}. A presentation is accepted as bona "
+        "fide when its score is at or above the threshold."
+    )
+
+
 def render_report(evaluation: Evaluation, title: str = "unmask evaluation") -> str:
     """The report as one HTML string."""
     document = evaluation.document
     pad, counts, confidence = document["pad"], document["counts"], document["confidence"]
-    figures = [_png(pad_det_figure(evaluation)), _png(histogram_figure(evaluation))]
-    rec_figure = recognition_det_figure(evaluation)
-    if rec_figure is not None:
-        figures.append(_png(rec_figure))
+    has_pad = pad["threshold"] is not None
+    candidates = [
+        pad_det_figure(evaluation) if has_pad else None,
+        histogram_figure(evaluation),
+        recognition_det_figure(evaluation),
+    ]
+    figures = [_png(figure) for figure in candidates if figure is not None]
+    pad_html = _pad_tables(pad) if has_pad else f"<p>{html.escape(pad['note'])}</p>"
     images = "".join(f'<img alt="figure" src="data:image/png;base64,{data}">' for data in figures)
     ci_note = (
         "No intervals (bootstrap off)."
@@ -349,11 +366,9 @@ def render_report(evaluation: Evaluation, title: str = "unmask evaluation") -> s
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>{_STYLE}</style></head><body>
 <h1>{html.escape(title)}</h1>
-<p>PAD threshold <b>{pad["threshold"]:.6g}</b>: {html.escape(pad["threshold_source_meaning"])}.
-A presentation is accepted as bona fide when its score is at or above the threshold.
-{html.escape(ci_note)}</p>
+<p>{_threshold_sentence(pad)} {html.escape(ci_note)}</p>
 <div class="figs">{images}</div>
-<h2>Presentation attack detection (ISO/IEC 30107-3)</h2>{_pad_tables(pad)}
+<h2>Presentation attack detection (ISO/IEC 30107-3)</h2>{pad_html}
 <p class="note">APCER max is the worst species; ACER and HTER are shown for comparison with
 older papers and are not ISO/IEC 30107-3 metrics.</p>
 <h2>Whole system: impostor attacks accepted</h2>{_system_table(document["system"])}

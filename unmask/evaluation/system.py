@@ -18,7 +18,7 @@ from unmask.evaluation.scores import ScoreSet
 
 def system_metrics(
     scores: ScoreSet,
-    pad_threshold: float,
+    pad_threshold: float | None,
     match_threshold: float | None,
     *,
     spec: BootstrapSpec | None = None,
@@ -31,16 +31,16 @@ def system_metrics(
         & scores.has_target
     )
     document: dict[str, Any] = {
-        "pad_threshold": float(pad_threshold),
+        "pad_threshold": pad_threshold,
         "match_threshold": match_threshold,
         "iapar": None,
         "iapar_without_pad": None,
         "per_species": {},
         "errors": {},
     }
-    if match_threshold is None or not rows.any():
+    if match_threshold is None or pad_threshold is None or not rows.any():
         document["note"] = (
-            "IAPAR needs attack rows with target and match_score, and a recognition threshold"
+            "IAPAR needs attack rows with target and match_score, a PAD and a recognition threshold"
         )
         return document
     matched = scores.match_scores >= match_threshold
