@@ -11,8 +11,8 @@ overlapping windows (1.6 s, as in POS) whose outputs are z-scored, Hann-weighted
   S = X - (std X / std Y) Y, which cancels specular (white) reflection changes.
 - pos: Wang et al. 2017, projection on the plane orthogonal to skin tone:
   S1 = G - B, S2 = G + B - 2R, h = S1 + (std S1 / std S2) S2.
-- lgi: Pilz et al. 2018, removes the strongest common (illumination) direction of the window
-  and keeps the green component of what remains.
+- lgi: Pilz et al. 2018, removes the strongest direction of the window's colours (the mean
+  colour, so intensity changes) and keeps the green component of what remains.
 - pbv: de Haan & van Leest 2014, the least-squares projection onto the blood-volume pulse
   signature (relative channel amplitudes of the window).
 """
@@ -58,10 +58,12 @@ def _pos(window: Window) -> NDArray[np.float64]:
 
 
 def _lgi(window: Window) -> NDArray[np.float64]:
-    covariance = window.T @ window
-    _, vectors = np.linalg.eigh(covariance)
-    strongest = vectors[:, -1:]
-    projected = window @ (np.eye(3) - strongest @ strongest.T)
+    # As in Pilz's LGI the SVD runs on the colours themselves (normalised, DC included), so the
+    # strongest direction is the mean colour: projecting it out removes intensity changes.
+    colours = 1.0 + window
+    vectors, _, _ = np.linalg.svd(colours.T @ colours)
+    strongest = vectors[:, :1]
+    projected = colours @ (np.eye(3) - strongest @ strongest.T)
     return -projected[:, 1]
 
 

@@ -86,6 +86,10 @@ def trace_from_samples(
     c = np.asarray(rgb, dtype=np.float64).reshape(-1, 3)
     p = np.ones_like(t) if pixels is None else np.asarray(pixels, dtype=np.float64).reshape(-1)
     m = np.zeros_like(t) if motion is None else np.asarray(motion, dtype=np.float64).reshape(-1)
+    if not (c.shape[0] == p.shape[0] == m.shape[0] == t.shape[0]):
+        raise InputError(
+            f"{name}: {t.shape[0]} times but {c.shape[0]} colours, {p.shape[0]} pixel counts, {m.shape[0]} motions"
+        )
     order = np.argsort(t, kind="stable")
     t, c, p, m = t[order], c[order], p[order], m[order]
     if t.size > 1:
