@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from unmask.evaluation import BootstrapSpec, ScoreSet, evaluate
-from unmask.evaluation.bootstrap import fixed_rate_interval, resample_counts, unit_codes
+from unmask.evaluation.bootstrap import (
+    binomial_interval,
+    fixed_rate_interval,
+    resample_counts,
+    unit_codes,
+)
 
 
 def _clustered(seed: int = 0, subjects: int = 20, per_subject: int = 30) -> ScoreSet:
@@ -88,3 +94,27 @@ def test_large_grid_path_stays_close_to_exact_values() -> None:
     assert document["intervals"]["grid_thresholds"] < n
     low, high = document["intervals"]["eer"]
     assert low <= document["eer"] <= high
+
+
+def test_binomial_interval_matches_rule_of_three_and_known_values() -> None:
+    # zero errors in n: upper 95 % two-sided bound is 1 - 0.025 ** (1 / n) (about 3.7 / n)
+    low, high = binomial_interval(0, 100)
+    assert low == 0.0 and high == pytest.approx(1 - 0.025 ** (1 / 100))
+    # 5 of 10: symmetric around one half
+    low, high = binomial_interval(5, 10)
+    assert low == pytest.approx(1 - high)
+    assert binomial_interval(0, 0) is None
+    assert binomial_interval(4, 4)[1] == 1.0
+
+
+def test_few_subjects_raise_a_warning() -> None:
+    scores = ScoreSet.from_columns(
+        ["bona_fide", "print", "bona_fide", "print"], [0.9, 0.1, 0.8, 0.2], subjects=list("aabb")
+    )
+    confidence = evaluate(scores, bootstrap=BootstrapSpec(20)).document["confidence"]
+    assert confidence["units"] == 2
+    assert "unreliable" in confidence["warning"]
+    assert (
+        "warning"
+        not in evaluate(_clustered(subjects=25), bootstrap=BootstrapSpec(20)).document["confidence"]
+    )

@@ -34,7 +34,7 @@ def test_apcer_per_species_max_and_bpcer_at_threshold() -> None:
     assert pad["apcer"] == {"print": 0.5, "replay": 0.5}
     assert pad["apcer_max"] == 0.5
     assert pad["bpcer"] == 0.25
-    assert pad["errors"]["bpcer"] == {"errors": 1, "n": 4, "value": 0.25}
+    assert pad["errors"]["bpcer"]["errors"] == 1 and pad["errors"]["bpcer"]["n"] == 4
     assert pad["errors"]["apcer"]["replay"]["errors"] == 2
     assert pad["apcer_pooled"] == pytest.approx(3 / 6)
     assert pad["acer"] == pytest.approx((0.5 + 0.25) / 2)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
+from scipy.stats import beta
 
 DEFAULT_REPLICATES = 1000
 DEFAULT_CONFIDENCE = 0.95
@@ -112,3 +113,20 @@ def fixed_rate_interval(
     with np.errstate(invalid="ignore", divide="ignore"):
         rates = counts[:, 1] / counts.sum(axis=1)
     return interval(rates, spec)
+
+
+def binomial_interval(
+    errors: int, n: int, confidence: float = DEFAULT_CONFIDENCE
+) -> list[float] | None:
+    """Clopper-Pearson (exact) interval of errors / n, treating presentations as independent.
+
+    Shown beside the subject bootstrap because it stays informative where the bootstrap
+    degenerates (zero errors, or a handful of subjects); it ignores correlation within a
+    subject, so it is a lower bound on the real uncertainty, never a substitute.
+    """
+    if n == 0:
+        return None
+    tail = (1.0 - confidence) / 2.0
+    low = 0.0 if errors == 0 else float(beta.ppf(tail, errors, n - errors + 1))
+    high = 1.0 if errors == n else float(beta.ppf(1.0 - tail, errors + 1, n - errors))
+    return [low, high]

@@ -174,17 +174,34 @@ def evaluate(
             "accept": "score >= threshold",
             "unscored": "rows with an empty score are excluded from every rate and counted",
         },
-        "confidence": None
-        if bootstrap is None
-        else {
-            "method": "percentile bootstrap",
-            "unit": "presentation" if scores.units is None else "subject",
-            "level": bootstrap.confidence,
-            "replicates": bootstrap.replicates,
-            "seed": bootstrap.seed,
-        },
+        "confidence": None if bootstrap is None else _confidence(scores, bootstrap),
     }
     return Evaluation(document=document, samples=samples, curves=curves, comparisons=comparisons)
+
+
+FEW_UNITS = 20
+
+
+def _confidence(scores: ScoreSet, spec: BootstrapSpec) -> dict[str, Any]:
+    """How the intervals were made, and a warning when too few units make them unreliable."""
+    scored_units = scores.units[scores.scored] if scores.units is not None else None
+    n_units = int(scores.scored.sum()) if scored_units is None else np.unique(scored_units).size
+    out: dict[str, Any] = {
+        "method": "percentile bootstrap",
+        "unit": "presentation" if scored_units is None else "subject",
+        "units": n_units,
+        "level": spec.confidence,
+        "replicates": spec.replicates,
+        "seed": spec.seed,
+        "binomial_interval": "errors.*.binomial_interval: Clopper-Pearson, presentations "
+        "taken as independent (a lower bound on the uncertainty)",
+    }
+    if n_units < FEW_UNITS:
+        out["warning"] = (
+            f"only {n_units} resampling units: bootstrap intervals are unreliable and can "
+            "collapse to a point; read the binomial intervals and the counts"
+        )
+    return out
 
 
 def _dev_operating_points(

@@ -15,7 +15,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from unmask.evaluation.bootstrap import BootstrapSpec, interval, resample_counts
+from unmask.evaluation.bootstrap import (
+    DEFAULT_CONFIDENCE,
+    BootstrapSpec,
+    binomial_interval,
+    interval,
+    resample_counts,
+)
 from unmask.evaluation.curves import (
     FloatArray,
     candidate_thresholds,
@@ -94,11 +100,19 @@ class PadCurves:
         return float(self.thresholds[int(first_at_most(self.apcer_max, target))])
 
 
-def _rate(scores: FloatArray, threshold: float, *, accept_is_error: bool) -> dict[str, Any]:
+def _rate(
+    scores: FloatArray, threshold: float, *, accept_is_error: bool, confidence: float
+) -> dict[str, Any]:
+    """Errors, count, rate and the exact binomial interval of one rate at a threshold."""
     n = int(scores.size)
     accepted = int(np.count_nonzero(scores >= threshold))
     errors = accepted if accept_is_error else n - accepted
-    return {"errors": errors, "n": n, "value": errors / n if n else None}
+    return {
+        "errors": errors,
+        "n": n,
+        "value": errors / n if n else None,
+        "binomial_interval": binomial_interval(errors, n, confidence),
+    }
 
 
 def _key(target: float) -> str:
@@ -120,13 +134,14 @@ def pad_metrics(
     threshold grid; the point values are always exact.
     """
     curves = PadCurves.from_samples(samples)
+    level = spec.confidence if spec is not None else DEFAULT_CONFIDENCE
     have_both = samples.bona_fide.size > 0 and bool(samples.present_species)
     apcer_counts = {
-        name: _rate(scores, threshold, accept_is_error=True)
+        name: _rate(scores, threshold, accept_is_error=True, confidence=level)
         for name, scores in samples.species.items()
     }
-    bpcer_count = _rate(samples.bona_fide, threshold, accept_is_error=False)
-    pooled_count = _rate(samples.attacks, threshold, accept_is_error=True)
+    bpcer_count = _rate(samples.bona_fide, threshold, accept_is_error=False, confidence=level)
+    pooled_count = _rate(samples.attacks, threshold, accept_is_error=True, confidence=level)
     present = {name: c for name, c in apcer_counts.items() if c["n"]}
     worst = max(present, key=lambda name: present[name]["value"]) if present else None
     apcer_max = present[worst]["value"] if worst else None

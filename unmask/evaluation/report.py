@@ -357,7 +357,8 @@ def render_report(evaluation: Evaluation, title: str = "unmask evaluation") -> s
         "No intervals (bootstrap off)."
         if confidence is None
         else f"Intervals: {confidence['level'] * 100:g}% {confidence['method']} over "
-        f"{confidence['unit']}s, {confidence['replicates']} replicates, seed {confidence['seed']}."
+        f"{confidence['unit']}s ({confidence['units']}), {confidence['replicates']} replicates, "
+        f"seed {confidence['seed']}. {confidence.get('warning', '')}"
     )
     counts_rows = [
         [key, str(value)] for key, value in counts.items() if not isinstance(value, dict)
