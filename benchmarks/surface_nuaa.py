@@ -8,7 +8,7 @@ Folds leave one subject out (9 folds): no subject is ever in both training and t
 - ACER at the model's own threshold (P = 0.5) and at the threshold that gives EER on the training
   folds (chosen without test data);
 - BPCER at APCER = 1 % on the pooled held-out scores (an operating point read off test scores,
-  as ISO/IEC 30107-3 reports it);
+  as ISO/IEC 30107-3 reports it), with unmask.evaluation's metrics and subject bootstrap;
 silent-face and siw-mv2-demo faces are found with unmask.face and cropped with crop_face.
 Features are cached under ~/.cache/unmask (never in the repository: NUAA is research-use only).
 """
@@ -24,8 +24,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from unmask.data import shared_data_dir
+from unmask.evaluation.bootstrap import BootstrapSpec, unit_codes
+from unmask.evaluation.pad import PadCurves, PadSamples, pad_metrics
 from unmask.face import FaceAnalyzer
-from unmask.liveness.surface import FEATURE_VERSION, SurfaceModel, crop_face, surface_features
+from unmask.liveness.surface import (
+    FEATURE_VERSION,
+    SurfaceModel,
+    crop_face,
+    score_crop,
+    surface_features,
+)
 from unmask.media import read_image
 
 CACHE = Path.home() / ".cache" / "unmask"
@@ -52,26 +60,25 @@ def nuaa_features(
     return X, y, s
 
 
-def error_rates(
-    scores: NDArray[np.float64], labels: NDArray[np.int64], threshold: float
-) -> tuple[float, float]:
-    """APCER (attacks scored >= threshold, accepted as bona fide) and BPCER (bona fide below)."""
-    apcer = float(np.mean(scores[labels == 0] >= threshold))
-    bpcer = float(np.mean(scores[labels == 1] < threshold))
-    return apcer, bpcer
+def samples(
+    scores: NDArray[np.float64], y: NDArray[np.int64], subjects: NDArray[np.str_]
+) -> PadSamples:
+    codes = unit_codes(subjects.astype(object))
+    assert codes is not None
+    return PadSamples(
+        bona_fide=scores[y == 1],
+        species={"print": scores[y == 0]},
+        bona_units=codes[y == 1],
+        species_units={"print": codes[y == 0]},
+    )
 
 
-def eer_threshold(scores: NDArray[np.float64], labels: NDArray[np.int64]) -> float:
-    candidates = np.unique(scores)
-    gaps = [abs(np.subtract(*error_rates(scores, labels, t))) for t in candidates]
-    return float(candidates[int(np.argmin(gaps))])
+def pct(value: float | None) -> str:
+    return "   n/a" if value is None else f"{100 * value:6.2f}"
 
 
-def bpcer_at_apcer(scores: NDArray[np.float64], labels: NDArray[np.int64], apcer: float) -> float:
-    attacks = np.sort(scores[labels == 0])
-    allowed = int(np.floor(apcer * len(attacks)))
-    threshold = np.nextafter(attacks[len(attacks) - allowed - 1], np.inf)
-    return error_rates(scores, labels, float(threshold))[1]
+def ci_text(bounds: list[float] | None) -> str:
+    return "n/a" if not bounds else f"{100 * bounds[0]:.2f}-{100 * bounds[1]:.2f}%"
 
 
 def cross_validate(
@@ -80,33 +87,40 @@ def cross_validate(
     pooled = np.zeros(len(y))
     acer_half, acer_eer = [], []
     print(
-        f"{'held-out':>8} {'n':>5} {'APCER@0.5':>9} {'BPCER@0.5':>9} {'APCER@eer':>9} {'BPCER@eer':>9}"
+        f"{'held-out':>8} {'n':>5} {'APCER%@0.5':>10} {'BPCER%@0.5':>10} {'APCER%@eer':>10} {'BPCER%@eer':>10}"
     )
     for subject in np.unique(subjects):
         test = subjects == subject
         model = SurfaceModel(C=C).fit(X[~test], y[~test])
-        train_scores = model.predict_proba(X[~test])[:, 1]
-        threshold = eer_threshold(train_scores, y[~test])
+        train = samples(model.predict_proba(X[~test])[:, 1], y[~test], subjects[~test])
+        _, threshold = PadCurves.from_samples(train).eer_point()
         scores = model.predict_proba(X[test])[:, 1]
         pooled[test] = scores
-        a5, b5 = error_rates(scores, y[test], 0.5)
-        ae, be = error_rates(scores, y[test], threshold)
-        acer_half.append((a5 + b5) / 2)
-        acer_eer.append((ae + be) / 2)
-        print(f"{subject:>8} {test.sum():>5} {a5:>9.4f} {b5:>9.4f} {ae:>9.4f} {be:>9.4f}")
-    a5, b5 = error_rates(pooled, y, 0.5)
-    print(f"pooled held-out: APCER {a5:.4f} BPCER {b5:.4f} ACER {(a5 + b5) / 2:.4f} at P=0.5")
+        held = samples(scores, y[test], subjects[test])
+        at_half, at_eer = pad_metrics(held, 0.5), pad_metrics(held, threshold)
+        acer_half.append(at_half["acer"])
+        acer_eer.append(at_eer["acer"])
+        print(
+            f"{subject:>8} {test.sum():>5} {pct(at_half['apcer_max']):>10} {pct(at_half['bpcer']):>10} "
+            f"{pct(at_eer['apcer_max']):>10} {pct(at_eer['bpcer']):>10}"
+        )
+    metrics = pad_metrics(samples(pooled, y, subjects), 0.5, spec=BootstrapSpec(replicates=500))
+    ci = metrics["intervals"]
     print(
-        f"mean per-fold ACER: {np.mean(acer_half):.4f} at P=0.5, {np.mean(acer_eer):.4f} at train-EER threshold"
+        f"pooled held-out at P=0.5: APCER {pct(metrics['apcer_max'])}% BPCER {pct(metrics['bpcer'])}% "
+        f"ACER {pct(metrics['acer'])}%  (95% subject-bootstrap CI of ACER: {ci_text(ci.get('acer'))})"
     )
     print(
-        f"pooled BPCER@APCER=1%: {bpcer_at_apcer(pooled, y, 0.01):.4f}  BPCER@APCER=5%: {bpcer_at_apcer(pooled, y, 0.05):.4f}"
+        f"mean per-fold ACER: {pct(float(np.mean(acer_half)))}% at P=0.5, "
+        f"{pct(float(np.mean(acer_eer)))}% at the training folds' EER threshold"
+    )
+    print(
+        f"pooled BPCER@APCER=1%: {pct(metrics['bpcer_at_apcer']['0.01'])}%  "
+        f"BPCER@APCER=5%: {pct(metrics['bpcer_at_apcer']['0.05'])}%  EER: {pct(metrics['eer'])}%"
     )
 
 
 def other_sets(data: Path, model: SurfaceModel) -> None:
-    from unmask.liveness.surface import score_crop
-
     analyzer = FaceAnalyzer(mesh=False, iris=False)
     paths = sorted((data / "pad" / "silent-face").glob("*.jpg"))
     for kind in ("live", "spoof"):

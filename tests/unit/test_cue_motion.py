@@ -17,11 +17,18 @@ def test_natural_talking_face_is_bona_fide() -> None:
     assert cue.evidence["deformation_iod_p90"]["mouth"] > 0.04
 
 
-def test_rigid_shell_turning_is_an_attack() -> None:
-    cue = motion_cue(synth_track(deform=None))
-    assert cue.score is not None and cue.score < 0.2, cue.evidence
+def test_rigid_shell_turning_for_long_is_an_attack() -> None:
+    cue = motion_cue(synth_track(seconds=10.0, fps=10.0, deform=None))
+    assert cue.score is not None and cue.score < 0.15, cue.evidence
     assert cue.evidence["deciding"] == "deformation"
     assert cue.evidence["sub_scores"]["planarity"] > 0.9  # a 3-D shell: parallax, not a plane
+
+
+def test_no_expression_in_a_short_clip_only_leans_towards_attack() -> None:
+    short = motion_cue(synth_track(seconds=1.5, deform=None)).score
+    longer = motion_cue(synth_track(seconds=4.0, deform=None)).score
+    assert short is not None and longer is not None
+    assert 0.3 < short < 0.5 and longer < short
 
 
 def test_silicone_mask_with_weak_late_cheeks_is_an_attack() -> None:

@@ -153,7 +153,8 @@ def test_cue_scores_high_for_skin_and_low_for_moire(trained: SurfaceModel) -> No
         assert 0.0 <= cue.confidence <= 1.0
         assert set(cue.evidence["group_logits"]) == {
             "lbp_y",
-            "lbp_chroma_hsv",
+            "lbp_value",
+            "lbp_chroma",
             "spectrum",
             "colour",
             "specular",

@@ -92,12 +92,15 @@ def sample_points(
     scale = _scale(channel, frame_shape)
     origin, u, v = _face_frame(face)
     radius = max(1.0, DISC_IOD * float(np.linalg.norm(u * scale)))
-    yy, xx = np.mgrid[0 : values.shape[0], 0 : values.shape[1]]
     out = {}
+    reach = int(np.ceil(radius))
     for name, (a, b) in FACE_POINTS.items():
         cx, cy = (origin + a * u + b * v) * scale
-        disc = (xx - cx) ** 2 + (yy - cy) ** 2 <= radius**2
-        picked = values[disc]
+        x0, y0 = max(int(np.floor(cx)) - reach, 0), max(int(np.floor(cy)) - reach, 0)
+        x1 = min(int(np.ceil(cx)) + reach + 1, values.shape[1])
+        y1 = min(int(np.ceil(cy)) + reach + 1, values.shape[0])
+        yy, xx = np.mgrid[y0:y1, x0:x1]
+        picked = values[y0:y1, x0:x1][(xx - cx) ** 2 + (yy - cy) ** 2 <= radius**2]
         picked = picked[np.isfinite(picked)]
         out[name] = float(np.median(picked)) if picked.size else float("nan")
     return out
@@ -199,15 +202,17 @@ def thermal_cue(thermal: NDArray[Any] | None, face: Face, frame_shape: tuple[int
 
 
 def nir_cue(nir: NDArray[Any] | None, face: Face, frame_shape: tuple[int, int]) -> CueScore:
-    """850 nm reflectance of the cheeks and forehead inside skin's band (0.38-0.64), and the skin
-    around the eyes matching the rest of the face: a mask's eye holes show skin among a brighter
-    material; screens are dark, paper bright."""
+    """850 nm reflectance of the cheeks inside skin's band (0.38-0.64), and the skin at the inner
+    eye corners matching the cheeks: a mask's eye holes show skin among a brighter material;
+    screens are dark, paper bright."""
     refusal = _check(nir, "nir", face, frame_shape)
     if refusal is not None or nir is None:
         return refusal or CueScore("nir", None, reason="no nir channel given")
     r = sample_points(nir, face, frame_shape)
-    face_level = float(np.nanmedian([r["right_cheek"], r["left_cheek"], r["forehead"]]))
-    periocular = float(np.nanmedian([r["right_below_eye"], r["left_below_eye"]]))
+    # Cheeks, not forehead: hair and brows darken the forehead sample at 850 nm. The inner eye
+    # corners lie inside any mask's eye hole, so they show the wearer's own skin.
+    face_level = float(np.nanmedian([r["right_cheek"], r["left_cheek"]]))
+    periocular = float(np.nanmedian([r["right_canthus"], r["left_canthus"]]))
     if not (np.isfinite(face_level) and np.isfinite(periocular)):
         return CueScore(
             "nir", None, reason="no valid NIR pixels on the face", evidence={"samples": _rounded(r)}
@@ -221,7 +226,7 @@ def nir_cue(nir: NDArray[Any] | None, face: Face, frame_shape: tuple[int, int]) 
     score = parts[deciding]
     evidence = {
         "face_reflectance": round(face_level, 4),
-        "periocular_over_face": round(ratio, 3),
+        "canthus_over_cheeks": round(ratio, 3),
         "sub_scores": {name: round(value, 4) for name, value in parts.items()},
         "deciding": deciding,
         "samples": _rounded(r),

@@ -7,7 +7,8 @@ move with the skull, then measure what the rigid motion does not explain:
   A print or screen turning in depth fits the plane better; a head turning in depth shows
   parallax that only the 3-D view explains. A still face fits both equally and says nothing;
 - non-rigid residual in mouth, cheeks and brows: a rigid mask or a print has none beyond
-  landmark jitter;
+  landmark jitter; a living face may also show none for a while, so the absence of expression
+  only counts as strongly as its duration makes it unlikely for a living face;
 - mask signatures when the wearer moves the mouth: cheeks that follow too little (coupling),
   or late (lag), compared with the mouth.
 Too short or too still a track is inconclusive: a still face proves nothing either way.
@@ -45,6 +46,7 @@ CUE = "motion"
 MIN_FRAMES = 8
 MIN_SECONDS = 0.5
 DEFORM_IOD = 0.02  # non-rigid motion beyond this share of the IOD counts as expression
+EXPRESSION_GAP_S = 4.0  # mean time between expressions of a user facing a kiosk (assumption)
 STILL_ROTATION_DEG = 2.0
 STILL_TRANSLATION_IOD = 0.05
 PLANARITY_MARGIN = 1.25  # one model must beat the other by this factor to be believed
@@ -177,7 +179,15 @@ def motion_cue(track: Track | Sequence[Face]) -> CueScore:
     parts: dict[str, float] = {}
     if planarity_informative:
         parts["planarity"] = _sigmoid(log_ratio / 0.1)
-    parts["deformation"] = _sigmoid((deform - DEFORM_IOD) / (0.25 * DEFORM_IOD))
+    if expressive:
+        parts["deformation"] = _sigmoid((deform - DEFORM_IOD) / (0.25 * DEFORM_IOD))
+    else:
+        # No expression yet. A living face shows one every EXPRESSION_GAP_S on average, so the
+        # chance of none in `seconds` is exp(-seconds / gap); a rigid mask or print never shows
+        # one. With even prior odds that makes P(bona fide | none seen) as below: about 0.44 at
+        # 1 s, 0.32 at 3 s, 0.08 at 10 s. A still face is weak evidence that grows with time.
+        stay = float(np.exp(-seconds / EXPRESSION_GAP_S))
+        parts["deformation"] = stay / (1.0 + stay)
     mouth = m["deformation_iod_p90"]["mouth"]
     if mouth >= 2 * DEFORM_IOD and m["cheek_mouth_coupling"] is not None:
         parts["cheek_coupling"] = _sigmoid((m["cheek_mouth_coupling"] - 0.12) / 0.03)
@@ -187,8 +197,5 @@ def motion_cue(track: Track | Sequence[Face]) -> CueScore:
     deciding = min(parts, key=lambda name: parts[name])
     score = parts[deciding]
     m["deciding"] = deciding
-    # Rigid-only motion of a real face that never changes expression looks like a mask: trust a
-    # low score less when nothing but the missing expression speaks against the face.
-    evidence_weight = min(1.0, seconds / 3.0) * (0.6 if deciding == "deformation" else 1.0)
-    confidence = abs(2.0 * score - 1.0) * evidence_weight
+    confidence = abs(2.0 * score - 1.0) * min(1.0, seconds / 3.0)
     return CueScore(CUE, round(score, 4), confidence=round(confidence, 4), evidence=m)

@@ -31,7 +31,7 @@ from unmask.types import Box, CueScore, Face, Frame
 CUE = "surface"
 CROP_SIZE = 96
 CROP_SCALE = 1.2
-FEATURE_VERSION = 1
+FEATURE_VERSION = 3
 FORMAT_VERSION = 1
 MIN_FACE_PX = 24.0
 FULL_CONFIDENCE_PX = 80.0
@@ -39,7 +39,8 @@ FULL_CONFIDENCE_PX = 80.0
 # Named slices of the feature vector, so evidence and docs can say which group is which.
 FEATURE_GROUPS: dict[str, tuple[int, int]] = {
     "lbp_y": (0, 118),
-    "lbp_chroma_hsv": (118, 218),
+    "lbp_value": (118, 138),
+    "lbp_chroma": (138, 218),
     "spectrum": (218, 228),
     "colour": (228, 236),
     "specular": (236, 240),
@@ -87,10 +88,12 @@ def surface_features(crop: NDArray[np.uint8]) -> NDArray[np.float64]:
         )
     ycrcb = cv2.cvtColor(crop, cv2.COLOR_RGB2YCrCb)
     hsv = cv2.cvtColor(crop, cv2.COLOR_RGB2HSV)
-    parts = [lbp_histograms(ycrcb[..., 0], method="nri_uniform")]
+    # Chroma keeps full resolution: at half resolution (as 4:2:0 video stores it) NUAA
+    # cross-validation lost about 0.7 points of ACER for 2-3 ms saved a crop.
+    parts = [lbp_histograms(ycrcb[..., 0], method="nri_uniform"), lbp_histograms(hsv[..., 2])]
     parts += [
-        lbp_histograms(channel)
-        for channel in (ycrcb[..., 1], ycrcb[..., 2], hsv[..., 0], hsv[..., 1], hsv[..., 2])
+        lbp_histograms(np.ascontiguousarray(c))
+        for c in (ycrcb[..., 1], ycrcb[..., 2], hsv[..., 0], hsv[..., 1])
     ]
     parts += [spectrum_features(ycrcb[..., 0]), colour_features(crop), specular_features(crop)]
     return np.concatenate(parts)
