@@ -102,3 +102,18 @@ def test_benchmark_with_a_scorer_evaluates_test_with_dev_threshold(
     assert document["counts"]["presentations"] == 6  # the test split only
     assert document["pad"]["apcer_max"] == 0.0 and document["pad"]["bpcer"] == 0.0
     assert (tmp_path / "r" / "scores.csv").is_file()
+
+
+def test_through_main_one_json_document_and_exit_codes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from unmask.cli.main import main
+
+    scores = _write(tmp_path / "s.csv", 4)
+    assert main(["evaluate", "--scores", str(scores), "--replicates", "0", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["pad"]["threshold_source"] == "test_eer"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("path,label\nx,print\n")
+    assert main(["evaluate", "--scores", str(bad)]) == ProtocolError.exit_code
+    assert "missing column" in capsys.readouterr().err

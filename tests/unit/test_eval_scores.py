@@ -52,3 +52,13 @@ def test_invalid_files_name_the_problem(tmp_path: Path, content: str, message: s
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(MediaNotFoundError):
         read_scores(tmp_path / "nope.csv")
+
+
+def test_subset_keeps_rows_in_order() -> None:
+    scores = ScoreSet.from_columns(
+        ["bona_fide", "print", "replay"], [0.1, 0.2, 0.3], extra={"split": ["dev", "test", "test"]}
+    )
+    part = scores.subset([2, 1])
+    assert list(part.labels) == ["replay", "print"]
+    assert part.extra == {"split": ["test", "test"]}
+    np.testing.assert_array_equal(part.scores, [0.3, 0.2])

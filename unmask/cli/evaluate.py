@@ -134,24 +134,13 @@ def run_benchmark_command(args: argparse.Namespace) -> Outcome:
     splits = set(run.scores.extra.get("split", []))
     test, dev = run.scores, None
     if {"dev", "test"} <= splits:
-        test, dev = _subset(run.scores, "test"), _subset(run.scores, "dev")
+        split = run.scores.extra["split"]
+        test = run.scores.subset([i for i, value in enumerate(split) if value == "test"])
+        dev = run.scores.subset([i for i, value in enumerate(split) if value == "dev"])
     extra: dict[str, Any] = {"protocol": protocol.summary(), "failures": run.failures}
     if args.report is not None:
         extra["scores_file"] = str(write_scores(run.scores, args.report / "scores.csv"))
     return _finish(args, _evaluate(args, test, dev), extra)
-
-
-def _subset(scores: ScoreSet, split: str) -> ScoreSet:
-    keep = [i for i, value in enumerate(scores.extra["split"]) if value == split]
-    return ScoreSet.from_columns(
-        [str(scores.labels[i]) for i in keep],
-        scores.scores[keep],
-        paths=[str(scores.paths[i]) for i in keep],
-        subjects=[scores.subjects[i] for i in keep],
-        targets=[scores.targets[i] for i in keep],
-        match_scores=scores.match_scores[keep],
-        extra={name: [column[i] for i in keep] for name, column in scores.extra.items()},
-    )
 
 
 def _pct(value: float | None) -> str:

@@ -67,6 +67,19 @@ class ScoreSet:
     def has_target(self) -> NDArray[np.bool_]:
         return present_mask(self.targets)
 
+    def subset(self, rows: Sequence[int] | NDArray[np.int64]) -> ScoreSet:
+        """The given rows, in that order (e.g. one split of a benchmark run)."""
+        index = np.asarray(rows, dtype=np.int64)
+        return ScoreSet(
+            paths=self.paths[index],
+            labels=self.labels[index],
+            scores=self.scores[index],
+            subjects=self.subjects[index],
+            targets=self.targets[index],
+            match_scores=self.match_scores[index],
+            extra={name: [column[i] for i in index] for name, column in self.extra.items()},
+        )
+
     @classmethod
     def from_columns(
         cls,
