@@ -90,12 +90,14 @@ def _coherence(estimates: dict[str, PulseEstimate], f0_hz: float) -> tuple[float
         return None, len(usable)
     start = max(e.pulse_start for e in usable.values())
     stop = min(
-        e.pulse_start + e.pulse.size / e.pulse_fs for e in usable.values() if e.pulse is not None
+        e.pulse_start + (e.pulse.size - 1) / e.pulse_fs
+        for e in usable.values()
+        if e.pulse is not None
     )
     fs = max(e.pulse_fs for e in usable.values())
     if stop - start < 3.0 / f0_hz:
         return None, len(usable)
-    grid = np.arange(start, stop, 1.0 / fs)
+    grid = np.arange(start, stop - 1e-9, 1.0 / fs)
     band = (max(0.5, f0_hz - 0.25), min(f0_hz + 0.25, 0.45 * fs))
     waves = []
     for estimate in usable.values():
