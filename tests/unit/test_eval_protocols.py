@@ -240,3 +240,17 @@ def test_wmca_layout(tmp_path: Path) -> None:
     assert p["530_03_001_2_18.hdf5"] == ("mask_rigid", "001", "530", "")  # fake head
     assert p["018_02_000_3_10.hdf5"] == ("print", None, "018", "")  # on a stand
     assert p["101_01_007_6_40.hdf5"] == ("mask_silicone", "007", "101", "")
+
+
+def test_lab_output_folder(tmp_path: Path) -> None:
+    """The attack lab writes the generic CSV (fixed columns first, then its render parameters)."""
+    _touch(tmp_path, "bona_fide/b.mp4", "mask_silicone/m.mp4")
+    (tmp_path / "protocol.csv").write_text(
+        "path,label,subject,target,split,simulated,seed,hr_bpm\n"
+        "bona_fide/b.mp4,bona_fide,grace,grace,train,1,7,61.5\n"
+        "mask_silicone/m.mp4,mask_silicone,eileen,grace,test,1,8,\n"
+    )
+    protocol = read_protocol("lab", tmp_path)
+    assert [e.label for e in protocol] == ["bona_fide", "mask_silicone"]
+    assert protocol.entries[1].target == "grace"
+    assert protocol.entries[0].extra == {"simulated": "1", "seed": "7", "hr_bpm": "61.5"}

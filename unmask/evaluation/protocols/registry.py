@@ -24,7 +24,15 @@ from unmask.evaluation.protocols.published import (
     read_wmca,
 )
 
+
+def read_lab(root: Path) -> Protocol:
+    """The attack lab's output folder: its `protocol.csv` is in the generic format (with every
+    sampled render parameter, and `simulated`, as extra columns)."""
+    return read_protocol_csv(Path(root) / "protocol.csv")
+
+
 READERS: dict[str, Callable[[Path], Protocol]] = {
+    "lab": read_lab,
     "nuaa": read_nuaa,
     "silent-face": read_silent_face,
     "siw-mv2-demo": read_siw_mv2_demo,
