@@ -19,6 +19,9 @@ from unmask.identity import (
     threshold_for_fmr,
     verify,
 )
+from unmask.liveness.engine import LivenessEngine, LivenessReport
+from unmask.liveness.fusion import LEVEL_SPECS
+from unmask.liveness.veto import verdict_for, verdict_summary, veto
 from unmask.media import is_video
 
 IMAGE_SUFFIXES = frozenset(
@@ -43,6 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ident.add_argument("files", nargs="+", metavar="FILE")
     ident.add_argument("--top", type=int, default=3, help="candidates per face (default 3)")
     add_fmr_flag(ident)
+    add_liveness_flag(ident)
     add_json_flag(ident)
     ident.set_defaults(handler=run_identify)
 
@@ -51,6 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check.add_argument("--id", required=True, help="the claimed identity")
     check.add_argument("file", metavar="FILE")
     add_fmr_flag(check)
+    add_liveness_flag(check)
     add_json_flag(check)
     check.set_defaults(handler=run_verify)
 
@@ -62,6 +67,35 @@ def add_fmr_flag(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_FMR,
         help=f"target false match rate that sets the threshold (default {DEFAULT_FMR:g})",
     )
+
+
+def add_liveness_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--liveness",
+        choices=[spec.name for spec in LEVEL_SPECS],
+        default=None,
+        metavar="LEVEL",
+        help="veto matches of faces not judged bona fide at this security level",
+    )
+
+
+def liveness_check(args: argparse.Namespace, file: str) -> LivenessReport | None:
+    if args.liveness is None:
+        return None
+    return LivenessEngine(level=args.liveness).assess(file)
+
+
+def apply_veto(entry: dict[str, Any], probe: Probe, report: LivenessReport | None) -> bool:
+    """Add the liveness verdict to a JSON entry; True when it forbids a match."""
+    if report is None:
+        return False
+    found = verdict_for(probe, report)
+    verdict = found.verdict if found else None
+    reason = veto(verdict)
+    entry["liveness"] = verdict_summary(verdict)
+    if reason:
+        entry["match_refused"] = reason
+    return reason is not None
 
 
 def run_enroll(args: argparse.Namespace) -> Outcome:
@@ -138,11 +172,15 @@ def run_identify(args: argparse.Namespace) -> Outcome:
 
         def identify_one(file: str) -> dict[str, Any]:
             faces = []
+            report = liveness_check(args, file)
             for probe in maker.probes(file):
                 candidates = identify(probe.embedding, gallery, top=args.top, fmr=args.fmr)
-                faces.append(
-                    {**probe_entry(probe), "candidates": [c.as_dict() for c in candidates]}
-                )
+                entry = probe_entry(probe)
+                refused = apply_veto(entry, probe, report)
+                entry["candidates"] = [
+                    {**c.as_dict(), "match": c.match and not refused} for c in candidates
+                ]
+                faces.append(entry)
             return {"faces": faces}
 
         batch = run_batch(args.files, identify_one)
@@ -188,15 +226,21 @@ def run_verify(args: argparse.Namespace) -> Outcome:
         probe = main_probe(maker, args.file)
         result = verify(probe.embedding, gallery, args.id, fmr=args.fmr)
     threshold = threshold_for_fmr(args.fmr)
+    checks: dict[str, Any] = {}
+    refused = apply_veto(checks, probe, liveness_check(args, args.file))
     document = {
         "id": args.id,
-        "match": result.match,
+        "match": result.match and not refused,
+        "distance_match": result.match,
         "distance": round(result.distance, 4),
         "threshold": round(threshold, 4),
         "fmr": args.fmr,
         "file": args.file,
         "box": probe.face.box.as_list(),
+        **checks,
     }
-    verdict = "MATCH" if result.match else "NO MATCH"
+    verdict = "MATCH" if document["match"] else "NO MATCH"
     text = f"{args.file}: {verdict} for {args.id} (distance {result.distance:.3f}, threshold {threshold:.3f} at FMR {args.fmr:g})"
+    if refused:
+        text += f"\n  refused: {checks['match_refused']}"
     return Outcome(document=document, text=text)

@@ -22,6 +22,8 @@ COMMAND_MODULES = (
     "unmask.cli.evaluate",
     "unmask.cli.lab",
     "unmask.cli.pulse",
+    "unmask.cli.liveness",
+    "unmask.cli.pad",
 )
 
 

@@ -1,0 +1,124 @@
+"""Fusion on synthetic cue scores with known structure: calibration, missing cues, levels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from unmask.errors import InputError, ModelError
+from unmask.liveness.fusion import FusionModel
+from unmask.liveness.model import PadModel
+from unmask.types import CueScore
+
+SPECIES = ("print", "mask_silicone")
+
+
+def sample(label: str, rng: np.random.Generator) -> dict[str, CueScore]:
+    """Bona fide: pulse and motion high. Print: motion low. Silicone mask: pulse low, motion middling."""
+    base = {
+        "bona_fide": (0.85, 0.8, 0.7),
+        "print": (0.35, 0.1, 0.3),
+        "mask_silicone": (0.1, 0.55, 0.65),
+    }[label]
+    values = np.clip(np.array(base) + rng.normal(0, 0.08, 3), 0.01, 0.99)
+    return {
+        "pulse": CueScore("pulse", float(values[0]), 0.8),
+        "motion": CueScore("motion", float(values[1]), 0.8),
+        "surface": CueScore("surface", float(values[2]), 0.5),
+        "thermal": CueScore("thermal", None, reason="no thermal camera"),
+    }
+
+
+@pytest.fixture(scope="module")
+def fitted() -> tuple[FusionModel, list[dict[str, CueScore]], list[str]]:
+    rng = np.random.default_rng(3)
+    labels = ["bona_fide"] * 60 + ["print"] * 40 + ["mask_silicone"] * 40
+    samples = [sample(label, rng) for label in labels]
+    return FusionModel().fit(samples, labels), samples, labels
+
+
+def test_calibration_is_monotonic_and_skips_absent_cues(fitted) -> None:
+    model, _, _ = fitted
+    assert set(model.calibration) == {"pulse", "motion", "surface"}
+    assert all(slope > 0 for slope, _ in model.calibration.values())
+    assert all(weight >= 0 for weight in model.weights.values())
+
+
+def test_missing_cue_contributes_nothing(fitted) -> None:
+    model, samples, _ = fitted
+    full = samples[0]
+    partial = {**full, "pulse": CueScore("pulse", None, reason="too short")}
+    assert "pulse" not in model.contributions(partial)
+    assert set(model.contributions(full)) - set(model.contributions(partial)) == {"pulse"}
+    nothing = {name: CueScore(name, None, reason="x") for name in full}
+    assert model.fused_one(nothing) is None
+    decision, score, reason, _ = model.decide(nothing, "low")
+    assert decision == "inconclusive" and score is None and "no conclusive cue" in (reason or "")
+
+
+def test_levels_meet_their_target_on_calibration_data(fitted) -> None:
+    model, samples, labels = fitted
+    fused = model.fused(samples)
+    truth = np.asarray(labels)
+    for level in model.levels.values():
+        for species in SPECIES:
+            accepted = np.mean(fused[truth == species] >= level.threshold)
+            assert accepted <= level.target_apcer + 1e-9
+        assert level.bpcer == pytest.approx(np.mean(fused[truth == "bona_fide"] < level.threshold))
+    thresholds = [model.levels[name].threshold for name in ("low", "medium", "high", "maximum")]
+    assert thresholds == sorted(thresholds)
+
+
+def test_decisions_species_and_deciding_cues(fitted) -> None:
+    model, _, _ = fitted
+    rng = np.random.default_rng(11)
+    live = sample("bona_fide", rng)
+    assert model.decide(live, "low")[0] == "bona_fide"
+    printed = sample("print", rng)
+    decision, _, _, deciding = model.decide(printed, "low")
+    assert decision == "attack" and "motion" in deciding
+    assert model.species(printed)[0] == "print"
+    assert model.species(sample("mask_silicone", rng))[0] == "mask_silicone"
+
+
+def test_high_levels_need_enough_evidence(fitted) -> None:
+    model, _, _ = fitted
+    live = sample("bona_fide", np.random.default_rng(5))
+    surface_only = {
+        name: (cue if name == "surface" else CueScore(name, None, reason="still image"))
+        for name, cue in live.items()
+    }
+    decision, _, reason, _ = model.decide(
+        {**surface_only, "surface": CueScore("surface", 0.99, 0.9)}, "high"
+    )
+    assert decision == "inconclusive" and "at least 2" in (reason or "")
+    no_pulse = {**live, "pulse": CueScore("pulse", None, reason="too short")}
+    assert model.decide(no_pulse, "maximum")[0] in ("inconclusive", "attack")
+    with pytest.raises(InputError, match="unknown security level"):
+        model.decide(live, "paranoid")
+
+
+def test_fit_needs_both_classes() -> None:
+    rng = np.random.default_rng(0)
+    with pytest.raises(InputError):
+        FusionModel().fit([sample("print", rng) for _ in range(5)], ["print"] * 5)
+
+
+def test_model_roundtrip_and_refusals(fitted, tmp_path: Path) -> None:
+    model, samples, _ = fitted
+    saved = PadModel(surface=None, fusion=model, provenance={"data": [{"name": "synthetic"}]}).save(
+        tmp_path / "m"
+    )
+    loaded = PadModel.load(saved)
+    assert np.allclose(loaded.fusion.fused(samples), model.fused(samples), equal_nan=True)
+    assert loaded.fusion.levels["high"].threshold == pytest.approx(
+        model.levels["high"].threshold, abs=1e-6
+    )
+    with pytest.raises(ModelError, match="no PAD model"):
+        PadModel.load(tmp_path / "absent")
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "pad.json").write_text('{"kind": "something else"}')
+    with pytest.raises(ModelError, match="not an unmask PAD model"):
+        PadModel.load(tmp_path / "bad")

@@ -1,0 +1,323 @@
+"""Fusion: calibrate each cue, combine what is available, decide at a security level.
+
+Each cue's score is first calibrated (Platt scaling on its logit) into a log-likelihood ratio
+for bona fide versus attack, with the calibration set's class balance taken out; a missing or
+inconclusive cue contributes exactly zero, so a still image (surface only) or a short clip (no
+pulse yet) is judged on what it has, never on an imputed value. The fused log-odds is a
+non-negative weighted sum of those ratios plus a bias, fitted on the calibration set; the
+weights shrink cues that repeat one another. Levels are thresholds on the fused score picked
+on the calibration set for a target worst-species APCER, with the BPCER they cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.optimize import minimize
+
+from unmask.errors import InputError
+from unmask.evaluation.curves import candidate_thresholds, false_accept_rate, false_reject_rate
+from unmask.types import CueScore, Decision
+
+CUE_NAMES = ("pulse", "motion", "eyes", "surface", "thermal", "nir", "depth")
+SCORE_FLOOR = 0.01
+
+
+@dataclass(frozen=True)
+class LevelSpec:
+    """A named operating point: target APCER, and how much evidence a verdict needs there."""
+
+    name: str
+    target_apcer: float
+    min_cues: int
+    requires: tuple[str, ...] = ()
+
+
+LEVEL_SPECS = (
+    LevelSpec("low", 0.10, 1),
+    LevelSpec("medium", 0.05, 1),
+    LevelSpec("high", 0.01, 2),
+    LevelSpec("maximum", 0.001, 2, requires=("pulse",)),
+)
+DEFAULT_LEVEL = "medium"
+
+
+@dataclass(frozen=True)
+class Level:
+    name: str
+    target_apcer: float
+    threshold: float
+    apcer_max: float
+    bpcer: float
+    min_cues: int
+    requires: tuple[str, ...]
+    resolvable: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "target_apcer": self.target_apcer,
+            "threshold": round(self.threshold, 6),
+            "apcer_max_on_calibration": round(self.apcer_max, 4),
+            "bpcer_on_calibration": round(self.bpcer, 4),
+            "min_cues": self.min_cues,
+            "requires": list(self.requires),
+            "resolvable": self.resolvable,
+        }
+
+
+def logit(score: float | NDArray[np.float64]) -> Any:
+    clipped = np.clip(score, SCORE_FLOOR, 1.0 - SCORE_FLOOR)
+    return np.log(clipped / (1.0 - clipped))
+
+
+def sigmoid(value: Any) -> Any:
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(value, dtype=np.float64)))
+
+
+def fit_logistic(
+    features: NDArray[np.float64],
+    labels: NDArray[np.float64],
+    *,
+    l2: float = 0.1,
+    nonnegative: bool = False,
+) -> tuple[NDArray[np.float64], float]:
+    """Class-balanced logistic regression, optionally with non-negative weights (no bias bound)."""
+    weights = np.where(
+        labels == 1,
+        len(labels) / (2.0 * max(labels.sum(), 1)),
+        len(labels) / (2.0 * max((1 - labels).sum(), 1)),
+    )
+    sign = 2.0 * labels - 1.0
+
+    def loss(theta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+        margin = sign * (features @ theta[:-1] + theta[-1])
+        value = np.sum(weights * np.logaddexp(0.0, -margin)) + 0.5 * l2 * theta[:-1] @ theta[:-1]
+        slope = -weights * sign * sigmoid(-margin)
+        return float(value), np.append(features.T @ slope + l2 * theta[:-1], slope.sum())
+
+    bounds = [(0.0, None) if nonnegative else (None, None)] * features.shape[1] + [(None, None)]
+    start = np.append(np.full(features.shape[1], 1.0 if nonnegative else 0.0), 0.0)
+    result = minimize(loss, start, jac=True, method="L-BFGS-B", bounds=bounds)
+    return result.x[:-1], float(result.x[-1])
+
+
+@dataclass
+class FusionModel:
+    """Calibration, fusion weights, species statistics and levels; nothing learned before fit."""
+
+    l2: float = 0.1
+    cues: tuple[str, ...] = CUE_NAMES
+    calibration: dict[str, tuple[float, float]] = field(default_factory=dict)
+    weights: dict[str, float] = field(default_factory=dict)
+    bias: float = 0.0
+    species_stats: dict[str, dict[str, tuple[float, float, int]]] = field(default_factory=dict)
+    levels: dict[str, Level] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def evidence(self, cues: Mapping[str, CueScore]) -> dict[str, float]:
+        """Calibrated log-likelihood ratio of each conclusive, calibrated cue."""
+        out = {}
+        for name, cue in cues.items():
+            if cue.score is not None and name in self.calibration:
+                slope, intercept = self.calibration[name]
+                out[name] = float(slope * logit(cue.score) + intercept)
+        return out
+
+    def fit(self, samples: Sequence[Mapping[str, CueScore]], labels: Sequence[str]) -> FusionModel:
+        """`labels` are species names, `bona_fide` for the genuine presentations."""
+        truth = np.array([label == "bona_fide" for label in labels], dtype=np.float64)
+        if truth.sum() == 0 or truth.sum() == len(truth):
+            raise InputError("calibration needs both bona fide and attack presentations")
+        self.counts = {
+            str(k): int(v)
+            for k, v in zip(*np.unique(np.asarray(labels), return_counts=True), strict=True)
+        }
+        self.calibration = {}
+        for name in self.cues:
+            rows = [
+                (logit(float(score)), t)
+                for s, t in zip(samples, truth, strict=True)
+                if name in s and (score := s[name].score) is not None
+            ]
+            values = np.array([r[0] for r in rows])
+            outcome = np.array([r[1] for r in rows])
+            if len(rows) < 4 or outcome.min() == outcome.max():
+                continue
+            (slope,), intercept = fit_logistic(
+                values[:, None], outcome, l2=self.l2, nonnegative=True
+            )
+            if slope > 0:
+                self.calibration[name] = (float(slope), float(intercept))
+        matrix = self.design(samples)
+        weights, self.bias = fit_logistic(matrix, truth, l2=self.l2, nonnegative=True)
+        self.weights = {name: float(w) for name, w in zip(self.calibration, weights, strict=True)}
+        self.fit_species(samples, labels)
+        self.fit_levels(self.fused(samples), np.asarray(labels))
+        return self
+
+    def design(self, samples: Sequence[Mapping[str, CueScore]]) -> NDArray[np.float64]:
+        rows = []
+        for sample in samples:
+            evidence = self.evidence(sample)
+            rows.append([evidence.get(name, 0.0) for name in self.calibration])
+        return np.asarray(rows, dtype=np.float64).reshape(len(samples), len(self.calibration))
+
+    def contributions(self, cues: Mapping[str, CueScore]) -> dict[str, float]:
+        """Each conclusive cue's share of the fused log-odds (positive = towards bona fide)."""
+        return {
+            name: self.weights.get(name, 0.0) * value for name, value in self.evidence(cues).items()
+        }
+
+    def fused_one(self, cues: Mapping[str, CueScore]) -> float | None:
+        parts = self.contributions(cues)
+        if not parts:
+            return None
+        return float(sigmoid(self.bias + sum(parts.values())))
+
+    def fused(self, samples: Sequence[Mapping[str, CueScore]]) -> NDArray[np.float64]:
+        return np.array([np.nan if (s := self.fused_one(c)) is None else s for c in samples])
+
+    def fit_species(self, samples: Sequence[Mapping[str, CueScore]], labels: Sequence[str]) -> None:
+        """Per attack species and cue: mean and spread of the calibrated evidence."""
+        self.species_stats = {}
+        for species in sorted({label for label in labels if label != "bona_fide"}):
+            stats = {}
+            members = [s for s, label in zip(samples, labels, strict=True) if label == species]
+            for name in self.calibration:
+                values = [self.evidence(s)[name] for s in members if name in self.evidence(s)]
+                if values:
+                    stats[name] = (
+                        float(np.mean(values)),
+                        max(float(np.std(values)), 0.5),
+                        len(values),
+                    )
+            self.species_stats[species] = stats
+
+    def species(self, cues: Mapping[str, CueScore]) -> tuple[str | None, float]:
+        """Most likely attack species (Gaussian naive Bayes over the available evidence)."""
+        evidence = self.evidence(cues)
+        scores = {}
+        for species, stats in self.species_stats.items():
+            shared = [n for n in evidence if n in stats]
+            if shared:
+                scores[species] = sum(
+                    -0.5 * ((evidence[n] - stats[n][0]) / stats[n][1]) ** 2 - np.log(stats[n][1])
+                    for n in shared
+                )
+        if not scores:
+            return None, 0.0
+        names = list(scores)
+        values = np.array([scores[n] for n in names])
+        probabilities = np.exp(values - values.max())
+        probabilities /= probabilities.sum()
+        best = int(np.argmax(probabilities))
+        return names[best], float(probabilities[best])
+
+    def fit_levels(self, fused: NDArray[np.float64], labels: NDArray[np.str_]) -> None:
+        """Per level: the lowest threshold whose worst-species APCER meets the target.
+
+        Presentations the fusion could not score count as rejected: they can never pass.
+        """
+        scores = np.nan_to_num(fused, nan=-1.0)
+        bona = scores[labels == "bona_fide"]
+        species = {str(s): scores[labels == s] for s in np.unique(labels) if s != "bona_fide"}
+        thresholds = candidate_thresholds(scores)
+        worst = np.max([false_accept_rate(v, thresholds) for v in species.values()], axis=0)
+        reject = false_reject_rate(bona, thresholds)
+        smallest = min(len(v) for v in species.values())
+        self.levels = {}
+        for spec in LEVEL_SPECS:
+            index = int(np.argmax(worst <= spec.target_apcer))
+            self.levels[spec.name] = Level(
+                name=spec.name,
+                target_apcer=spec.target_apcer,
+                threshold=float(min(thresholds[index], 1.0 + 1e-9)),
+                apcer_max=float(worst[index]),
+                bpcer=float(reject[index]),
+                min_cues=spec.min_cues,
+                requires=spec.requires,
+                resolvable=smallest >= 3.0 / spec.target_apcer,
+            )
+
+    def decide(
+        self, cues: Mapping[str, CueScore], level: str
+    ) -> tuple[Decision, float | None, str | None, tuple[str, ...]]:
+        """Decision, fused score, reason when inconclusive, and the cues that decided it.
+
+        Where the level asks for more evidence than there is, the verdict is inconclusive,
+        unless what evidence there is already points to an attack: refusing is always safe.
+        """
+        if level not in self.levels:
+            raise InputError(
+                f"unknown security level {level!r}; choose from {', '.join(self.levels)}"
+            )
+        spec = self.levels[level]
+        parts = self.contributions(cues)
+        score = self.fused_one(cues)
+        if score is None:
+            reasons = "; ".join(
+                f"{n}: {c.reason}" for n, c in cues.items() if c.reason and n in self.calibration
+            )
+            return "inconclusive", None, f"no conclusive cue ({reasons})", ()
+        missing = [name for name in spec.requires if name not in parts]
+        decision: Decision = "bona_fide" if score >= spec.threshold else "attack"
+        ranked = sorted(parts, key=lambda n: parts[n] if decision == "attack" else -parts[n])
+        deciding = tuple(n for n in ranked if (parts[n] < 0) == (decision == "attack"))[:3]
+        if len(parts) < spec.min_cues or missing:
+            if sum(parts.values()) < 0 and decision == "attack":
+                return decision, score, None, deciding
+            need = f"at least {spec.min_cues} conclusive cues" + (
+                f" including {', '.join(spec.requires)}" if spec.requires else ""
+            )
+            return (
+                "inconclusive",
+                score,
+                f"level {level} needs {need}; conclusive: {', '.join(parts) or 'none'}",
+                deciding,
+            )
+        return decision, score, None, deciding
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "l2": self.l2,
+            "cues": list(self.cues),
+            "calibration": {k: list(v) for k, v in self.calibration.items()},
+            "weights": self.weights,
+            "bias": self.bias,
+            "species_stats": {
+                s: {c: list(v) for c, v in stats.items()} for s, stats in self.species_stats.items()
+            },
+            "levels": {k: v.as_dict() for k, v in self.levels.items()},
+            "counts": self.counts,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FusionModel:
+        model = cls(l2=float(data["l2"]), cues=tuple(data["cues"]))
+        model.calibration = {k: (float(v[0]), float(v[1])) for k, v in data["calibration"].items()}
+        model.weights = {k: float(v) for k, v in data["weights"].items()}
+        model.bias = float(data["bias"])
+        model.species_stats = {
+            s: {c: (float(v[0]), float(v[1]), int(v[2])) for c, v in stats.items()}
+            for s, stats in data["species_stats"].items()
+        }
+        model.levels = {
+            name: Level(
+                name=name,
+                target_apcer=float(v["target_apcer"]),
+                threshold=float(v["threshold"]),
+                apcer_max=float(v["apcer_max_on_calibration"]),
+                bpcer=float(v["bpcer_on_calibration"]),
+                min_cues=int(v["min_cues"]),
+                requires=tuple(v["requires"]),
+                resolvable=bool(v["resolvable"]),
+            )
+            for name, v in data["levels"].items()
+        }
+        model.counts = {k: int(v) for k, v in data["counts"].items()}
+        return model

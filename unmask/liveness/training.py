@@ -1,0 +1,222 @@
+"""`unmask pad train`: build the surface classifier and the fusion from labelled presentations.
+
+Two stages on disjoint data, so neither is judged on what it learned from: the surface
+classifier learns on the `train` split, then every cue of the `dev` split (surface included)
+calibrates the fusion and sets the security levels. The levels are set for colour video (the
+common deployment): extra channels, where given, only add evidence on top. Without declared splits the presentations
+are split by subject (a person never lands on both sides).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from unmask.errors import InputError, UnmaskError
+from unmask.evaluation.protocols.base import Protocol, ProtocolEntry
+from unmask.liveness.engine import (
+    CHANNEL_NAMES,
+    LivenessEngine,
+    bits_per_pixel,
+    load_channel,
+    surface_from_crops,
+)
+from unmask.liveness.fusion import FusionModel
+from unmask.liveness.model import PadModel
+from unmask.liveness.observe import TrackObservation
+from unmask.liveness.surface import SurfaceModel, surface_features
+from unmask.parallel import parallel_map
+from unmask.types import CueScore
+
+DEV_SHARE = 0.5
+
+
+@dataclass(frozen=True, eq=False)
+class Observed:
+    """What training keeps of one presentation: every cue but surface, and the surface crops."""
+
+    path: str
+    label: str
+    split: str
+    cues: dict[str, CueScore] = field(default_factory=dict)
+    crops: tuple[tuple[NDArray[np.uint8], float], ...] = ()
+    error: str | None = None
+
+
+def channel_paths(entry: ProtocolEntry, root: Path) -> dict[str, Path]:
+    """Extra sensor files named in a protocol's `<channel>_path` columns."""
+    found = {}
+    for name in CHANNEL_NAMES:
+        value = entry.extra.get(f"{name}_path")
+        if value:
+            found[name] = (root / value) if not Path(value).is_absolute() else Path(value)
+    return found
+
+
+@dataclass(frozen=True)
+class ObserveJob:
+    """Picklable per-presentation work for the process pool."""
+
+    root: str
+    max_seconds: float | None
+
+    def __call__(self, entry: ProtocolEntry) -> Observed:
+        engine = worker_engine(self.max_seconds)
+        try:
+            channels = {
+                n: load_channel(p) for n, p in channel_paths(entry, Path(self.root)).items()
+            }
+            observation = engine.observe(entry.path, channels)
+            track = observation.main_track()
+            if track is None:
+                return Observed(str(entry.path), entry.label, entry.split, error="no face found")
+            bpp = bits_per_pixel(entry.path, observation)
+            cues = engine.cues_without_surface(observation, track, bpp)
+            crops = tuple((crop, size) for _, crop, size in track.crops)
+            return Observed(str(entry.path), entry.label, entry.split, cues=cues, crops=crops)
+        except UnmaskError as exc:
+            return Observed(
+                str(entry.path), entry.label, entry.split, error=str(exc).splitlines()[0]
+            )
+
+
+ENGINES: dict[float | None, LivenessEngine] = {}
+
+
+def worker_engine(max_seconds: float | None) -> LivenessEngine:
+    if max_seconds not in ENGINES:
+        ENGINES[max_seconds] = LivenessEngine(max_seconds=max_seconds)
+    return ENGINES[max_seconds]
+
+
+def assign_splits(entries: Sequence[ProtocolEntry], seed: int) -> list[str]:
+    """Declared train/dev splits are kept; otherwise subjects are hashed into train or dev."""
+    declared = {e.split for e in entries}
+    if {"train", "dev"} <= declared:
+        return [e.split for e in entries]
+    splits = []
+    for entry in entries:
+        key = f"{seed}:{entry.subject or entry.path}".encode()
+        share = int(hashlib.sha256(key).hexdigest()[:8], 16) / 0xFFFFFFFF
+        splits.append("dev" if share < DEV_SHARE else "train")
+    return splits
+
+
+def surface_set(observed: Sequence[Observed]) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    features, labels = [], []
+    for item in observed:
+        for crop, _ in item.crops:
+            features.append(surface_features(crop))
+            labels.append(int(item.label == "bona_fide"))
+    if not features:
+        return np.zeros((0, 0)), np.zeros(0, dtype=np.int64)
+    return np.stack(features), np.asarray(labels)
+
+
+def with_surface(item: Observed, model: SurfaceModel) -> dict[str, CueScore]:
+    observation = TrackObservation(
+        track_id=0, crops=[(1.0, crop, size) for crop, size in item.crops]
+    )
+    return {**item.cues, "surface": surface_from_crops(observation, model)}
+
+
+def train_pad(
+    protocols: Sequence[Protocol],
+    *,
+    seed: int = 0,
+    workers: int | None = None,
+    max_seconds: float | None = 10.0,
+    surface_c: float = 0.1,
+    progress: bool = True,
+    command: str = "",
+) -> tuple[PadModel, dict[str, Any]]:
+    """Observe every presentation, fit surface on train, calibrate fusion on dev."""
+    entries = [(protocol, entry) for protocol in protocols for entry in protocol.entries]
+    if not entries:
+        raise InputError("no presentations to train on")
+    splits = assign_splits([e for _, e in entries], seed)
+    observed: list[Observed] = []
+    for protocol in protocols:
+        jobs = [e for p, e in entries if p is protocol]
+        observed += parallel_map(
+            ObserveJob(str(protocol.root), max_seconds),
+            jobs,
+            workers=workers,
+            description=f"observing {protocol.name}",
+            progress=progress,
+        )
+    usable = [(o, s) for o, s in zip(observed, splits, strict=True) if o.error is None]
+    failures = {o.path: o.error for o in observed if o.error is not None}
+    train = [o for o, s in usable if s != "dev"]
+    dev = [o for o, s in usable if s == "dev"]
+    features, labels = surface_set(train)
+    if len(set(labels.tolist())) < 2:
+        raise InputError(
+            "the train split needs bona fide and attack faces to fit the surface classifier"
+        )
+    provenance_data = [
+        {"name": p.name, "root": str(p.root), "presentations": len(p), "labels": p.label_counts()}
+        for p in protocols
+    ]
+    surface = SurfaceModel(C=surface_c).fit(
+        features, labels, provenance={"data": provenance_data, "crops": int(len(labels))}
+    )
+    dev_cues = [with_surface(o, surface) for o in dev]
+    dev_labels = [o.label for o in dev]
+    fusion = FusionModel().fit(
+        [
+            *dev_cues,
+            *(drop(c, CHANNEL_NAMES) for c in dev_cues),
+            *(drop(c, STILL_MISSING) for c in dev_cues),
+        ],
+        dev_labels * 3,
+    )
+    fusion.fit_levels(
+        fusion.fused([drop(c, CHANNEL_NAMES) for c in dev_cues]), np.asarray(dev_labels)
+    )
+    provenance = {
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "command": command,
+        "seed": seed,
+        "data": provenance_data,
+        "train_presentations": len(train),
+        "dev_presentations": len(dev),
+        "failures": len(failures),
+        "python": platform.python_version(),
+        "note": "levels and calibration are measured on the dev split named here; results on other data will differ",
+    }
+    summary = {
+        "train": counts(train),
+        "dev": counts(dev),
+        "failures": failures,
+        "surface_crops": int(len(labels)),
+    }
+    return PadModel(surface=surface, fusion=fusion, provenance=provenance), summary
+
+
+STILL_MISSING = ("pulse", "motion", *CHANNEL_NAMES)
+
+
+def drop(cues: Mapping[str, CueScore], names: Sequence[str]) -> dict[str, CueScore]:
+    """The same presentation as a poorer sensor would see it: those cues inconclusive.
+
+    Fusion weights are fitted on full, colour-only and still-like copies of each dev sample,
+    so that a missing cue (no thermal camera, a still image) leaves the others well weighted.
+    """
+    return {
+        n: (CueScore(n, None, reason="withheld in training") if n in names else c)
+        for n, c in cues.items()
+    }
+
+
+def counts(items: Sequence[Observed]) -> Mapping[str, int]:
+    labels, number = np.unique([o.label for o in items], return_counts=True)
+    return {str(k): int(v) for k, v in zip(labels, number, strict=True)}
