@@ -68,7 +68,7 @@ def main() -> int:
                     f"{clip.stem:<20} truth {truth[video]:5.1f}  {trace.duration:5.1f} s  SNR {estimate.snr_db or float('nan'):5.1f} dB "
                     f"(need {snr_threshold(trace.duration):4.1f})  stability {estimate.stability:.2f}  "
                     f"dropped {estimate.dropped_fraction:.2f}  peaks bpm (power share): {peaks}  -> "
-                    f"{'%.1f bpm' % estimate.heart_rate_bpm if estimate.heart_rate_bpm else 'no reliable pulse'}"
+                    f"{_said(estimate.heart_rate_bpm)}"
                 )
     print(
         f"\n{'method':<6} {'region':<10} {'clips':>5} {'confident':>9} {'conf. MAE':>9} {'peak MAE':>8} {'peak<=5':>7} {'SNR med':>7} {'SNR max':>7}"
@@ -88,6 +88,10 @@ def main() -> int:
         f"constant {CONSTANT_GUESS:.0f} bpm guess MAE {np.mean(constant_errors):.1f} bpm"
     )
     return 0
+
+
+def _said(rate: float | None) -> str:
+    return f"{rate:.1f} bpm" if rate is not None else "no reliable pulse"
 
 
 if __name__ == "__main__":

@@ -8,8 +8,9 @@ background beside the face) and weighs four pieces of evidence:
     pairwise correlation of their pulse waves, narrow-band around the pooled rate); a living
     face has it, noise does not, and a replayed or printed face has at most one light rhythm;
 (c) face vs background: a rhythm at the same rate beside the face is the light, not blood;
-(d) periocular vs cheeks: a pulse in the rings around the eyes but none on the cheeks and
-    forehead is what a silicone mask with eye holes looks like.
+(d) periocular vs cheeks: a pulse in the rings around the eyes while cheeks and forehead are
+    silent at that rate (SNR at the eye rate 3 dB under the detection threshold, so a merely
+    weak pulse does not count) is what a silicone mask with eye holes looks like.
 
 It answers inconclusive (score None, with the reason) when the track is too short, too dark,
 moves too much, the face is too small or the video too compressed to carry a pulse at all,
@@ -39,10 +40,11 @@ MIN_REGION_PIXELS = 40
 MIN_FACE_PX = 60.0
 MIN_LUMA = 35.0
 MAX_DROPPED = 0.4
-MIN_BITS_PER_PIXEL = 0.02
+MIN_BITS_PER_PIXEL = 0.5
 COHERENT = 0.3
 AGREE_BPM = 6.0
 ABSENCE_SECONDS = 10.0
+SILENT_MARGIN_DB = 3.0
 
 
 @dataclass(frozen=True)
@@ -225,10 +227,20 @@ def pulse_cue(
     periocular_pulse = [n for n in PERIOCULAR if n in regions and regions[n].reliable]
     cheek_like = [n for n in (*CHEEKS, "forehead") if n in regions]
     cheek_pulse = [n for n in cheek_like if regions[n].reliable]
-    eye_hole_pattern = bool(periocular_pulse) and bool(cheek_like) and not cheek_pulse
+    eye_rates = [regions[n].spectral_bpm or float("nan") for n in periocular_pulse]
+    eye_rate = float(np.mean(eye_rates)) / 60.0 if eye_rates else float("nan")
+    cheek_snr = {n: _snr_at(regions[n], eye_rate) for n in cheek_like}
+    silent_floor = snr_threshold(seen.duration) - SILENT_MARGIN_DB
+    cheeks_silent = all(v is not None and v < silent_floor for v in cheek_snr.values())
+    eye_hole_pattern = (
+        bool(periocular_pulse) and bool(cheek_like) and not cheek_pulse and cheeks_silent
+    )
     evidence["periocular_vs_cheeks"] = {
         "periocular_pulse": periocular_pulse,
         "cheek_forehead_pulse": cheek_pulse,
+        "cheek_forehead_snr_at_eye_rate_db": {
+            n: None if v is None else round(v, 2) for n, v in cheek_snr.items()
+        },
         "eye_hole_pattern": eye_hole_pattern,
     }
 

@@ -27,16 +27,29 @@ BLOOD_SIGNATURE = np.array([0.33, 0.77, 0.53])
 """Relative pulse amplitude in R, G, B for skin under white light (de Haan & van Leest 2014)."""
 
 
+def _wander(times: NDArray[np.float64], variability: float, seed: int) -> NDArray[np.float64]:
+    """Slow heart-rate variability: the rate swings +-`variability` over 10 s."""
+    rng = np.random.default_rng(seed)
+    return 1.0 + variability * np.sin(2 * np.pi * 0.1 * times + rng.uniform(0, 2 * np.pi))
+
+
 def pulse_wave(
     times: NDArray[np.float64], bpm: float, *, variability: float = 0.02, seed: int = 0
 ) -> NDArray[np.float64]:
     """A PPG-like wave (fundamental plus a weaker harmonic) with slow heart-rate variability,
     scaled to peak-to-peak about 2 (so `amplitude` below is a half peak-to-peak)."""
-    rng = np.random.default_rng(seed)
-    wander = 1.0 + variability * np.sin(2 * np.pi * 0.1 * times + rng.uniform(0, 2 * np.pi))
-    phase = 2 * np.pi * np.cumsum(np.gradient(times) * bpm / 60.0 * wander)
+    phase = (
+        2 * np.pi * np.cumsum(np.gradient(times) * bpm / 60.0 * _wander(times, variability, seed))
+    )
     wave = np.sin(phase) + 0.35 * np.sin(2 * phase - 0.8)
     return wave / (0.5 * (wave.max() - wave.min()) or 1.0)
+
+
+def mean_bpm(
+    times: NDArray[np.float64], bpm: float, *, variability: float = 0.02, seed: int = 0
+) -> float:
+    """The true mean rate of `pulse_wave` over `times` (what a perfect estimator reports)."""
+    return float(bpm * np.mean(_wander(times, variability, seed)))
 
 
 @dataclass(frozen=True)
