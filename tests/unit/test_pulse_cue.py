@@ -78,6 +78,7 @@ def test_a_rhythm_in_the_background_is_light_not_blood() -> None:
         (BASE, {"face_size_px": 30.0}, 1.0, "face too small"),
         (replace(BASE, mode="none"), {"bits_per_pixel": 0.005}, 1.0, "too compressed"),
         (replace(BASE, mode="none", seconds=7.0), {}, 1.0, "too short to call a missing pulse"),
+        (replace(BASE, mode="none", noise=14.0), {}, 1.0, "too noisy"),
     ],
 )
 def test_inconclusive_says_why(spec: ClipSpec, kwargs: dict, darken: float, reason: str) -> None:

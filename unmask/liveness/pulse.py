@@ -45,6 +45,8 @@ COHERENT = 0.3
 AGREE_BPM = 6.0
 ABSENCE_SECONDS = 10.0
 SILENT_MARGIN_DB = 3.0
+WEAK_PULSE = 0.001
+"""A weak but normal skin pulse: 0.1 % of the green level (half peak-to-peak)."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,26 @@ def _snr_at(estimate: PulseEstimate, f0_hz: float, grid_fs: float | None = None)
         return None
     value = spectrum(estimate.pulse, grid_fs or estimate.pulse_fs).snr_db(f0_hz)
     return float(value) if np.isfinite(value) else None
+
+
+def expected_snr_db(trace: RGBTrace, amplitude: float = WEAK_PULSE) -> float | None:
+    """The SNR a pulse of relative `amplitude` would reach over this trace's own noise.
+
+    Frame-to-frame noise of the green log level (robust: median absolute difference) is taken
+    as white; a sinusoid of half peak-to-peak `amplitude` has power amplitude**2 / 2, and the
+    noise falls in the band outside the +-0.1 Hz SNR windows (about 2.9 Hz of fs / 2).
+    When even a normal pulse would stay under the detection threshold, a missing pulse says
+    nothing about the face.
+    """
+    seen = trace.seen()
+    if len(seen) < 8 or seen.frame_rate <= 0:
+        return None
+    green = np.log(np.maximum(seen.rgb[:, 1], 1e-3))
+    sigma = float(np.median(np.abs(np.diff(green)))) * 1.4826 / np.sqrt(2.0)
+    if sigma <= 0:
+        return 60.0
+    noise_power = sigma**2 * 2.9 / (seen.frame_rate / 2.0)
+    return float(10.0 * np.log10((amplitude**2 / 2.0) / noise_power))
 
 
 def _region_summary(estimate: PulseEstimate, pixels: float) -> dict[str, Any]:
@@ -285,6 +307,15 @@ def pulse_cue(
             CUE,
             None,
             reason=f"too compressed: no pulse found, and {bits_per_pixel:.3f} bits per pixel can remove it",
+            evidence=evidence,
+        )
+    detectable = expected_snr_db(skin)
+    evidence["expected_snr_db_of_weak_pulse"] = None if detectable is None else round(detectable, 2)
+    if detectable is not None and detectable < snr_threshold(seen.duration):
+        return CueScore(
+            CUE,
+            None,
+            reason=f"too noisy: a normal pulse would reach only {detectable:.1f} dB SNR here",
             evidence=evidence,
         )
     if seen.duration < config.absence_seconds:
