@@ -1,0 +1,56 @@
+"""unmask: face recognition that a mask cannot fool.
+
+The public API, on one screen:
+
+    from unmask import FaceAnalyzer, read_image, Gallery, ProbeMaker, identify, verify, LivenessEngine
+
+    faces = FaceAnalyzer().analyze(read_image("door.jpg"))          # boxes, mesh, iris, pose, quality
+    probe = ProbeMaker().single("door.jpg")                          # one face -> 128-d descriptor
+    with Gallery("staff.sqlite", create=True) as gallery:
+        gallery.enroll("ada", [Template(probe.embedding, "door.jpg")])
+        identify(probe.embedding, gallery, top=3)                    # 1:N, thresholds by target FMR
+    LivenessEngine(level="high").assess("door.mp4").main.verdict    # bona fide / attack / inconclusive
+
+Every error is an `UnmaskError` with a message a user can act on.
+"""
+
+from importlib import import_module
+from typing import Any
+
+# Names are resolved on first use, so `import unmask` (and every CLI start) stays cheap: the
+# models and the numerical libraries load only when something needs them.
+EXPORTS = {
+    "Box": "unmask.types",
+    "CueScore": "unmask.types",
+    "Face": "unmask.types",
+    "FaceAnalyzer": "unmask.face",
+    "Frame": "unmask.types",
+    "Gallery": "unmask.identity",
+    "LivenessEngine": "unmask.liveness.engine",
+    "PadModel": "unmask.liveness.model",
+    "Pose": "unmask.types",
+    "Probe": "unmask.identity",
+    "ProbeMaker": "unmask.identity",
+    "Quality": "unmask.types",
+    "Template": "unmask.identity",
+    "Track": "unmask.types",
+    "UnmaskError": "unmask.errors",
+    "Verdict": "unmask.types",
+    "identify": "unmask.identity",
+    "iter_frames": "unmask.media",
+    "read_image": "unmask.media",
+    "read_video": "unmask.media",
+    "track_video": "unmask.face",
+    "verify": "unmask.identity",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in EXPORTS:
+        return getattr(import_module(EXPORTS[name]), name)
+    raise AttributeError(f"module 'unmask' has no attribute {name!r}")
+
+
+__version__ = "0.1.0"
+
+__all__ = sorted(EXPORTS)

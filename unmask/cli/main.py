@@ -14,33 +14,40 @@ from collections.abc import Sequence
 from unmask.cli.output import Outcome, dump_json
 from unmask.errors import UnmaskError
 
-COMMAND_MODULES = (
-    "unmask.cli.detect",
-    "unmask.cli.identity",
-    "unmask.cli.gallery",
-    "unmask.cli.demo",
-    "unmask.cli.evaluate",
-    "unmask.cli.lab",
-    "unmask.cli.pulse",
-    "unmask.cli.liveness",
-    "unmask.cli.pad",
-)
+# command -> the module that registers it; only the one being run is imported, so a script
+# calling `unmask verify` never pays for the evaluation or lab code.
+COMMANDS = {
+    "detect": "unmask.cli.detect",
+    "enroll": "unmask.cli.identity",
+    "identify": "unmask.cli.identity",
+    "verify": "unmask.cli.identity",
+    "gallery": "unmask.cli.gallery",
+    "liveness": "unmask.cli.liveness",
+    "pulse": "unmask.cli.pulse",
+    "pad": "unmask.cli.pad",
+    "lab": "unmask.cli.lab",
+    "evaluate": "unmask.cli.evaluate",
+    "benchmark": "unmask.cli.evaluate",
+    "demo": "unmask.cli.demo",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="unmask",
         description="Face recognition that a mask cannot fool. Add --json to any command for one JSON document on stdout.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMAND_MODULES:
+    modules = [COMMANDS[command]] if command in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
+    for name in modules:
         importlib.import_module(name).register(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(arguments[0] if arguments else None)
+    args = parser.parse_args(arguments)
     as_json = bool(getattr(args, "json", False))
     try:
         outcome: Outcome = args.handler(args)

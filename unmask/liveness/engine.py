@@ -171,10 +171,18 @@ class LivenessEngine:
         level: str | None = None,
     ) -> LivenessReport:
         """Verdicts for every face track of `source`; NoFaceError when there is none."""
-        name = str(source) if isinstance(source, (str, Path)) else "<frames>"
         if isinstance(source, (str, Path)):
             is_video(source)
-        observation = self.observe(source, channels)
+        return self.judge(self.observe(source, channels), source, level)
+
+    def judge(
+        self,
+        observation: Observation,
+        source: str | Path | Iterable[Frame],
+        level: str | None = None,
+    ) -> LivenessReport:
+        """Verdicts for an observation already made (reports reuse its traces for plots)."""
+        name = str(source) if isinstance(source, (str, Path)) else "<frames>"
         main = observation.main_track()
         if main is None:
             raise NoFaceError(f"{name}: no face found")

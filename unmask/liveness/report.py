@@ -1,0 +1,118 @@
+"""An HTML page that shows why each presentation was judged as it was.
+
+Per presentation: the verdict, every cue's score or reason, and the pulse evidence as a person
+would check it: the recovered pulse wave of all skin pooled, and its spectrum beside the
+background's (a peak in both is lighting, not blood).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from unmask.htmlkit import image_tag, page, table
+from unmask.liveness.engine import LivenessReport
+from unmask.liveness.observe import TrackObservation
+from unmask.liveness.pulse import pooled_trace
+from unmask.pulse.estimate import estimate_pulse
+from unmask.pulse.rate import spectrum
+from unmask.pulse.regions import BACKGROUND_REGIONS, SKIN_REGIONS
+
+
+@dataclass(frozen=True, eq=False)
+class EvidenceItem:
+    """One presentation to show: what it truly is (if known), what unmask said, and why."""
+
+    name: str
+    report: LivenessReport
+    track: TrackObservation | None
+    truth: str | None = None
+    recognition: str = ""
+
+
+def pulse_figure(track: TrackObservation, method: str = "pos") -> str | None:
+    traces = track.recorder.traces()
+    skin = pooled_trace(traces, tuple(n for n in SKIN_REGIONS if n in traces))
+    if skin is None:
+        return None
+    estimate = estimate_pulse(skin, method)
+    if estimate.pulse is None or estimate.pulse.size < 16:
+        return None
+    figure, (wave_ax, spectrum_ax) = plt.subplots(1, 2, figsize=(10, 2.6))
+    times = estimate.pulse_start + np.arange(estimate.pulse.size) / estimate.pulse_fs
+    wave_ax.plot(times, estimate.pulse, color="#b00020", linewidth=1)
+    wave_ax.set_xlabel("time (s)")
+    wave_ax.set_title(f"skin pulse wave ({method.upper()})", fontsize=9)
+    for name, colour, trace in (
+        ("skin", "#b00020", skin),
+        (
+            "background",
+            "#555",
+            pooled_trace(traces, tuple(n for n in BACKGROUND_REGIONS if n in traces)),
+        ),
+    ):
+        if trace is None:
+            continue
+        found = estimate if name == "skin" else estimate_pulse(trace, method)
+        if found.pulse is None or found.pulse.size < 16:
+            continue
+        density = spectrum(found.pulse, found.pulse_fs)
+        if density.power.size:
+            spectrum_ax.plot(
+                density.freqs * 60, density.power / density.power.max(), color=colour, label=name
+            )
+    spectrum_ax.set_xlabel("beats per minute")
+    spectrum_ax.set_title("normalised spectrum", fontsize=9)
+    spectrum_ax.legend(fontsize=8)
+    return image_tag(figure, "pulse wave and spectrum")
+
+
+def verdict_cell(decision: str) -> str:
+    return f'<span class="{html.escape(decision)}">{html.escape(decision.replace("_", " "))}</span>'
+
+
+def write_evidence_report(path: Path, items: list[EvidenceItem], title: str, note: str) -> Path:
+    sections = [f'<p class="note">{html.escape(note)}</p>']
+    for item in items:
+        verdict = item.report.main.verdict
+        rows = []
+        for name, cue in verdict.cues.items():
+            if cue.score is None:
+                rows.append([name, "inconclusive", "", cue.reason or ""])
+            else:
+                shown = {k: v for k, v in cue.evidence.items() if not isinstance(v, (dict, list))}
+                rows.append(
+                    [
+                        name,
+                        f"{cue.score:.3f}",
+                        f"{cue.confidence:.2f}",
+                        ", ".join(f"{k}={v}" for k, v in list(shown.items())[:8]),
+                    ]
+                )
+        score = "–" if verdict.score is None else f"{verdict.score:.3f}"
+        header = (
+            f"<h2>{html.escape(item.name)}</h2><p>truth: <b>{html.escape(item.truth or 'unknown')}</b> · "
+            f"unmask: {verdict_cell(verdict.decision)} (score {score}, level {html.escape(verdict.level)})"
+            + (f", likely {html.escape(verdict.species)}" if verdict.species else "")
+            + (
+                f" · decided by {html.escape(', '.join(verdict.deciding_cues))}"
+                if verdict.deciding_cues
+                else ""
+            )
+            + (f"<br>{html.escape(verdict.reason)}" if verdict.reason else "")
+            + (f"<br>{html.escape(item.recognition)}" if item.recognition else "")
+            + "</p>"
+        )
+        figure = pulse_figure(item.track) if item.track is not None else None
+        sections.append(
+            header
+            + table(["cue", "score", "confidence", "evidence / reason"], rows)
+            + (figure or "")
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page(title, "".join(sections)))
+    return path
