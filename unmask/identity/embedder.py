@@ -66,7 +66,12 @@ def embed_face(image: NDArray[np.uint8], box: Box, jitters: int = 0) -> NDArray[
 
 
 def distances(probe: NDArray[np.float32], templates: NDArray[np.float32]) -> NDArray[np.float32]:
-    """Euclidean distance from one probe to each row of `templates`."""
+    """Euclidean distance from one probe to each row of `templates`.
+
+    Expanded as |t|^2 - 2 t.p + |p|^2 so a large gallery costs one matrix-vector product
+    instead of materialising the (N, 128) difference.
+    """
     if templates.size == 0:
         return np.zeros(0, dtype=np.float32)
-    return np.linalg.norm(templates - probe[None, :], axis=1).astype(np.float32)
+    squared = np.einsum("ij,ij->i", templates, templates) - 2.0 * (templates @ probe) + probe @ probe
+    return np.sqrt(np.maximum(squared, 0.0)).astype(np.float32)
