@@ -5,15 +5,17 @@ evaluate it): thin shells over `unmask.evaluation`.
 from __future__ import annotations
 
 import argparse
-import importlib
 from pathlib import Path
 from typing import Any
 
+from unmask.cli.liveness import LEVEL_NAMES, add_engine_flags
 from unmask.cli.output import Outcome, add_json_flag, dump_json
-from unmask.errors import InputError, ModelError
+from unmask.errors import InputError
 from unmask.evaluation import (
     BootstrapSpec,
     Evaluation,
+    Protocol,
+    ScoreSet,
     evaluate,
     protocol_kinds,
     read_protocol,
@@ -22,10 +24,15 @@ from unmask.evaluation import (
     write_report,
     write_scores,
 )
-from unmask.evaluation.scores import ScoreSet
-
-PAD_SCORER = ("unmask.liveness", "score_presentation")
-MATCH_SCORER = ("unmask.identity", "score_match")
+from unmask.evaluation.matching import (
+    TargetMatcher,
+    gallery_references,
+    lab_references,
+    match_threshold,
+)
+from unmask.liveness.fusion import DEFAULT_LEVEL
+from unmask.liveness.model import PadModel, default_model
+from unmask.liveness.scoring import PadScorer
 
 
 def register(subparsers: Any) -> None:
@@ -42,15 +49,25 @@ def register(subparsers: Any) -> None:
 
     bench = subparsers.add_parser(
         "benchmark",
-        help="run unmask's PAD over a dataset protocol and evaluate it",
-        description="Score every presentation of a protocol with unmask's PAD engine, write the "
-        "scores, then evaluate them (the dev split, if any, sets the threshold for the test split).",
+        help="run unmask's PAD and recogniser over a dataset protocol and evaluate them",
+        description="Score every presentation of a protocol with unmask's PAD engine (and, where "
+        "targets have reference templates, its recogniser), write the scores, then evaluate "
+        "them. With dev and test splits, only they are scored and the dev split's EER sets the "
+        "threshold for the test split; otherwise every presentation is evaluated at the level's "
+        "threshold.",
     )
     bench.add_argument(
         "--protocol", required=True, help=f"protocol CSV, or a kind: {', '.join(protocol_kinds())}"
     )
     bench.add_argument("--root", type=Path, help="dataset folder (for a protocol kind)")
+    bench.add_argument("--level", choices=LEVEL_NAMES, default=DEFAULT_LEVEL)
+    bench.add_argument(
+        "--gallery",
+        type=Path,
+        help="gallery whose identities are the protocol's targets (recognition scores, IAPAR)",
+    )
     bench.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    add_engine_flags(bench)
     _add_common(bench, with_dev=False)
     add_json_flag(bench)
     bench.set_defaults(handler=run_benchmark_command)
@@ -88,6 +105,10 @@ def _spec(args: argparse.Namespace) -> BootstrapSpec | None:
     )
 
 
+def _expected(args: argparse.Namespace) -> list[str]:
+    return [s.strip() for s in args.species.split(",") if s.strip()]
+
+
 def _evaluate(args: argparse.Namespace, scores: ScoreSet, dev: ScoreSet | None) -> Evaluation:
     return evaluate(
         scores,
@@ -95,7 +116,7 @@ def _evaluate(args: argparse.Namespace, scores: ScoreSet, dev: ScoreSet | None) 
         threshold=args.threshold,
         match_threshold=args.match_threshold,
         bootstrap=_spec(args),
-        expected_species=[s.strip() for s in args.species.split(",") if s.strip()],
+        expected_species=_expected(args),
     )
 
 
@@ -114,33 +135,112 @@ def run_evaluate(args: argparse.Namespace) -> Outcome:
     return _finish(args, _evaluate(args, scores, dev), {"scores_file": str(args.scores)})
 
 
-def _lookup(module_name: str, attribute: str) -> Any | None:
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None
-    return getattr(module, attribute, None)
-
-
 def run_benchmark_command(args: argparse.Namespace) -> Outcome:
     protocol = read_protocol(args.protocol, args.root)
-    scorer = _lookup(*PAD_SCORER)
-    if scorer is None:
-        raise ModelError(
-            "unmask's PAD engine is not in this build yet (unmask.liveness.score_presentation); "
-            "score the protocol with your system and run `unmask evaluate --scores`"
+    model = PadModel.load(args.model) if args.model is not None else default_model()
+    if args.level not in model.fusion.levels:
+        raise InputError(
+            f"--level {args.level}: the model has levels {', '.join(model.fusion.levels)}"
         )
-    run = run_benchmark(protocol, scorer, match_scorer=_lookup(*MATCH_SCORER), workers=args.workers)
-    splits = set(run.scores.extra.get("split", []))
-    test, dev = run.scores, None
-    if {"dev", "test"} <= splits:
-        split = run.scores.extra["split"]
-        test = run.scores.subset([i for i, value in enumerate(split) if value == "test"])
-        dev = run.scores.subset([i for i, value in enumerate(split) if value == "dev"])
-    extra: dict[str, Any] = {"protocol": protocol.summary(), "failures": run.failures}
+    scored = scored_part(protocol)
+    references = (
+        gallery_references(args.gallery) if args.gallery is not None else lab_references(protocol)
+    )
+    run = run_benchmark(
+        scored,
+        PadScorer(
+            str(protocol.root),
+            str(args.model) if args.model is not None else None,
+            args.level,
+            args.max_seconds,
+        ),
+        match_scorer=None if references is None else TargetMatcher(references, args.max_seconds),
+        workers=args.workers,
+    )
+    test, dev = evaluated_sets(run.scores)
+    threshold, source = args.threshold, "argument"
+    if threshold is None and dev is None:
+        threshold, source = model.fusion.levels[args.level].threshold, "pad_level"
+    match, match_source = args.match_threshold, "argument"
+    if match is None and references is not None:
+        match, match_source = match_threshold(), "recogniser_fmr"
+    evaluation = evaluate(
+        test,
+        dev=dev,
+        threshold=threshold,
+        match_threshold=match,
+        threshold_source=source,
+        match_threshold_source=match_source,
+        bootstrap=_spec(args),
+        expected_species=_expected(args),
+    )
+    extra: dict[str, Any] = {
+        "protocol": protocol.summary(),
+        "benchmark": {
+            "model": str(args.model) if args.model is not None else "default",
+            "level": args.level,
+            "scored": len(scored),
+            "skipped_train": len(protocol) - len(scored),
+            "evaluated": len(test),
+            "threshold_split": "dev" if dev is not None else None,
+            "decisions": decision_counts(test),
+            "match_score": MATCH_CONVENTION,
+            "references": None if references is None else references.summary(),
+        },
+        "failures": run.failures,
+        "match_failures": run.match_failures,
+    }
+    if references is None:
+        extra["benchmark"]["references_note"] = NO_REFERENCES
     if args.report is not None:
         extra["scores_file"] = str(write_scores(run.scores, args.report / "scores.csv"))
-    return _finish(args, _evaluate(args, test, dev), extra)
+    return _finish(args, evaluation, extra)
+
+
+MATCH_CONVENTION = (
+    "-distance: Euclidean distance of the main face's dlib descriptor to the target's closest "
+    "reference template (higher = more similar)"
+)
+NO_REFERENCES = (
+    "no recognition scores: pass --gallery GALLERY.sqlite whose identities are the targets "
+    "(attack-lab protocols use their photo_target photos by themselves)"
+)
+
+
+def scored_part(protocol: Protocol) -> Protocol:
+    """What a benchmark scores: all but the train split when a test split exists (a model
+    trained on the train split says nothing by scoring it again)."""
+    splits = {entry.split for entry in protocol}
+    if "test" not in splits:
+        return protocol
+    return Protocol(
+        protocol.name, protocol.root, tuple(e for e in protocol if e.split in ("dev", "test"))
+    )
+
+
+def evaluated_sets(scores: ScoreSet) -> tuple[ScoreSet, ScoreSet | None]:
+    """(evaluated set, development set): the test split with its dev split setting the
+    threshold when both exist and dev has scored bona fide and attack presentations, else
+    every row and no dev set."""
+    split = scores.extra.get("split", [""] * len(scores))
+    rows = {name: [i for i, value in enumerate(split) if value == name] for name in ("dev", "test")}
+    if not rows["test"] or not rows["dev"]:
+        return scores, None
+    dev = scores.subset(rows["dev"])
+    usable = dev.scored & dev.is_bona_fide, dev.scored & ~dev.is_bona_fide
+    if not all(mask.any() for mask in usable):
+        return scores.subset(rows["test"]), None
+    return scores.subset(rows["test"]), dev
+
+
+def decision_counts(scores: ScoreSet) -> dict[str, dict[str, int]]:
+    """The engine's own decisions at the level, per label (inconclusive never unlocks)."""
+    decisions = scores.extra.get("decision", [""] * len(scores))
+    counts: dict[str, dict[str, int]] = {}
+    for label, decision in zip(scores.labels, decisions, strict=True):
+        per_label = counts.setdefault(str(label), {})
+        per_label[decision or "failed"] = per_label.get(decision or "failed", 0) + 1
+    return counts
 
 
 def _pct(value: float | None) -> str:

@@ -5,21 +5,19 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from unmask.cli.liveness import LEVEL_NAMES, add_engine_flags
 from unmask.cli.output import Outcome, add_json_flag
-from unmask.errors import InputError, UnmaskError
+from unmask.errors import InputError
 from unmask.evaluation.protocols.base import Protocol, ProtocolEntry, read_protocol_csv
 from unmask.evaluation.protocols.registry import protocol_kinds, read_protocol
 from unmask.evaluation.protocols.walk import media_files
 from unmask.evaluation.species import normalize_label
-from unmask.liveness.engine import LivenessEngine, load_channel
 from unmask.liveness.fusion import DEFAULT_LEVEL
 from unmask.liveness.model import PadModel, default_model
-from unmask.liveness.training import channel_paths, train_pad
+from unmask.liveness.scoring import PadScorer
+from unmask.liveness.training import train_pad
 from unmask.parallel import parallel_map
 
 
@@ -129,56 +127,20 @@ def run_train(args: argparse.Namespace) -> Outcome:
     return Outcome(document=document, text=lambda: f"wrote {args.out}\n" + levels_text(model))
 
 
-@dataclass(frozen=True)
-class ScoreJob:
-    """Picklable: one protocol entry to (score, decision) with the engine of this process."""
-
-    root: str
-    model: str | None
-    level: str
-    max_seconds: float | None
-
-    def __call__(self, entry: ProtocolEntry) -> dict[str, Any]:
-        engine = scoring_engine(self.model, self.level, self.max_seconds)
-        row: dict[str, Any] = {"path": str(entry.path), "label": entry.label}
-        try:
-            channels = {
-                n: load_channel(p) for n, p in channel_paths(entry, Path(self.root)).items()
-            }
-            verdict = engine.assess(entry.path, channels=channels).main.verdict
-            row.update(
-                score=verdict.score if verdict.score is not None else 0.0,
-                decision=verdict.decision,
-                species=verdict.species or "",
-                error="",
-            )
-        except UnmaskError as exc:
-            row.update(
-                score=0.0, decision="inconclusive", species="", error=str(exc).splitlines()[0]
-            )
-        return row
-
-
-SCORING: dict[tuple[str | None, str, float | None], LivenessEngine] = {}
-
-
-def scoring_engine(model: str | None, level: str, max_seconds: float | None) -> LivenessEngine:
-    key = (model, level, max_seconds)
-    if key not in SCORING:
-        SCORING[key] = LivenessEngine(
-            PadModel.load(model) if model else None, level=level, max_seconds=max_seconds
-        )
-    return SCORING[key]
-
-
 def run_score(args: argparse.Namespace) -> Outcome:
     protocol = read_protocol_csv(args.protocol)
     if args.model is None:
         default_model()
-    job = ScoreJob(
+    scorer = PadScorer(
         str(protocol.root), str(args.model) if args.model else None, args.level, args.max_seconds
     )
-    rows = parallel_map(job, list(protocol.entries), workers=args.workers, description="scoring")
+    scored = parallel_map(
+        scorer, list(protocol.entries), workers=args.workers, description="scoring"
+    )
+    rows = [
+        {"path": str(entry.path), "label": entry.label, **columns}
+        for entry, columns in zip(protocol.entries, scored, strict=True)
+    ]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w", newline="") as handle:
         writer = csv.DictWriter(
@@ -194,7 +156,7 @@ def run_score(args: argparse.Namespace) -> Outcome:
                 if relative.is_relative_to(protocol.root)
                 else row["path"]
             )
-            row["score"] = f"{float(row['score']):.6f}"
+            row["score"] = f"{float(row['score'] or 0.0):.6f}"
             writer.writerow(row)
     decisions: dict[str, dict[str, int]] = {}
     for row in rows:

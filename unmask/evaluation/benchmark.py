@@ -1,35 +1,41 @@
 """Run a scorer over a protocol and collect a ScoreSet, in parallel, with a progress bar.
 
-The scorer is any picklable callable `path -> float | None` (None: no decision, recorded as an
-unscored row); an optional match scorer `(path, target) -> float | None` adds recognition
-scores for entries with a target. A failure on one file is recorded with its error and does
-not stop the run: a benchmark of thousands of files must survive one corrupt video.
+The scorer is any picklable callable `entry -> columns`: a mapping with `score` (float, or None
+for no decision, recorded as an unscored row) and any other columns to keep (e.g. `decision`,
+`species`); a non-empty `error` column marks a failed file. An optional match scorer
+`entry -> float | None` adds the recognition score of entries that name a `target`. A failure
+on one file is recorded with its error and does not stop the run: a benchmark of thousands of
+files must survive one corrupt video, and a recogniser's failure keeps the file's PAD score.
 """
 
 from __future__ import annotations
 
 import math
-import multiprocessing
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tqdm import tqdm
-
 from unmask.evaluation.protocols.base import Protocol, ProtocolEntry
 from unmask.evaluation.scores import ScoreSet, concat_rows
+from unmask.parallel import parallel_map
 
-Scorer = Callable[[str], float | None]
-MatchScorer = Callable[[str, str], float | None]
+Scorer = Callable[[ProtocolEntry], Mapping[str, Any]]
+MatchScorer = Callable[[ProtocolEntry], float | None]
 
 
 @dataclass(frozen=True)
 class BenchmarkRun:
-    """The scores of a run and the files that failed (path -> one-line reason)."""
+    """The scores of a run and the files that failed (path -> one-line reason), for PAD and
+    for recognition separately."""
 
     scores: ScoreSet
     failures: dict[str, str]
+    match_failures: dict[str, str]
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"
 
 
 @dataclass(frozen=True)
@@ -47,14 +53,19 @@ class _Job:
             **entry.extra,
         }
         try:
-            score = self.scorer(str(entry.path))
+            columns = dict(self.scorer(entry))
+            score = columns.pop("score", None)
+            row.update({name: "" if value is None else value for name, value in columns.items()})
             row["score"] = math.nan if score is None else float(score)
-            if self.match_scorer is not None and entry.target is not None:
-                match = self.match_scorer(str(entry.path), entry.target)
-                row["match_score"] = math.nan if match is None else float(match)
         except Exception as exc:  # a third-party scorer may raise anything; keep the run going
             row["score"] = math.nan
-            row["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            row["error"] = _reason(exc)
+        if self.match_scorer is not None and entry.target is not None:
+            try:
+                match = self.match_scorer(entry)
+                row["match_score"] = math.nan if match is None else float(match)
+            except Exception as exc:
+                row["match_error"] = _reason(exc)
         return row
 
 
@@ -67,29 +78,15 @@ def run_benchmark(
     progress: bool = True,
 ) -> BenchmarkRun:
     """Score every entry (order kept). `workers=1` runs in-process (for debugging and tests)."""
-    job = _Job(scorer, match_scorer)
-    entries = list(protocol)
-    count = workers if workers is not None else max(1, (os.cpu_count() or 1))
-    bar = tqdm(
-        total=len(entries), desc=f"scoring {protocol.name}", unit="file", disable=not progress
+    rows = parallel_map(
+        _Job(scorer, match_scorer),
+        list(protocol),
+        workers=workers,
+        description=f"scoring {protocol.name}",
+        progress=progress,
     )
-    rows: list[dict[str, Any]] = []
-
-    def consume(results: Iterator[dict[str, Any]]) -> None:
-        for row in results:
-            rows.append(row)
-            bar.update(1)
-
-    try:
-        if count <= 1 or len(entries) < 2:
-            consume(job(entry) for entry in entries)
-        else:
-            chunk = max(1, len(entries) // (count * 8))
-            with multiprocessing.get_context("spawn").Pool(count) as pool:
-                consume(pool.imap(job, entries, chunksize=chunk))
-    finally:
-        bar.close()
-    failures = {row["path"]: row.pop("error") for row in rows if "error" in row}
+    failures = {row["path"]: row.pop("error") for row in rows if row.get("error")}
+    match_failures = {row["path"]: row.pop("match_error") for row in rows if "match_error" in row}
     for row in rows:
         row.pop("error", None)
-    return BenchmarkRun(scores=concat_rows(rows), failures=failures)
+    return BenchmarkRun(scores=concat_rows(rows), failures=failures, match_failures=match_failures)

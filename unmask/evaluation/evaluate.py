@@ -36,6 +36,10 @@ THRESHOLD_SOURCES = {
     "argument": "given by the caller",
     "dev_eer": "EER threshold of the development set, applied unchanged to the evaluated set",
     "test_eer": "EER threshold of the evaluated scores themselves: optimistic, pass a dev set",
+    "pad_level": "the PAD model's security-level threshold, set on the model's own calibration "
+    "data",
+    "recogniser_fmr": "unmask's verification threshold at its default FMR, calibrated on other "
+    "data",
 }
 
 NO_PAD_THRESHOLD = (
@@ -96,16 +100,25 @@ def evaluate(
     dev: ScoreSet | None = None,
     threshold: float | None = None,
     match_threshold: float | None = None,
+    threshold_source: str = "argument",
+    match_threshold_source: str = "argument",
     bootstrap: BootstrapSpec | None = None,
     expected_species: Sequence[str] = (),
     apcer_targets: Sequence[float] = DEFAULT_APCER_TARGETS,
     bpcer_targets: Sequence[float] = DEFAULT_BPCER_TARGETS,
     fmr_targets: Sequence[float] = DEFAULT_FMR_TARGETS,
 ) -> Evaluation:
-    """Every metric of the scores, as a JSON-ready document (see docs/evaluation.md)."""
+    """Every metric of the scores, as a JSON-ready document (see docs/evaluation.md).
+
+    `threshold_source` / `match_threshold_source` name where a given threshold came from (a key
+    of THRESHOLD_SOURCES), so a caller that picks it, e.g. at a security level, can say so.
+    """
+    unknown = {threshold_source, match_threshold_source} - set(THRESHOLD_SOURCES)
+    if unknown:
+        raise ValueError(f"unknown threshold source(s) {sorted(unknown)}")
     pad_threshold: float | None
     if threshold is not None:
-        pad_threshold, source = float(threshold), "argument"
+        pad_threshold, source = float(threshold), threshold_source
     elif dev is not None:
         pad_threshold, source = _pad_eer_threshold(dev), "dev_eer"
         if pad_threshold is None:
@@ -135,6 +148,8 @@ def evaluate(
 
     comparisons = Comparisons.from_scores(scores)
     rec_threshold, rec_source = _match_threshold(comparisons, dev, match_threshold)
+    if match_threshold is not None:
+        rec_source = match_threshold_source
     recognition: dict[str, Any] = {"threshold": rec_threshold, "threshold_source": rec_source}
     if rec_threshold is not None and comparisons.usable:
         recognition.update(
