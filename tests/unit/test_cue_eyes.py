@@ -24,9 +24,10 @@ from unmask.types import Face, Frame, Track
 STILL = {"pose": lambda t: (0.0, 0.0, 0.0)}
 
 
-def render(face: Face, mask_hole: bool, seed: int = 0) -> NDArray[np.uint8]:
+def render(face: Face, mask_hole: bool, seed: int = 0, closed: bool = False) -> NDArray[np.uint8]:
     """A skin-textured face with dark eyes, brows and socket shading; with `mask_hole`, the skin
-    outside an ellipse around each eye is a paler, pinker painted material with a sharp edge."""
+    outside an ellipse around each eye is a paler, pinker painted material with a sharp edge;
+    `closed` paints eyelid skin over the eyes whatever the mesh says (a blink the mesh missed)."""
     rng = np.random.default_rng(seed)
     h, w = 480, 640
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
@@ -48,7 +49,8 @@ def render(face: Face, mask_hole: bool, seed: int = 0) -> NDArray[np.uint8]:
         )
         image *= (1.0 - 0.5 * brow)[..., None]
         eye = ((xx - cx) / half) ** 2 + ((yy - cy) / (0.35 * half)) ** 2 < 1
-        image[eye] = (60, 45, 40)
+        if not closed:
+            image[eye] = (60, 45, 40)
         material &= ((xx - cx) / (1.7 * half)) ** 2 + ((yy - cy) / (1.2 * half)) ** 2 > 1
     if mask_hole:
         # only the face area around the eyes is mask; its paint is lighter and pinker
@@ -90,6 +92,17 @@ def test_short_blinkless_track_without_pixels_is_inconclusive() -> None:
     assert eyes_cue([]).score is None
     meshless = [replace(f, mesh=None) for f in synth_track(seconds=1.0).faces]
     assert "mesh" in (eyes_cue(meshless).reason or "")
+
+
+def test_a_blink_the_mesh_misses_is_seen_in_the_pixels() -> None:
+    track = synth_track(seconds=3.0, fps=15.0, **STILL)  # eyelid points never move
+    shown = {shut: render(track.faces[0], mask_hole=False, closed=shut) for shut in (False, True)}
+    frames = [Frame(shown[1.0 <= f.timestamp < 1.2], index=f.frame_index) for f in track.faces]
+    without = eyes_cue(track)
+    with_pixels = eyes_cue(track, frames)
+    assert without.evidence["blinks"] == 0
+    assert with_pixels.evidence["blinks"] == 1
+    assert with_pixels.evidence["blinks_seen_by"] == {"mesh": 0, "pixels": 1}
 
 
 def test_gaze_shifts_are_seen() -> None:

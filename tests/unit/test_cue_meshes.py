@@ -20,12 +20,12 @@ from unmask.liveness.features.regions import (
     CHEEKS,
     FOREHEAD,
     LEFT_EAR,
-    LEFT_EYE,
+    LEFT_EYE_OUTLINE,
     MESH_POINTS,
     MOUTH,
     NOSE_TIP,
     RIGHT_EAR,
-    RIGHT_EYE,
+    RIGHT_EYE_OUTLINE,
 )
 from unmask.types import Box, Face, Track
 
@@ -49,13 +49,18 @@ def _place(
 
 def _eye(
     points: NDArray[np.float64],
-    contour: tuple[int, ...],
+    outline: tuple[int, ...],
     ear: tuple[int, ...],
     side: str,
     openness: float,
 ) -> None:
     cx, cy = EYE_CENTRES[side]
-    _place(points, contour, cx, cy, 0.13, 0.05 * openness)
+    # Round the outline in its polygon order (outer corner, lower lid, inner corner, upper lid),
+    # so that the contour is a simple closed curve.
+    turn = np.linspace(0, 2 * np.pi, len(outline), endpoint=False)
+    angles = np.pi - turn if side == "right" else turn
+    points[list(outline), 0] = cx + 0.13 * np.cos(angles)
+    points[list(outline), 1] = cy + 0.05 * openness * np.sin(angles)
     outward = -1.0 if side == "right" else 1.0
     outer, up1, up2, inner, low1, low2 = ear
     points[outer, :2] = (cx + outward * 0.13, cy)
@@ -79,8 +84,8 @@ def base_face(openness: float = 1.0, seed: int = 0) -> NDArray[np.float64]:
     _place(points, CHEEKS[16:], 0.45, 0.2, 0.15, 0.15)
     _place(points, MOUTH, 0.0, 0.5, 0.25, 0.08)
     points[NOSE_TIP, :2] = (0.0, 0.05)
-    _eye(points, RIGHT_EYE, RIGHT_EAR, "right", openness)
-    _eye(points, LEFT_EYE, LEFT_EAR, "left", openness)
+    _eye(points, RIGHT_EYE_OUTLINE, RIGHT_EAR, "right", openness)
+    _eye(points, LEFT_EYE_OUTLINE, LEFT_EAR, "left", openness)
     points[:, 2] = _depth(points[:, 0], points[:, 1])
     return points
 

@@ -1,7 +1,8 @@
 """Eyes cue: do the eyes live, and do they sit in a face or behind a mask's eye holes?
 
-- Blinks, from the eye aspect ratio (EAR) of the mesh eyelid points: a print or a rigid replay
-  never blinks; people blink every 2-10 s for 100-400 ms.
+- Blinks, from the eye aspect ratio (EAR) of the mesh eyelid points and, when frames are
+  given, from the eye opening's darkness against the skin around it: a print or a rigid
+  replay never blinks; people blink every 2-10 s for 100-400 ms.
 - Iris movement relative to the eye corners: gaze shifts that a print cannot make.
 - Eye-hole boundary (needs the frame pixels): a mask's eye hole is a closed edge around the
   eye where painted material meets the wearer's skin; we look for a ring around each eye whose
@@ -23,11 +24,13 @@ from numpy.typing import NDArray
 from unmask.liveness.features.regions import (
     LEFT_EAR,
     LEFT_EYE,
+    LEFT_EYE_OUTLINE,
     LEFT_INNER_CORNER,
     LEFT_OUTER_CORNER,
     MESH_POINTS,
     RIGHT_EAR,
     RIGHT_EYE,
+    RIGHT_EYE_OUTLINE,
     RIGHT_INNER_CORNER,
     RIGHT_OUTER_CORNER,
 )
@@ -68,10 +71,13 @@ def eye_aspect_ratio(mesh: NDArray[np.floating]) -> float:
     return float(np.mean(ratios))
 
 
-def find_blinks(ear: NDArray[np.float64], times: NDArray[np.float64]) -> list[tuple[float, float]]:
-    """(start time, duration) of each closure of blink length; long closures are not blinks."""
-    open_level = float(np.percentile(ear, 90))
-    closed = ear < CLOSED_FRACTION * open_level
+def find_blinks(
+    openness: NDArray[np.float64], times: NDArray[np.float64]
+) -> list[tuple[float, float]]:
+    """(start time, duration) of each closure of blink length in any eye-openness signal (EAR,
+    or the eye's dark-interior contrast); long closures are not blinks."""
+    open_level = float(np.percentile(openness, 90))
+    closed = openness < CLOSED_FRACTION * open_level
     step = float(np.median(np.diff(times))) if len(times) > 1 else 0.0
     blinks, start = [], None
     for i, shut in enumerate(np.append(closed, False)):
@@ -84,6 +90,47 @@ def find_blinks(ear: NDArray[np.float64], times: NDArray[np.float64]) -> list[tu
                 blinks.append((float(times[start]), duration))
             start = None
     return blinks
+
+
+def eye_contrast(image: NDArray[np.uint8], mesh: NDArray[np.floating]) -> float | None:
+    """How much darker the eye opening is than the skin around it, as a share of that skin.
+
+    An open eye shows a dark iris, pupil and lash line; a closed one shows eyelid skin. This
+    reads a blink from pixels, which catches closures that the mesh's eyelid points under-track
+    (the landmark network regularises towards open eyes). None when an eye leaves the frame.
+    """
+    points = np.asarray(mesh, dtype=np.float64)[:, :2]
+    values = []
+    for outline in (RIGHT_EYE_OUTLINE, LEFT_EYE_OUTLINE):
+        polygon = points[list(outline)]
+        width = float(np.ptp(polygon[:, 0]))
+        x0, y0 = np.floor(polygon.min(axis=0) - 0.4 * width).astype(int)
+        x1, y1 = np.ceil(polygon.max(axis=0) + 0.4 * width).astype(int)
+        if width < 4 or x0 < 0 or y0 < 0 or x1 > image.shape[1] or y1 > image.shape[0]:
+            return None
+        grey = cv2.cvtColor(np.ascontiguousarray(image[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY)
+        inside = np.zeros(grey.shape, dtype=np.uint8)
+        cv2.fillPoly(inside, [np.round(polygon - (x0, y0)).astype(np.int32)], 1)
+        around = (
+            cv2.dilate(inside, np.ones((5, 5), np.uint8), iterations=max(1, int(0.15 * width))) == 0
+        )
+        if not inside.any() or not around.any():
+            return None
+        skin = float(np.median(grey[around]))
+        values.append((skin - float(grey[inside > 0].mean())) / max(skin, 1.0))
+    return float(np.mean(values))
+
+
+def _merge(*sources: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Blinks found by several signals, counting overlapping ones once."""
+    merged: list[tuple[float, float]] = []
+    for start, duration in sorted(b for blinks in sources for b in blinks):
+        if merged and start <= merged[-1][0] + merged[-1][1]:
+            last_start, last_duration = merged[-1]
+            merged[-1] = (last_start, max(last_duration, start + duration - last_start))
+        else:
+            merged.append((start, duration))
+    return merged
 
 
 def gaze_range(faces: Sequence[Face]) -> float | None:
@@ -209,12 +256,27 @@ def eyes_cue(track: Track | Sequence[Face], frames: Sequence[Frame] | None = Non
     seconds = float(times[-1] - times[0])
     evidence: dict[str, Any] = {"frames": len(faces), "seconds": round(seconds, 3)}
     parts: dict[str, float] = {}
+    by_index = {frame.index: frame for frame in frames or ()}
     if len(faces) >= MIN_FRAMES:
         ear = np.array([eye_aspect_ratio(np.asarray(f.mesh)) for f in faces])
-        blinks = find_blinks(ear, times)
+        mesh_blinks = find_blinks(ear, times)
         evidence["ear_open"] = round(float(np.percentile(ear, 90)), 4)
         evidence["ear_min"] = round(float(ear.min()), 4)
+        pixel_blinks: list[tuple[float, float]] = []
+        seen = [
+            (f.timestamp, eye_contrast(by_index[f.frame_index].image, np.asarray(f.mesh)))
+            for f in faces
+            if f.frame_index in by_index
+        ]
+        contrast = [(t, c) for t, c in seen if c is not None]
+        if len(contrast) >= MIN_FRAMES:
+            series = np.array([c for _, c in contrast])
+            pixel_blinks = find_blinks(series, np.array([t for t, _ in contrast]))
+            evidence["eye_contrast_open"] = round(float(np.percentile(series, 90)), 4)
+            evidence["eye_contrast_min"] = round(float(series.min()), 4)
+        blinks = _merge(mesh_blinks, pixel_blinks)
         evidence["blinks"] = len(blinks)
+        evidence["blinks_seen_by"] = {"mesh": len(mesh_blinks), "pixels": len(pixel_blinks)}
         evidence["blink_durations_s"] = [round(d, 3) for _, d in blinks]
         if blinks:
             parts["blinks"] = 0.8
@@ -225,7 +287,6 @@ def eyes_cue(track: Track | Sequence[Face], frames: Sequence[Frame] | None = Non
             evidence["gaze_range_eye_widths"] = round(spread, 4)
             if spread >= GAZE_RANGE:
                 parts["gaze"] = 0.7
-    by_index = {frame.index: frame for frame in frames or ()}
     ring_faces = [f for f in faces if f.frame_index in by_index]
     if ring_faces:
         ranked = sorted(

@@ -116,6 +116,9 @@ BROWS = (70, 63, 105, 66, 107, 55, 65, 52, 53, 46, 300, 293, 334, 296, 336, 285,
 RIGHT_EYE = (33, 7, 163, 144, 145, 153, 154, 155, 133, 246, 161, 160, 159, 158, 157, 173)
 LEFT_EYE = (263, 249, 390, 373, 374, 380, 381, 382, 362, 466, 388, 387, 386, 385, 384, 398)
 EYELIDS = RIGHT_EYE + LEFT_EYE
+# The same points in polygon order: lower lid outer to inner corner, then upper lid back.
+RIGHT_EYE_OUTLINE = (33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246)
+LEFT_EYE_OUTLINE = (263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466)
 
 # Eye aspect ratio points per eye: outer corner, two upper lid, inner corner, two lower lid.
 RIGHT_EAR = (33, 160, 158, 133, 153, 144)
