@@ -19,9 +19,9 @@ from unmask.identity import (
     threshold_for_fmr,
     verify,
 )
-from unmask.liveness.engine import LivenessEngine, LivenessReport
+from unmask.liveness.engine import LivenessEngine, LivenessReport, verdict_summary
 from unmask.liveness.fusion import LEVEL_SPECS
-from unmask.liveness.veto import verdict_for, verdict_summary, veto
+from unmask.liveness.veto import verdict_for, veto
 from unmask.media import is_video
 
 IMAGE_SUFFIXES = frozenset(
@@ -92,7 +92,7 @@ def apply_veto(entry: dict[str, Any], probe: Probe, report: LivenessReport | Non
     found = verdict_for(probe, report)
     verdict = found.verdict if found else None
     reason = veto(verdict)
-    entry["liveness"] = verdict_summary(verdict)
+    entry["liveness"] = verdict_summary(verdict) if verdict else None
     if reason:
         entry["match_refused"] = reason
     return reason is not None

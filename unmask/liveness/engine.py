@@ -227,9 +227,8 @@ def cue_document(cue: CueScore, calibrated: float | None) -> dict[str, Any]:
     }
 
 
-def verdict_document(verdict: Verdict, engine: LivenessEngine) -> dict[str, Any]:
-    """The JSON shape of one verdict (the `liveness` command's top level and each track)."""
-    evidence = engine.model.fusion.evidence(verdict.cues)
+def verdict_summary(verdict: Verdict) -> dict[str, Any]:
+    """The decision without the cue details (what verify/identify attach to a refused match)."""
     return {
         "decision": verdict.decision,
         "score": None if verdict.score is None else round(verdict.score, 4),
@@ -237,6 +236,14 @@ def verdict_document(verdict: Verdict, engine: LivenessEngine) -> dict[str, Any]
         "level": verdict.level,
         "deciding_cues": list(verdict.deciding_cues),
         "reason": verdict.reason,
+    }
+
+
+def verdict_document(verdict: Verdict, engine: LivenessEngine) -> dict[str, Any]:
+    """The JSON shape of one verdict (the `liveness` command's top level and each track)."""
+    evidence = engine.model.fusion.evidence(verdict.cues)
+    return {
+        **verdict_summary(verdict),
         "seconds_used": verdict.seconds_used,
         "cues": {name: cue_document(cue, evidence.get(name)) for name, cue in verdict.cues.items()},
     }

@@ -6,8 +6,6 @@ probe with the liveness track that shows the same face (same time span, overlapp
 
 from __future__ import annotations
 
-from typing import Any
-
 from unmask.identity import Probe
 from unmask.liveness.engine import LivenessReport, TrackVerdict
 from unmask.types import Verdict
@@ -37,16 +35,3 @@ def veto(verdict: Verdict | None) -> str | None:
     decided = f", decided by {', '.join(verdict.deciding_cues)}" if verdict.deciding_cues else ""
     species = f", likely {verdict.species}" if verdict.species else ""
     return f"liveness: {verdict.decision} at level {verdict.level}{species}{decided}{because}"
-
-
-def verdict_summary(verdict: Verdict | None) -> dict[str, Any] | None:
-    if verdict is None:
-        return None
-    return {
-        "decision": verdict.decision,
-        "score": None if verdict.score is None else round(verdict.score, 4),
-        "species": verdict.species,
-        "level": verdict.level,
-        "deciding_cues": list(verdict.deciding_cues),
-        "reason": verdict.reason,
-    }
