@@ -61,7 +61,8 @@ def test_in_process_run(tmp_path: Path) -> None:
     assert run.scores.match_scores[1] == 1.0
     assert np.isnan(run.scores.match_scores[[0, 2, 3]]).all()
     assert run.scores.scores[3] == 1.0  # a recogniser failure keeps the PAD score
-    assert list(run.failures.values()) == ["ValueError: cannot decode"]
+    assert run.failures == {"broken.bin": "ValueError: cannot decode"}  # relative to the root
+    assert list(run.scores.paths[:2]) == ["f0.bin", "f1.bin"]
     assert list(run.match_failures.values()) == ["RuntimeError: recogniser crashed"]
     assert "error" not in run.scores.extra and "match_error" not in run.scores.extra
     assert run.scores.extra["split"][-1] == "test"
@@ -70,7 +71,7 @@ def test_in_process_run(tmp_path: Path) -> None:
 def test_reported_errors_are_failures(tmp_path: Path) -> None:
     run = run_benchmark(_protocol(tmp_path), reporting_scorer, workers=1, progress=False)
     assert np.isnan(run.scores.scores).all()
-    assert len(run.failures) == 6 and run.failures[str(tmp_path / "f0.bin")] == "f0.bin: unreadable"
+    assert len(run.failures) == 6 and run.failures["f0.bin"] == "f0.bin: unreadable"
 
 
 def test_parallel_run_keeps_order(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from unmask.evaluation.protocols.base import Protocol, ProtocolEntry
@@ -40,12 +41,16 @@ def _reason(exc: Exception) -> str:
 
 @dataclass(frozen=True)
 class _Job:
+    root: Path
     scorer: Scorer
     match_scorer: MatchScorer | None
 
     def __call__(self, entry: ProtocolEntry) -> dict[str, Any]:
+        path = entry.path
         row: dict[str, Any] = {
-            "path": str(entry.path),
+            "path": path.relative_to(self.root).as_posix()
+            if path.is_relative_to(self.root)
+            else str(path),
             "label": entry.label,
             "subject": entry.subject,
             "target": entry.target,
@@ -77,9 +82,13 @@ def run_benchmark(
     workers: int | None = None,
     progress: bool = True,
 ) -> BenchmarkRun:
-    """Score every entry (order kept). `workers=1` runs in-process (for debugging and tests)."""
+    """Score every entry (order kept). `workers=1` runs in-process (for debugging and tests).
+
+    Paths in the scores (and failures) are relative to the protocol's root where they lie
+    under it, as in the protocol CSV.
+    """
     rows = parallel_map(
-        _Job(scorer, match_scorer),
+        _Job(protocol.root, scorer, match_scorer),
         list(protocol),
         workers=workers,
         description=f"scoring {protocol.name}",
