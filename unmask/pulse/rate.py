@@ -192,6 +192,8 @@ def count_beats(
 
     The narrow band (f0 x 0.6 .. x 1.6, floored at 0.5 Hz) keeps the dicrotic notch and the
     harmonics from producing double peaks; peaks must be at least 0.6 of a period apart.
+    Beats within one period of either end are left out: the filter's edge transients move
+    them, and a span shortened by a fraction of a beat biases a 10 s rate by several %.
     Peak times are refined by a parabola through the three samples around each peak, and the
     rate is (number of intervals) / (last beat - first beat), the truth's own definition for
     a chest strap's RR intervals.
@@ -203,7 +205,10 @@ def count_beats(
     peaks, _ = signal.find_peaks(wave, distance=max(1, int(0.6 * fs / f0_hz)))
     if peaks.size < 3:
         return Beats((), None, None)
-    inner = peaks[(peaks > 0) & (peaks < wave.shape[0] - 1)]
+    margin = int(round(fs / f0_hz))
+    inner = peaks[(peaks >= max(1, margin)) & (peaks < wave.shape[0] - max(1, margin))]
+    if inner.size < 3:
+        return Beats((), None, None)
     a, b, c = wave[inner - 1], wave[inner], wave[inner + 1]
     denom = a - 2.0 * b + c
     shift = np.where(denom < 0, 0.5 * (a - c) / np.where(denom < 0, denom, -1.0), 0.0)
