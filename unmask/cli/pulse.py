@@ -158,11 +158,7 @@ def _from_faces(path: str, method: str, max_seconds: float | None) -> Outcome:
         for entry in entries:
             pulse = entry["pulse"] or {}
             rate = pulse.get("heart_rate_bpm")
-            said = (
-                f"{rate:.1f} bpm"
-                if rate is not None
-                else f"no reliable pulse ({pulse.get('reason')})"
-            )
+            said = f"{rate:.1f} bpm" if rate is not None else _no_pulse(pulse.get("reason"))
             cue = entry["liveness"]
             verdict = (
                 f"score {cue['score']:.2f}"
