@@ -219,9 +219,9 @@ def scored_part(protocol: Protocol) -> Protocol:
 
 
 def evaluated_sets(scores: ScoreSet) -> tuple[ScoreSet, ScoreSet | None]:
-    """(evaluated set, development set): the test split with its dev split setting the
-    threshold when both exist and dev has scored bona fide and attack presentations, else
-    every row and no dev set."""
+    """(evaluated set, development set). With dev and test splits: the test split, and the dev
+    split to set the threshold if it has scored bona fide and attack presentations (else none).
+    Otherwise: every row, no dev set."""
     split = scores.extra.get("split", [""] * len(scores))
     rows = {name: [i for i, value in enumerate(split) if value == name] for name in ("dev", "test")}
     if not rows["test"] or not rows["dev"]:
