@@ -98,10 +98,11 @@ def worker_engine(max_seconds: float | None) -> LivenessEngine:
 
 
 def assign_splits(entries: Sequence[ProtocolEntry], seed: int) -> list[str]:
-    """Declared train/dev splits are kept; otherwise subjects are hashed into train or dev."""
+    """A protocol's declared train/dev splits are kept (its test and enrolment rows are held
+    out, never trained on); otherwise its subjects are hashed into train or dev."""
     declared = {e.split for e in entries}
     if {"train", "dev"} <= declared:
-        return [e.split for e in entries]
+        return [e.split if e.split in ("train", "dev") else "held out" for e in entries]
     splits = []
     for entry in entries:
         key = f"{seed}:{entry.subject or entry.path}".encode()
@@ -139,23 +140,25 @@ def train_pad(
     command: str = "",
 ) -> tuple[PadModel, dict[str, Any]]:
     """Observe every presentation, fit surface on train, calibrate fusion on dev."""
-    entries = [(protocol, entry) for protocol in protocols for entry in protocol.entries]
-    if not entries:
-        raise InputError("no presentations to train on")
-    splits = assign_splits([e for _, e in entries], seed)
-    observed: list[Observed] = []
+    observed: list[tuple[Observed, str]] = []
     for protocol in protocols:
-        jobs = [e for p, e in entries if p is protocol]
-        observed += parallel_map(
+        splits = assign_splits(protocol.entries, seed)
+        chosen = [
+            (e, s) for e, s in zip(protocol.entries, splits, strict=True) if s in ("train", "dev")
+        ]
+        results = parallel_map(
             ObserveJob(str(protocol.root), max_seconds),
-            jobs,
+            [e for e, _ in chosen],
             workers=workers,
             description=f"observing {protocol.name}",
             progress=progress,
         )
-    usable = [(o, s) for o, s in zip(observed, splits, strict=True) if o.error is None]
-    failures = {o.path: o.error for o in observed if o.error is not None}
-    train = [o for o, s in usable if s != "dev"]
+        observed += list(zip(results, [s for _, s in chosen], strict=True))
+    if not observed:
+        raise InputError("no presentations to train on (only test or enrolment rows?)")
+    usable = [(o, s) for o, s in observed if o.error is None]
+    failures = {o.path: o.error for o, _ in observed if o.error is not None}
+    train = [o for o, s in usable if s == "train"]
     dev = [o for o, s in usable if s == "dev"]
     features, labels = surface_set(train)
     if len(set(labels.tolist())) < 2:
