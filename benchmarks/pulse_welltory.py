@@ -1,7 +1,8 @@
 """Heart rate on pulse/welltory (21 real phone-camera PPG recordings, chest-strap RR truth).
 
-Truth: 60 / mean RR interval over the whole RR.txt (the chest strap's own mean rate over the
-recording). Prints one row per recording and the mean absolute error (MAE) of:
+Truth: 60 / mean RR interval (the chest strap's own mean rate). RR.txt has no clock of its own,
+so both records are taken to start together and are cut to their common span: the PPG trace
+to min(PPG length, sum of RR), the RR intervals to those ending inside it. Prints one row per recording and the mean absolute error (MAE) of:
   reported  - what `unmask pulse --rgb-trace` reports (method auto; beat counting when it agrees
               with the spectrum within 8 %, else the spectral peak);
   spectral  - the Welch spectral peak of the same pulse wave;
@@ -31,9 +32,11 @@ def main() -> int:
         f"{'subject':<11} {'truth':>6} {'method':>6} {'reported':>8} {'spectral':>8} {'red':>6} {'snr_db':>6} {'err':>5}"
     )
     for folder in sorted((root / "pulse" / "welltory").glob("subject_*")):
-        trace = read_rgb_csv(folder / "PPG.csv")
+        full = read_rgb_csv(folder / "PPG.csv")
         rr = np.loadtxt(folder / "RR.txt")
-        truth = 60000.0 / float(rr.mean())
+        span = min(full.times[-1] - full.times[0], float(rr.sum()) / 1000.0)
+        trace = full.until(full.times[0] + span)
+        truth = 60000.0 / float(rr[np.cumsum(rr) / 1000.0 <= span + 1e-9].mean())
         best = estimate_best(trace, AUTO_METHODS)
         red = estimate_pulse(trace, "red")
         reported = best.heart_rate_bpm

@@ -65,6 +65,13 @@ class RGBTrace:
             self.times[keep], self.rgb[keep], self.pixels[keep], self.motion[keep], self.name
         )
 
+    def until(self, stop: float) -> RGBTrace:
+        """The part of the trace up to `stop` seconds (to match another record's span)."""
+        keep = self.times <= stop
+        return RGBTrace(
+            self.times[keep], self.rgb[keep], self.pixels[keep], self.motion[keep], self.name
+        )
+
     def since(self, start: float) -> RGBTrace:
         """The part of the trace from `start` seconds on (streaming windows)."""
         keep = self.times >= start
