@@ -104,7 +104,7 @@ def attack_demo(out: Path, gallery: Gallery, say: Say, *, seconds: float, level:
     from unmask.lab import SIMULATION_NOTE, generate
     from unmask.liveness.engine import LivenessEngine
     from unmask.liveness.report import EvidenceItem, write_evidence_report
-    from unmask.liveness.veto import verdict_for, veto
+    from unmask.liveness.veto import guarded_probes, veto
 
     say(
         f"5. Attack lab: one simulated presentation per species, {seconds:g} s at 640x480 (seed {DEMO_SEED})"
@@ -112,7 +112,6 @@ def attack_demo(out: Path, gallery: Gallery, say: Say, *, seconds: float, level:
     say(f"   {SIMULATION_NOTE}")
     protocol = read_protocol_csv(generate(out / "lab", clips=1, seconds=seconds, seed=DEMO_SEED))
     engine = LivenessEngine(level=level)
-    maker = ProbeMaker()
     say(
         f"6. Verify each presentation against the identity it shows (FMR {DEFAULT_FMR:g}), without and with liveness at level {level}"
     )
@@ -121,29 +120,23 @@ def attack_demo(out: Path, gallery: Gallery, say: Say, *, seconds: float, level:
     )
     items = []
     for entry in protocol.entries:
-        observation = engine.observe(entry.path)
-        report = engine.judge(observation, entry.path)
-        probe = max(
-            maker.probes(entry.path), key=lambda p: (p.last_seen or 0) - (p.first_seen or 0)
-        )
+        guarded = guarded_probes(engine, entry.path)
+        probe, verdict = guarded.main(entry.path)
         claim = verify(probe.embedding, gallery, str(entry.target))
-        found = verdict_for(probe, report)
-        verdict = found.verdict if found else None
         refused = veto(verdict)
         unmask_accepts = claim.match and refused is None
-        decision = verdict.decision if verdict else "none"
+        decision = verdict.decision
         people = f"{entry.subject} -> {entry.target}"
-        decided = ", ".join(verdict.deciding_cues) if verdict else ""
+        decided = ", ".join(verdict.deciding_cues)
         say(
             f"   {entry.label:<14} {people:<34} {claim.distance:>5.2f} {'accept' if claim.match else 'reject':>7} "
             f"{decision:>13} {'accept' if unmask_accepts else 'reject':>7}  {decided}"
         )
-        main = observation.main_track()
         items.append(
             EvidenceItem(
                 name=entry.path.name,
-                report=report,
-                track=main,
+                report=guarded.report,
+                track=guarded.observation.tracks.get(probe.track_id or 0),
                 truth=entry.label,
                 recognition=f"claims {entry.target}: distance {claim.distance:.3f} "
                 f"({'match' if claim.match else 'no match'} without PAD; {'accepted' if unmask_accepts else 'refused'} by unmask)",

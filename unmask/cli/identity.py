@@ -19,10 +19,11 @@ from unmask.identity import (
     threshold_for_fmr,
     verify,
 )
-from unmask.liveness.engine import LivenessEngine, LivenessReport, verdict_summary
+from unmask.liveness.engine import LivenessEngine, verdict_summary
 from unmask.liveness.fusion import LEVEL_SPECS
-from unmask.liveness.veto import verdict_for, veto
+from unmask.liveness.veto import guarded_probes, veto
 from unmask.media import is_video
+from unmask.types import Verdict
 
 IMAGE_SUFFIXES = frozenset(
     {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".pgm", ".ppm", ".pnm", ".gif", ".tif", ".tiff"}
@@ -79,18 +80,17 @@ def add_liveness_flag(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def liveness_check(args: argparse.Namespace, file: str) -> LivenessReport | None:
+def probes_with_verdicts(
+    args: argparse.Namespace, maker: ProbeMaker, file: str
+) -> list[tuple[Probe, Verdict | None]]:
+    """Recognition probes, each with its liveness verdict when --liveness asks for one."""
     if args.liveness is None:
-        return None
-    return LivenessEngine(level=args.liveness).assess(file)
+        return [(probe, None) for probe in maker.probes(file)]
+    return list(guarded_probes(LivenessEngine(level=args.liveness), file).probes)
 
 
-def apply_veto(entry: dict[str, Any], probe: Probe, report: LivenessReport | None) -> bool:
+def apply_veto(entry: dict[str, Any], verdict: Verdict | None) -> bool:
     """Add the liveness verdict to a JSON entry; True when it forbids a match."""
-    if report is None:
-        return False
-    found = verdict_for(probe, report)
-    verdict = found.verdict if found else None
     reason = veto(verdict)
     entry["liveness"] = verdict_summary(verdict) if verdict else None
     if reason:
@@ -172,11 +172,10 @@ def run_identify(args: argparse.Namespace) -> Outcome:
 
         def identify_one(file: str) -> dict[str, Any]:
             faces = []
-            report = liveness_check(args, file)
-            for probe in maker.probes(file):
+            for probe, verdict in probes_with_verdicts(args, maker, file):
                 candidates = identify(probe.embedding, gallery, top=args.top, fmr=args.fmr)
                 entry = probe_entry(probe)
-                refused = apply_veto(entry, probe, report)
+                refused = args.liveness is not None and apply_veto(entry, verdict)
                 entry["candidates"] = [
                     {**c.as_dict(), "match": c.match and not refused} for c in candidates
                 ]
@@ -209,25 +208,27 @@ def run_identify(args: argparse.Namespace) -> Outcome:
     return Outcome(document=document, text=text, exit_code=batch.exit_code)
 
 
-def main_probe(maker: ProbeMaker, file: str) -> Probe:
+def main_probe(args: argparse.Namespace, maker: ProbeMaker) -> tuple[Probe, Verdict | None]:
     """Verification needs one face: the only one in a still, the main (longest) track in a video."""
-    if not is_video(file):
-        return maker.single(file)
-    probes = maker.probes(file)
+    if args.liveness is not None:
+        return guarded_probes(LivenessEngine(level=args.liveness), args.file).main(args.file)
+    if not is_video(args.file):
+        return maker.single(args.file), None
+    probes = maker.probes(args.file)
     if not probes:
-        raise NoFaceError(f"{file}: no face found")
-    return probes[0]
+        raise NoFaceError(f"{args.file}: no face found")
+    return probes[0], None
 
 
 def run_verify(args: argparse.Namespace) -> Outcome:
     maker = ProbeMaker()
     with Gallery(args.db) as gallery:
         gallery.identity_id(args.id)
-        probe = main_probe(maker, args.file)
+        probe, verdict = main_probe(args, maker)
         result = verify(probe.embedding, gallery, args.id, fmr=args.fmr)
     threshold = threshold_for_fmr(args.fmr)
     checks: dict[str, Any] = {}
-    refused = apply_veto(checks, probe, liveness_check(args, args.file))
+    refused = args.liveness is not None and apply_veto(checks, verdict)
     document = {
         "id": args.id,
         "match": result.match and not refused,
@@ -239,8 +240,8 @@ def run_verify(args: argparse.Namespace) -> Outcome:
         "box": probe.face.box.as_list(),
         **checks,
     }
-    verdict = "MATCH" if document["match"] else "NO MATCH"
-    text = f"{args.file}: {verdict} for {args.id} (distance {result.distance:.3f}, threshold {threshold:.3f} at FMR {args.fmr:g})"
+    outcome = "MATCH" if document["match"] else "NO MATCH"
+    text = f"{args.file}: {outcome} for {args.id} (distance {result.distance:.3f}, threshold {threshold:.3f} at FMR {args.fmr:g})"
     if refused:
         text += f"\n  refused: {checks['match_refused']}"
     return Outcome(document=document, text=text)

@@ -17,7 +17,7 @@ from unmask.errors import MultipleFacesError, NoFaceError
 from unmask.face import FaceAnalyzer, IouTracker, analyze_stream
 from unmask.identity.embedder import embed_face
 from unmask.media import is_video, iter_frames, read_image
-from unmask.types import Face
+from unmask.types import Face, Track
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,15 +85,19 @@ class ProbeMaker:
         for track in tracker.tracks():
             if len(track.faces) < self.min_track_frames or track.track_id not in best:
                 continue
-            chosen = best[track.track_id]
-            vectors = np.stack([embed_face(image, face.box) for _, face, image in chosen])
-            top = chosen[0][1]
-            yield Probe(
-                face=top,
-                embedding=vectors.mean(axis=0).astype(np.float32),
-                track_id=track.track_id,
-                frame_index=top.frame_index,
-                first_seen=track.faces[0].timestamp,
-                last_seen=track.faces[-1].timestamp,
-                frames_used=len(chosen),
-            )
+            yield track_probe(track, [(face, image) for _, face, image in best[track.track_id]])
+
+
+def track_probe(track: Track, chosen: list[tuple[Face, NDArray[np.uint8]]]) -> Probe:
+    """A track's descriptor: the mean of its chosen (best first) faces' descriptors."""
+    vectors = np.stack([embed_face(image, face.box) for face, image in chosen])
+    top = chosen[0][0]
+    return Probe(
+        face=top,
+        embedding=vectors.mean(axis=0).astype(np.float32),
+        track_id=track.track_id,
+        frame_index=top.frame_index,
+        first_seen=track.faces[0].timestamp,
+        last_seen=track.faces[-1].timestamp,
+        frames_used=len(chosen),
+    )
