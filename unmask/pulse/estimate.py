@@ -44,6 +44,8 @@ class PulseEstimate:
     duration_s: float = 0.0
     frame_rate: float = 0.0
     dropped_fraction: float = 0.0
+    jump_fraction: float = 0.0
+    motion_fraction: float = 0.0
     spectrum_summary: dict[str, Any] = field(default_factory=dict)
     tracked: TrackedRate | None = None
     beats: Beats | None = None
@@ -71,6 +73,11 @@ class PulseEstimate:
             "duration_s": round(self.duration_s, 2),
             "frame_rate": round(self.frame_rate, 2),
             "dropped_fraction": round(self.dropped_fraction, 3),
+            "jump_fraction": round(self.jump_fraction, 3),
+            "motion_fraction": round(self.motion_fraction, 3),
+            "beat_interval_cv": rounded(self.beats.interval_cv, 3)
+            if self.beats is not None
+            else None,
             "spectrum": self.spectrum_summary,
         }
         if self.tracked is not None and self.tracked.bpm:
@@ -187,6 +194,8 @@ def estimate_pulse(
         duration_s=seen.duration,
         frame_rate=seen.frame_rate,
         dropped_fraction=dropped,
+        jump_fraction=uniform.jump_fraction,
+        motion_fraction=uniform.motion_fraction,
         spectrum_summary=spec.summary(f0),
         tracked=tracked,
         beats=beats,

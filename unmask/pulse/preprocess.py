@@ -120,20 +120,3 @@ def bandpass(
     sos = signal.butter(order, [band[0], high], btype="bandpass", fs=fs, output="sos")
     padlen = min(values.shape[0] - 1, 3 * (2 * sos.shape[0] + 1))
     return signal.sosfiltfilt(sos, values, axis=0, padlen=padlen)
-
-
-def detrend(values: NDArray[np.float64], fs: float, seconds: float = 1.5) -> NDArray[np.float64]:
-    """Subtract a centred moving average: removes drift slower than the heart without a model."""
-    width = max(3, int(round(seconds * fs)) | 1)
-    if values.shape[0] <= width:
-        return values - values.mean(axis=0)
-    kernel = np.ones(width) / width
-    pad = width // 2
-    if values.ndim == 1:
-        padded = np.pad(values, pad, mode="reflect")
-        return values - np.convolve(padded, kernel, mode="valid")
-    padded = np.pad(values, ((pad, pad), (0, 0)), mode="reflect")
-    trend = np.column_stack(
-        [np.convolve(padded[:, k], kernel, mode="valid") for k in range(values.shape[1])]
-    )
-    return values - trend

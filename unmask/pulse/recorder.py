@@ -26,10 +26,6 @@ class TraceRecorder:
     def __len__(self) -> int:
         return len(self._times)
 
-    @property
-    def duration(self) -> float:
-        return self._times[-1] - self._times[0] if len(self._times) > 1 else 0.0
-
     def add(self, timestamp: float, samples: dict[str, RegionSample]) -> None:
         """Record one frame; regions absent from `samples` count as unseen in that frame."""
         if self._times and timestamp <= self._times[-1]:
