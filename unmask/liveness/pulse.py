@@ -157,6 +157,118 @@ def _region_summary(estimate: PulseEstimate, pixels: float) -> dict[str, Any]:
     }
 
 
+def _inconclusive(reason: str, evidence: dict[str, Any]) -> CueScore:
+    return CueScore(CUE, None, reason=reason, evidence=evidence)
+
+
+def _viewing_problem(
+    skin: RGBTrace,
+    median_pixels: dict[str, float],
+    face_size_px: float | None,
+    config: PulseCueConfig,
+    evidence: dict[str, Any],
+) -> str | None:
+    """Why this track cannot show a pulse whatever the face is (None when it can)."""
+    seen = skin.seen()
+    luma = float((seen.rgb @ np.array([0.299, 0.587, 0.114])).mean())
+    evidence["mean_luma"] = round(luma, 1)
+    if seen.duration < MIN_SECONDS:
+        return f"too short: {seen.duration:.1f} s, need {MIN_SECONDS:.0f} s"
+    if luma < MIN_LUMA:
+        return f"too dark: mean skin level {luma:.0f} of 255"
+    too_small = face_size_px is not None and face_size_px < config.min_face_px
+    if too_small or max(median_pixels.values(), default=0) < config.min_region_pixels:
+        return "face too small for a pulse: move closer or use a higher resolution"
+    return None
+
+
+def _spatial_evidence(
+    regions: dict[str, PulseEstimate], pooled: PulseEstimate, evidence: dict[str, Any]
+) -> tuple[float | None, list[str]]:
+    """(b): how well the regions' pulse waves agree in phase, and which agree in rate."""
+    f0 = (pooled.spectral_bpm or float("nan")) / 60.0
+    coherence, compared = _coherence(regions, f0)
+    agreeing = [
+        n
+        for n, e in regions.items()
+        if e.reliable
+        and e.spectral_bpm is not None
+        and pooled.spectral_bpm is not None
+        and abs(e.spectral_bpm - pooled.spectral_bpm) <= AGREE_BPM
+    ]
+    evidence["coherence"] = {
+        "mean_correlation": None if coherence is None else round(coherence, 3),
+        "regions": compared,
+        "agreeing_regions": agreeing,
+    }
+    return coherence, agreeing
+
+
+def _background_rhythm(
+    traces: Mapping[str, RGBTrace],
+    pooled: PulseEstimate,
+    method: str,
+    duration: float,
+    evidence: dict[str, Any],
+) -> bool:
+    """(c): does the background beside the face beat at the skin's rate?"""
+    f0 = (pooled.spectral_bpm or float("nan")) / 60.0
+    estimates = [
+        estimate_pulse(traces[n], method)
+        for n in BACKGROUND_REGIONS
+        if n in traces and len(traces[n].seen()) > 1
+    ]
+    snrs = [s for s in (_snr_at(e, f0) for e in estimates) if s is not None]
+    same = bool(snrs) and max(snrs) >= snr_threshold(duration)
+    evidence["background"] = {
+        "snr_at_face_rate_db": [round(s, 2) for s in snrs],
+        "same_rhythm": same,
+    }
+    return same
+
+
+def _eye_hole_pattern(
+    regions: dict[str, PulseEstimate], duration: float, evidence: dict[str, Any]
+) -> bool:
+    """(d): a pulse in the periocular rings while cheeks and forehead are silent at that rate."""
+    periocular_pulse = [n for n in PERIOCULAR if n in regions and regions[n].reliable]
+    cheek_like = [n for n in (*CHEEKS, "forehead") if n in regions]
+    cheek_pulse = [n for n in cheek_like if regions[n].reliable]
+    eye_rates = [regions[n].spectral_bpm or float("nan") for n in periocular_pulse]
+    eye_rate = float(np.mean(eye_rates)) / 60.0 if eye_rates else float("nan")
+    cheek_snr = {n: _snr_at(regions[n], eye_rate) for n in cheek_like}
+    silent_floor = snr_threshold(duration) - SILENT_MARGIN_DB
+    silent = all(v is not None and v < silent_floor for v in cheek_snr.values())
+    pattern = bool(periocular_pulse) and bool(cheek_like) and not cheek_pulse and silent
+    evidence["periocular_vs_cheeks"] = {
+        "periocular_pulse": periocular_pulse,
+        "cheek_forehead_pulse": cheek_pulse,
+        "cheek_forehead_snr_at_eye_rate_db": {
+            n: None if v is None else round(v, 2) for n, v in cheek_snr.items()
+        },
+        "eye_hole_pattern": pattern,
+    }
+    return pattern
+
+
+def _absence_problem(
+    skin: RGBTrace, bits_per_pixel: float | None, config: PulseCueConfig, evidence: dict[str, Any]
+) -> str | None:
+    """Why a missing pulse says nothing about this face (None when it does count)."""
+    duration = skin.seen().duration
+    if bits_per_pixel is not None and bits_per_pixel < config.min_bits_per_pixel:
+        return (
+            f"too compressed: no pulse found, and {bits_per_pixel:.3f} bits per pixel can remove it"
+        )
+    detectable = expected_snr_db(skin)
+    evidence["expected_snr_db_of_weak_pulse"] = None if detectable is None else round(detectable, 2)
+    if detectable is not None and detectable < snr_threshold(duration):
+        return f"too noisy: a normal pulse would reach only {detectable:.1f} dB SNR here"
+    if duration < config.absence_seconds:
+        return f"too short to call a missing pulse: {duration:.1f} s, need {config.absence_seconds:.0f} s"
+    return None
+
+
 def pulse_cue(
     traces: Mapping[str, RGBTrace],
     *,
@@ -169,47 +281,25 @@ def pulse_cue(
     skin = pooled_trace(traces, tuple(n for n in SKIN_REGIONS if n in traces))
     if skin is None or len(skin.seen()) < 2:
         return CueScore(CUE, None, reason="no skin regions seen")
-    seen = skin.seen()
-    evidence: dict[str, Any] = {"method": config.method, "duration_s": round(seen.duration, 2)}
-    luma = float((seen.rgb @ np.array([0.299, 0.587, 0.114])).mean())
-    evidence["mean_luma"] = round(luma, 1)
+    duration = skin.seen().duration
+    evidence: dict[str, Any] = {"method": config.method, "duration_s": round(duration, 2)}
     if face_size_px is not None:
         evidence["face_size_px"] = round(face_size_px, 1)
     if bits_per_pixel is not None:
         evidence["bits_per_pixel"] = round(bits_per_pixel, 4)
-    if seen.duration < MIN_SECONDS:
-        return CueScore(
-            CUE,
-            None,
-            reason=f"too short: {seen.duration:.1f} s, need {MIN_SECONDS:.0f} s",
-            evidence=evidence,
-        )
-    if luma < MIN_LUMA:
-        return CueScore(
-            CUE, None, reason=f"too dark: mean skin level {luma:.0f} of 255", evidence=evidence
-        )
     median_pixels = {
         n: float(np.median(traces[n].seen().pixels)) if len(traces[n].seen()) else 0.0
         for n in SKIN_REGIONS
         if n in traces
     }
-    if (face_size_px is not None and face_size_px < config.min_face_px) or max(
-        median_pixels.values(), default=0
-    ) < config.min_region_pixels:
-        return CueScore(
-            CUE,
-            None,
-            reason="face too small for a pulse: move closer or use a higher resolution",
-            evidence=evidence,
-        )
+    problem = _viewing_problem(skin, median_pixels, face_size_px, config, evidence)
+    if problem:
+        return _inconclusive(problem, evidence)
     pooled = estimate_pulse(skin, config.method)
     evidence["skin"] = pooled.as_dict() | {"rate_over_time": None}
     if pooled.dropped_fraction > MAX_DROPPED or (pooled.reason or "").startswith("too much motion"):
-        return CueScore(
-            CUE,
-            None,
-            reason=f"too much motion: {100 * pooled.dropped_fraction:.0f}% of frames dropped",
-            evidence=evidence,
+        return _inconclusive(
+            f"too much motion: {100 * pooled.dropped_fraction:.0f}% of frames dropped", evidence
         )
 
     regions = {
@@ -218,118 +308,42 @@ def pulse_cue(
         if median_pixels.get(n, 0) >= config.min_region_pixels / 2
     }
     evidence["regions"] = {n: _region_summary(e, median_pixels[n]) for n, e in regions.items()}
-    f0 = (pooled.spectral_bpm or float("nan")) / 60.0
-    coherence, coherent_regions = _coherence(regions, f0)
-    agreeing = [
-        n
-        for n, e in regions.items()
-        if e.reliable
-        and e.spectral_bpm is not None
-        and pooled.spectral_bpm is not None
-        and abs(e.spectral_bpm - pooled.spectral_bpm) <= AGREE_BPM
-    ]
-    evidence["coherence"] = {
-        "mean_correlation": None if coherence is None else round(coherence, 3),
-        "regions": coherent_regions,
-        "agreeing_regions": agreeing,
-    }
-
-    background = {
-        n: estimate_pulse(traces[n], config.method)
-        for n in BACKGROUND_REGIONS
-        if n in traces and len(traces[n].seen()) > 1
-    }
-    background_snr = [s for s in (_snr_at(e, f0) for e in background.values()) if s is not None]
-    background_rhythm = bool(background_snr) and max(background_snr) >= snr_threshold(seen.duration)
-    evidence["background"] = {
-        "snr_at_face_rate_db": [round(s, 2) for s in background_snr],
-        "same_rhythm": background_rhythm,
-    }
-
-    periocular_pulse = [n for n in PERIOCULAR if n in regions and regions[n].reliable]
-    cheek_like = [n for n in (*CHEEKS, "forehead") if n in regions]
-    cheek_pulse = [n for n in cheek_like if regions[n].reliable]
-    eye_rates = [regions[n].spectral_bpm or float("nan") for n in periocular_pulse]
-    eye_rate = float(np.mean(eye_rates)) / 60.0 if eye_rates else float("nan")
-    cheek_snr = {n: _snr_at(regions[n], eye_rate) for n in cheek_like}
-    silent_floor = snr_threshold(seen.duration) - SILENT_MARGIN_DB
-    cheeks_silent = all(v is not None and v < silent_floor for v in cheek_snr.values())
-    eye_hole_pattern = (
-        bool(periocular_pulse) and bool(cheek_like) and not cheek_pulse and cheeks_silent
-    )
-    evidence["periocular_vs_cheeks"] = {
-        "periocular_pulse": periocular_pulse,
-        "cheek_forehead_pulse": cheek_pulse,
-        "cheek_forehead_snr_at_eye_rate_db": {
-            n: None if v is None else round(v, 2) for n, v in cheek_snr.items()
-        },
-        "eye_hole_pattern": eye_hole_pattern,
-    }
-
-    if eye_hole_pattern:
-        return CueScore(
-            CUE,
-            0.1,
-            confidence=0.7,
-            evidence=evidence | {"finding": "pulse around the eyes only: a mask with eye holes"},
-        )
+    coherence, agreeing = _spatial_evidence(regions, pooled, evidence)
+    background_rhythm = _background_rhythm(traces, pooled, config.method, duration, evidence)
+    if _eye_hole_pattern(regions, duration, evidence):
+        finding = "pulse around the eyes only: a mask with eye holes"
+        return CueScore(CUE, 0.1, confidence=0.7, evidence=evidence | {"finding": finding})
     live = (
         pooled.reliable
-        and (coherence is not None and coherence >= config.coherent)
+        and coherence is not None
+        and coherence >= config.coherent
         and len(agreeing) >= 2
     )
     if live and background_rhythm:
-        return CueScore(
-            CUE,
-            None,
-            reason="the same rhythm is in the background: periodic lighting, not blood",
-            evidence=evidence,
+        return _inconclusive(
+            "the same rhythm is in the background: periodic lighting, not blood", evidence
         )
     if live:
-        strength = float(np.clip(pooled.quality, 0.0, 1.0))
-        coherence_share = float(np.clip(coherence or 0.0, 0.0, 1.0))
-        score = 0.6 + 0.4 * min(strength, coherence_share) ** 0.5
+        strength = min(
+            float(np.clip(pooled.quality, 0.0, 1.0)), float(np.clip(coherence or 0.0, 0.0, 1.0))
+        )
+        finding = "coherent pulse across skin regions"
         return CueScore(
             CUE,
-            round(score, 3),
-            confidence=round(0.5 + 0.5 * min(strength, coherence_share), 3),
-            evidence=evidence | {"finding": "coherent pulse across skin regions"},
+            round(0.6 + 0.4 * strength**0.5, 3),
+            confidence=round(0.5 + 0.5 * strength, 3),
+            evidence=evidence | {"finding": finding},
         )
     if pooled.reliable or agreeing:
-        return CueScore(
-            CUE,
-            None,
-            reason="a pulse-like rhythm that skin regions do not share: not coherent enough to judge",
-            evidence=evidence,
+        return _inconclusive(
+            "a pulse-like rhythm that skin regions do not share: not coherent enough to judge",
+            evidence,
         )
-    if bits_per_pixel is not None and bits_per_pixel < config.min_bits_per_pixel:
-        return CueScore(
-            CUE,
-            None,
-            reason=f"too compressed: no pulse found, and {bits_per_pixel:.3f} bits per pixel can remove it",
-            evidence=evidence,
-        )
-    detectable = expected_snr_db(skin)
-    evidence["expected_snr_db_of_weak_pulse"] = None if detectable is None else round(detectable, 2)
-    if detectable is not None and detectable < snr_threshold(seen.duration):
-        return CueScore(
-            CUE,
-            None,
-            reason=f"too noisy: a normal pulse would reach only {detectable:.1f} dB SNR here",
-            evidence=evidence,
-        )
-    if seen.duration < config.absence_seconds:
-        return CueScore(
-            CUE,
-            None,
-            reason=f"too short to call a missing pulse: {seen.duration:.1f} s, need {config.absence_seconds:.0f} s",
-            evidence=evidence,
-        )
+    problem = _absence_problem(skin, bits_per_pixel, config, evidence)
+    if problem:
+        return _inconclusive(problem, evidence)
     return CueScore(
-        CUE,
-        0.25,
-        confidence=0.5,
-        evidence=evidence | {"finding": "no pulse on any skin region"},
+        CUE, 0.25, confidence=0.5, evidence=evidence | {"finding": "no pulse on any skin region"}
     )
 
 
