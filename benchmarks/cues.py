@@ -36,7 +36,7 @@ from unmask.data import shared_data_dir
 from unmask.face import FaceAnalyzer, analyze_stream
 from unmask.face.tracker import IouTracker
 from unmask.liveness.channels import channel_cues
-from unmask.liveness.eyes import eye_hole_ring, eyes_cue
+from unmask.liveness.eyes import eye_contrast, eye_hole_ring, eyes_cue
 from unmask.liveness.motion import motion_cue
 from unmask.liveness.surface import FEATURE_VERSION, N_FEATURES, SurfaceModel, surface_cue
 from unmask.media import read_video
@@ -67,7 +67,11 @@ def lab_rows(protocol: Path, surface: SurfaceModel | None) -> list[dict[str, Any
         ):
             frames[frame.index] = frame
         tracks = [t for t in tracker.tracks() if t.faces]
-        row: dict[str, Any] = {"clip": Path(entry["path"]).name, "label": entry["label"]}
+        row: dict[str, Any] = {
+            "clip": Path(entry["path"]).name,
+            "label": entry["label"],
+            "lab_blinks": entry.get("blinks") or "-",
+        }
         if not tracks:
             rows.append(row)
             continue
@@ -95,7 +99,7 @@ def lab_rows(protocol: Path, surface: SurfaceModel | None) -> list[dict[str, Any
 
 def print_lab(rows: list[dict[str, Any]]) -> None:
     cues = ("motion", "eyes", "surface", "thermal", "nir", "depth")
-    print(f"{'clip':<58} " + " ".join(f"{c:>8}" for c in cues) + "  motion/eyes deciding")
+    print(f"{'clip':<58} " + " ".join(f"{c:>8}" for c in cues) + "  motion / eyes deciding, blinks")
 
     def cell(cue: CueScore | None) -> str:
         if cue is None:
@@ -108,6 +112,10 @@ def print_lab(rows: list[dict[str, Any]]) -> None:
             for c in ("motion", "eyes")
             if c in row
         ]
+        if "eyes" in row:
+            deciding.append(
+                f"blinks {row['eyes'].evidence.get('blinks')} (lab drew {row['lab_blinks']})"
+            )
         print(
             f"{row['clip']:<58} "
             + " ".join(cell(row.get(c)) for c in cues)
@@ -206,6 +214,10 @@ def main() -> int:
             "eyes: blinks + gaze, whole track / frames",
             timed(lambda: eyes_cue(main_track), 3)[0] / n,
             None,
+        ),
+        (
+            "eyes: pixel blink contrast, per frame",
+            *timed(lambda: eye_contrast(frame.image, np.asarray(face.mesh)), 20),
         ),
         (
             "eyes: eye-hole ring, per frame measured",

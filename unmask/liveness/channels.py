@@ -40,7 +40,9 @@ FACE_POINTS: dict[str, tuple[float, float]] = {
 }
 DISC_IOD = 0.06  # sampling disc radius
 SKIN_C = (32.0, 37.5)
-SKIN_NIR = (0.38, 0.64)
+# Skin reflects 0.45-0.60 at 850 nm; the band is wider because an active-illumination image also
+# carries inverse-square gain (a face at 40 cm reads brighter than at 60 cm) and shading.
+SKIN_NIR = (0.35, 0.72)
 MIN_IOD_PX = 6.0  # in the channel's own pixels
 MAX_TRACK_SAMPLES = 10
 
@@ -202,7 +204,7 @@ def thermal_cue(thermal: NDArray[Any] | None, face: Face, frame_shape: tuple[int
 
 
 def nir_cue(nir: NDArray[Any] | None, face: Face, frame_shape: tuple[int, int]) -> CueScore:
-    """850 nm reflectance of the cheeks inside skin's band (0.38-0.64), and the skin at the inner
+    """850 nm reflectance of the cheeks inside skin's band (0.35-0.72), and the skin at the inner
     eye corners matching the cheeks: a mask's eye holes show skin among a brighter material;
     screens are dark, paper bright."""
     refusal = _check(nir, "nir", face, frame_shape)

@@ -50,6 +50,7 @@ RING_THRESHOLD = (
     3.5  # ring strength (edge step over texture) marking an eye hole; real faces 0.4-2.8
 )
 MAX_RING_FRAMES = 5
+MIN_EYE_PX = 12.0  # narrower eyes are too few pixels for a darkness reading to mean a blink
 
 
 def _sigmoid(x: float) -> float:
@@ -97,7 +98,8 @@ def eye_contrast(image: NDArray[np.uint8], mesh: NDArray[np.floating]) -> float 
 
     An open eye shows a dark iris, pupil and lash line; a closed one shows eyelid skin. This
     reads a blink from pixels, which catches closures that the mesh's eyelid points under-track
-    (the landmark network regularises towards open eyes). None when an eye leaves the frame.
+    (the landmark network regularises towards open eyes). None when an eye leaves the frame or
+    is narrower than MIN_EYE_PX.
     """
     points = np.asarray(mesh, dtype=np.float64)[:, :2]
     values = []
@@ -106,7 +108,7 @@ def eye_contrast(image: NDArray[np.uint8], mesh: NDArray[np.floating]) -> float 
         width = float(np.ptp(polygon[:, 0]))
         x0, y0 = np.floor(polygon.min(axis=0) - 0.4 * width).astype(int)
         x1, y1 = np.ceil(polygon.max(axis=0) + 0.4 * width).astype(int)
-        if width < 4 or x0 < 0 or y0 < 0 or x1 > image.shape[1] or y1 > image.shape[0]:
+        if width < MIN_EYE_PX or x0 < 0 or y0 < 0 or x1 > image.shape[1] or y1 > image.shape[0]:
             return None
         grey = cv2.cvtColor(np.ascontiguousarray(image[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY)
         inside = np.zeros(grey.shape, dtype=np.uint8)

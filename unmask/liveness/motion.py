@@ -4,8 +4,9 @@ From the 468-point mesh of a track we fit the rigid (3-D similarity) head motion
 move with the skull, then measure what the rigid motion does not explain:
 - planarity: on the points that do not take part in expressions, we compare how well a 2-D
   homography (a plane seen by a camera) and a rigid 3-D view of the face explain each frame.
-  A print or screen turning in depth fits the plane better; a head turning in depth shows
-  parallax that only the 3-D view explains. A still face fits both equally and says nothing;
+  A print or screen turning in depth fits the plane better (ratio <= 0.67); a head turning in
+  depth shows parallax that only the 3-D view explains (ratio >= 1.25). A still face fits both
+  about equally and says nothing;
 - non-rigid residual in mouth, cheeks and brows: a rigid mask or a print has none beyond
   landmark jitter; a living face may also show none for a while, so the absence of expression
   only counts as strongly as its duration makes it unlikely for a living face;
@@ -49,7 +50,11 @@ DEFORM_IOD = 0.02  # non-rigid motion beyond this share of the IOD counts as exp
 EXPRESSION_GAP_S = 4.0  # mean time between expressions of a user facing a kiosk (assumption)
 STILL_ROTATION_DEG = 2.0
 STILL_TRANSLATION_IOD = 0.05
-PLANARITY_MARGIN = 1.25  # one model must beat the other by this factor to be believed
+# Plane-vs-head RMS ratio beyond which one model is believed. Asymmetric: landmark jitter alone
+# lets the 8-parameter homography beat the 6-parameter head a little (lab bona fide clips with
+# under 1 deg of head rotation reached 0.78), so the plane must win by more before it accuses.
+HEAD_WINS = 1.25
+PLANE_WINS = 0.67
 MAX_LAG_S = 0.5
 
 
@@ -170,15 +175,15 @@ def motion_cue(track: Track | Sequence[Face]) -> CueScore:
         or m["translation_iod_p90"] >= STILL_TRANSLATION_IOD
     )
     expressive = deform >= max(DEFORM_IOD, 3.0 * noise)
-    log_ratio = float(np.log(max(m["plane_vs_3d_ratio"], 1e-6)))
-    planarity_informative = abs(log_ratio) >= np.log(PLANARITY_MARGIN)
+    ratio = max(m["plane_vs_3d_ratio"], 1e-6)
+    planarity_informative = ratio >= HEAD_WINS or ratio <= PLANE_WINS
     if not moving and not expressive and not planarity_informative:
         return CueScore(
             CUE, None, reason="too still: no head motion or expression to judge", evidence=m
         )
     parts: dict[str, float] = {}
     if planarity_informative:
-        parts["planarity"] = _sigmoid(log_ratio / 0.1)
+        parts["planarity"] = _sigmoid(float(np.log(ratio / np.sqrt(HEAD_WINS * PLANE_WINS))) / 0.1)
     if expressive:
         parts["deformation"] = _sigmoid((deform - DEFORM_IOD) / (0.25 * DEFORM_IOD))
     else:
