@@ -134,3 +134,13 @@ def test_full_frame_recorder() -> None:
         )
     trace = recorder.traces()[FULL_FRAME]
     assert trace.rgb[:, 0].tolist() == pytest.approx([0.0, 10.0, 20.0])
+
+
+def test_a_face_half_out_of_the_frame_samples_what_is_visible() -> None:
+    image, mesh = astronaut_mesh()
+    shifted = mesh.copy()
+    shifted[:, 0] -= float(np.median(mesh[:, 0]))
+    samples = RegionSampler().sample(image, shifted)
+    assert samples["left_cheek"].pixels > 0
+    assert samples["right_cheek"].pixels == 0
+    assert samples["background_right"].pixels == 0
