@@ -152,3 +152,12 @@ def test_cli_refuses_a_faces_folder_with_one_identity_for_attacks(
     )
     assert code != 0
     assert "unmask: error:" in capsys.readouterr().err
+
+
+def test_every_sampled_parameter_is_documented_with_its_range() -> None:
+    from unmask.data import REPO_ROOT
+    from unmask.lab import RANGES
+
+    docs = (REPO_ROOT / "docs" / "lab.md").read_text()
+    for name, spread in RANGES.items():
+        assert f"| `{name}` | {spread.low:g} – {spread.high:g} |" in docs, name

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import ndtri
 
 from unmask.lab.motion import smooth_noise
 
@@ -17,13 +16,23 @@ Image = NDArray[np.float32]
 Array = NDArray[np.float64]
 AE_TARGET = 0.45
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
-# Standard normal quantiles: indexing them with uniform 16-bit integers draws Gaussian noise
-# about five times faster than Generator.standard_normal, which dominated the frame time.
-NORMAL_LUT = ndtri((np.arange(65536) + 0.5) / 65536).astype(np.float32)
+# Noise is read from a bank of Gaussian samples at a random offset per frame: a view, not a new
+# draw, because drawing a frame's worth of normals dominated the frame time. Offsets are drawn
+# over a bank three frames long, so two frames share aligned noise with negligible probability.
+BANK_FRAMES = 3
 
 
-def gaussian(rng: np.random.Generator, shape: tuple[int, ...]) -> NDArray[np.float32]:
-    return NORMAL_LUT[rng.integers(0, 65536, shape, dtype=np.uint16)]
+class NoiseBank:
+    """Unit Gaussian noise frames as windows into one long random vector."""
+
+    def __init__(self, rng: np.random.Generator, size: int) -> None:
+        self.size = size
+        self.rng = rng
+        self.bank = rng.standard_normal(size * BANK_FRAMES, dtype=np.float32)
+
+    def frame(self, shape: tuple[int, ...]) -> NDArray[np.float32]:
+        offset = int(self.rng.integers(0, self.size * (BANK_FRAMES - 1)))
+        return self.bank[offset : offset + self.size].reshape(shape)
 
 
 def alias_hz(frequency: float, fps: float) -> float:
@@ -43,6 +52,7 @@ class Camera:
     noise_dn: float
     ae_tau_s: float
     gain: float
+    noise: NoiseBank | None
     rng: np.random.Generator
 
     @classmethod
@@ -62,6 +72,7 @@ class Camera:
             noise_dn=params["noise_dn"],
             ae_tau_s=params["ae_tau_s"],
             gain=1.0 + params["exposure_error"],
+            noise=None,
             rng=rng,
         )
 
@@ -83,5 +94,7 @@ class Camera:
         # Shot noise variance grows with signal; `noise_dn` is the std at mid grey (128 DN),
         # split evenly between read and shot noise.
         variance = np.float32(self.noise_dn**2 / 256.0) * (dn + 128.0)
-        noise = gaussian(self.rng, dn.shape) * np.sqrt(variance)
+        if self.noise is None or self.noise.size != dn.size:
+            self.noise = NoiseBank(self.rng, dn.size)
+        noise = self.noise.frame(dn.shape) * np.sqrt(variance)
         return np.clip(dn + noise + 0.5, 0, 255).astype(np.uint8)

@@ -38,6 +38,32 @@ REGIONS = (
 )
 
 
+# Smooth fields (warps, pulse regions) are computed on a grid this many times coarser and
+# upsampled bilinearly: they vary over tens of pixels, so this costs nothing visible and saves
+# most of the per-frame arithmetic.
+COARSE = 4
+
+
+def coarse_size(shape: tuple[int, int]) -> tuple[int, int]:
+    """(width, height) of the coarse grid for a full (height, width)."""
+    return max(shape[1] // COARSE, 2), max(shape[0] // COARSE, 2)
+
+
+def coarse_grid(shape: tuple[int, int]) -> tuple[Image, Image]:
+    """Full-resolution pixel coordinates of the coarse grid's samples, matching cv2.resize's
+    pixel-centre convention so upsampling puts every value back where it was computed."""
+    width, height = coarse_size(shape)
+    sx, sy = shape[1] / width, shape[0] / height
+    gy, gx = np.mgrid[0:height, 0:width].astype(np.float32)
+    return (gx + 0.5) * np.float32(sx) - 0.5, (gy + 0.5) * np.float32(sy) - 0.5
+
+
+def upsample(coarse: NDArray[np.float32], shape: tuple[int, int]) -> NDArray[np.float32]:
+    return np.asarray(
+        cv2.resize(coarse, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR), dtype=np.float32
+    )
+
+
 @dataclass(frozen=True, eq=False)
 class Geometry:
     """What moves a face: its relief, the region that moves with the head, expression fields."""
@@ -45,38 +71,42 @@ class Geometry:
     layout: FaceLayout
     height: Image
     head: Image
-    fields: NDArray[np.float32]  # (len(EXPRESSIONS), H, W, 2) backward displacement per unit
-    grid: tuple[Image, Image]
+    fields: NDArray[np.float32]  # (len(EXPRESSIONS), h, w, 2) coarse backward displacement per unit
+    grid: tuple[Image, Image]  # full-resolution pixel coordinates
+    coarse: tuple[Image, Image, Image, Image]  # x, y, height, head on the coarse grid
 
     @classmethod
     def build(cls, layout: FaceLayout, shape: tuple[int, int]) -> Geometry:
         yy, xx = np.mgrid[0 : shape[0], 0 : shape[1]].astype(np.float32)
-        return cls(
-            layout,
-            relief(layout, shape),
-            head_mask(layout, shape),
-            expression_fields(layout, shape),
-            (xx, yy),
+        height, head = relief(layout, shape), head_mask(layout, shape)
+        gx, gy = coarse_grid(shape)
+        small = coarse_size(shape)
+        coarse = (
+            gx,
+            gy,
+            np.asarray(cv2.resize(height, small, interpolation=cv2.INTER_AREA), dtype=np.float32),
+            np.asarray(cv2.resize(head, small, interpolation=cv2.INTER_AREA), dtype=np.float32),
         )
+        return cls(layout, height, head, expression_fields(layout, shape), (xx, yy), coarse)
 
     def maps(self, motion: HeadMotion, index: int, expression: Array | None) -> tuple[Image, Image]:
         """Backward sampling maps for frame `index`: head rigid motion (about the face centre,
         fading to a still background), parallax of the relief under yaw/pitch, expressions."""
-        xx, yy = self.grid
+        xx, yy, height, head = self.coarse
         cx, cy = self.layout.oval.mean(axis=0)
         angle, scale = motion.roll[index], motion.scale[index]
         cos, sin = np.float32(np.cos(-angle) / scale), np.float32(np.sin(-angle) / scale)
         qx = xx - np.float32(cx + motion.dx[index])
         qy = yy - np.float32(cy + motion.dy[index])
-        rigid_x = np.float32(cx) + cos * qx - sin * qy - xx
-        rigid_y = np.float32(cy) + sin * qx + cos * qy - yy
-        map_x = xx + self.head * rigid_x - np.float32(np.sin(motion.yaw[index])) * self.height
-        map_y = yy + self.head * rigid_y + np.float32(np.sin(motion.pitch[index])) * self.height
+        shift = np.empty((*xx.shape, 2), dtype=np.float32)
+        shift[..., 0] = head * (np.float32(cx) + cos * qx - sin * qy - xx)
+        shift[..., 0] -= np.float32(np.sin(motion.yaw[index])) * height
+        shift[..., 1] = head * (np.float32(cy) + sin * qx + cos * qy - yy)
+        shift[..., 1] += np.float32(np.sin(motion.pitch[index])) * height
         if expression is not None and np.any(expression):
-            shift = np.tensordot(expression.astype(np.float32), self.fields, axes=1)
-            map_x -= shift[..., 0]
-            map_y -= shift[..., 1]
-        return map_x.astype(np.float32), map_y.astype(np.float32)
+            shift -= np.tensordot(expression.astype(np.float32), self.fields, axes=1)
+        full = upsample(shift, self.height.shape)
+        return self.grid[0] + full[..., 0], self.grid[1] + full[..., 1]
 
 
 def expression_fields(layout: FaceLayout, shape: tuple[int, int]) -> NDArray[np.float32]:
@@ -140,8 +170,7 @@ def expression_fields(layout: FaceLayout, shape: tuple[int, int]) -> NDArray[np.
         dtype=np.float32,
     )
     anchors = np.concatenate([nodes, border])
-    step = 4
-    gy, gx = np.mgrid[0:height:step, 0:width:step].astype(np.float32)
+    gx, gy = coarse_grid(shape)
     vectors = np.concatenate(
         [
             np.concatenate([to_image_vector(m) for m in moves], axis=1),
@@ -149,8 +178,7 @@ def expression_fields(layout: FaceLayout, shape: tuple[int, int]) -> NDArray[np.
         ]
     )
     coarse = LinearNDInterpolator(anchors, vectors, fill_value=0.0)(gx, gy).astype(np.float32)
-    fine = cv2.resize(coarse, (width, height), interpolation=cv2.INTER_LINEAR)
-    fields = fine.reshape(height, width, len(EXPRESSIONS), 2).transpose(2, 0, 1, 3)
+    fields = coarse.reshape(*gx.shape, len(EXPRESSIONS), 2).transpose(2, 0, 1, 3)
     return np.ascontiguousarray(fields)
 
 
@@ -161,7 +189,8 @@ class Skin:
     base: Image
     pulse: Pulse
     amplitude: float
-    weights: NDArray[np.float32]  # (regions, H, W), amplitude factor x skin mask
+    weights: NDArray[np.float32]  # (regions, h, w) on the coarse grid: share x amplitude factor
+    skin: Image  # full-resolution skin mask the pulse is confined to
     delays: Array  # seconds, per region
     lids: tuple[tuple[tuple[int, int, int, int], Image, Image, NDArray[np.float32]], ...]
 
@@ -184,7 +213,7 @@ class Skin:
             skin = skin * region
         centre = layout.eye_centres.mean(axis=0)
         cos, sin = np.cos(layout.roll), np.sin(layout.roll)
-        yy, xx = np.mgrid[0 : shape[0], 0 : shape[1]].astype(np.float32)
+        xx, yy = coarse_grid(shape)
         blobs = []
         for _, (u, v), radius, _factor in REGIONS:
             px = centre[0] + d * (u * cos - v * sin)
@@ -193,20 +222,19 @@ class Skin:
         # A partition of the skin among regions, each scaled by its factor: regions share the
         # skin smoothly while each keeps its own delay.
         total = np.maximum(np.sum(blobs, axis=0), 1e-6)
-        weights = np.stack(
-            [f * b / total * skin for b, (*_, f) in zip(blobs, REGIONS, strict=True)]
-        )
+        weights = np.stack([f * b / total for b, (*_, f) in zip(blobs, REGIONS, strict=True)])
         delays = rng.uniform(0, delay_spread_s, len(REGIONS))
-        return cls(
-            base, pulse, amplitude, weights.astype(np.float32), delays, eyelids(base, layout)
-        )
+        lids = eyelids(base, layout)
+        return cls(base, pulse, amplitude, weights.astype(np.float32), skin, delays, lids)
 
     def frame(self, t: float, closure: float, gain: float = 1.0) -> Image:
         """Colour image at time `t` with lids `closure` closed; `gain` scales the pulse."""
         signal = self.pulse.sample(t - self.delays)
-        modulation = np.tensordot(signal.astype(np.float32), self.weights, axes=1)
-        scale = np.float32(gain * self.amplitude)
-        image = (self.base * (1.0 + scale * modulation[..., None] * PBV)).astype(np.float32)
+        coarse = np.tensordot(signal.astype(np.float32), self.weights, axes=1)
+        modulation = (
+            upsample(coarse * np.float32(gain * self.amplitude), self.skin.shape) * self.skin
+        )
+        image = (self.base * (1.0 + modulation[..., None] * PBV)).astype(np.float32)
         return close_lids(image, self.lids, closure) if closure > 0 else image
 
 
