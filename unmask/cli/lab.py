@@ -65,7 +65,10 @@ def register(subparsers: Any) -> None:
         help="comma-separated from rgb,thermal,nir,depth (default rgb)",
     )
     parser.add_argument(
-        "--codec", choices=sorted(CODECS), default="h264", help="video codec (default h264)"
+        "--codec",
+        choices=sorted(CODECS),
+        default="lossless",
+        help="video codec (default lossless: H.264 and MJPEG remove most of a simulated pulse)",
     )
     parser.add_argument(
         "--crf",

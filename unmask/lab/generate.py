@@ -115,7 +115,7 @@ def generate(
     fps: float = 30.0,
     size: tuple[int, int] = (640, 480),
     channels: Sequence[str] = ("rgb",),
-    codec: str = "h264",
+    codec: str = "lossless",
     crf: int = 12,
     seed: int = 0,
     faces: str | Path | None = None,
