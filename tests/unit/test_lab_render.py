@@ -6,6 +6,7 @@ the skin, eye and plane regions are known exactly.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import cv2
@@ -120,7 +121,7 @@ def homography_residual(frames: np.ndarray) -> float:
     middle[int(0.3 * height) : int(0.7 * height), int(0.3 * width) : int(0.7 * width)] = 255
     start = cv2.goodFeaturesToTrack(greys[0], 200, 0.01, 4, mask=middle)
     points, alive = start, np.ones(len(start), dtype=bool)
-    for previous, current in zip(greys[:-1], greys[1:], strict=True):
+    for previous, current in itertools.pairwise(greys):
         points, status, _ = cv2.calcOpticalFlowPyrLK(
             previous, current, points, None, winSize=(15, 15)
         )

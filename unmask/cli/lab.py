@@ -67,8 +67,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--codec",
         choices=sorted(CODECS),
-        default="lossless",
-        help="video codec (default lossless: H.264 and MJPEG remove most of a simulated pulse)",
+        default="h264",
+        help="video codec (default h264; H.264 and MJPEG remove most of a simulated pulse, lossless keeps it)",
     )
     parser.add_argument(
         "--crf",
