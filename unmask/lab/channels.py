@@ -48,9 +48,7 @@ def skin_thermal(layout: FaceLayout, shape: tuple[int, int], params: dict[str, f
     return temp.astype(np.float32)
 
 
-def mask_thermal(
-    living: Image, layout: FaceLayout, holes: Image, surface_c: float, covered: Image
-) -> Image:
+def mask_thermal(living: Image, holes: Image, surface_c: float, covered: Image) -> Image:
     """A mask is cooler and more uniform than skin: a gentle gradient, warm only at the holes."""
     shape = living.shape
     yy = np.linspace(-0.15, 0.15, shape[0], dtype=np.float32)[:, None]

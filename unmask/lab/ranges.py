@@ -28,7 +28,6 @@ class Range:
         return float(rng.uniform(self.low, self.high))
 
 
-CAMERA = "all"
 RANGES: dict[str, Range] = {
     # Wearer physiology (bona fide skin, and the periocular skin in mask eye holes).
     "hr_bpm": Range(45, 120, "issue 4: resting adults", WEARER_SPECIES),
@@ -71,25 +70,25 @@ RANGES: dict[str, Range] = {
         2,
         6,
         "assumption: a change of expression every few seconds while talking to a kiosk",
-        ("bona_fide", "mask_silicone", "replay"),
+        ("bona_fide", "mask_silicone"),
     ),
     "expression_s": Range(
         0.8,
         2.5,
         "assumption: smiles and brow raises last about 1-2 s (Ekman & Friesen FACS timing)",
-        ("bona_fide", "mask_silicone", "replay"),
+        ("bona_fide", "mask_silicone"),
     ),
     "head_rotation_deg": Range(
         0.5,
         3.0,
         "assumption: involuntary head motion of a cooperative user (std)",
-        (*WEARER_SPECIES, "replay"),
+        WEARER_SPECIES,
     ),
     "head_shift_iod": Range(
         0.02,
         0.08,
         "assumption: head translation std in eye distances",
-        (*WEARER_SPECIES, "replay"),
+        WEARER_SPECIES,
     ),
     "breath_sway_px": Range(0.2, 1.5, "assumption: vertical breathing sway", WEARER_SPECIES),
     # Camera, for every species.
@@ -271,7 +270,3 @@ RANGES: dict[str, Range] = {
 def sample(species: str, rng: np.random.Generator) -> dict[str, Any]:
     """Draw every parameter that applies to `species`, in table order."""
     return {name: r.draw(rng) for name, r in RANGES.items() if species in r.species}
-
-
-def applicable(species: str) -> list[str]:
-    return [name for name, r in RANGES.items() if species in r.species]

@@ -59,7 +59,10 @@ class Wearer:
         times: Array,
         rng: np.random.Generator,
         region: Image | None = None,
+        skin_source: Image | None = None,
     ) -> Wearer:
+        """`region` confines the pulse (mask eye holes); `skin_source` is the image whose skin
+        tone sets the pulse amplitude when `base` shows something else there (a mask)."""
         seconds = float(times[-1] + (times[1] - times[0] if len(times) > 1 else 0.0))
         pulse = make_pulse(
             rng,
@@ -73,7 +76,7 @@ class Wearer:
                 "systolic_phase": 0.18,
             },
         )
-        ita = skin_ita(base, layout)
+        ita = skin_ita(base if skin_source is None else skin_source, layout)
         amplitude = params["pulse_amplitude"] * tone_factor(ita)
         skin = Skin.build(
             base, layout, pulse, amplitude, params["region_delay_ms"] / 1000.0, rng, region
@@ -208,7 +211,9 @@ class MaskScene:
         base = (holes[..., None] * wearer_image + (1.0 - holes[..., None]) * shell).astype(
             np.float32
         )
-        wearer = Wearer.build(base, wearer_layout, params, times, rng, region=holes)
+        wearer = Wearer.build(
+            base, wearer_layout, params, times, rng, region=holes, skin_source=wearer_image
+        )
         geometry = Geometry.build(layout, shape)
         expressions = None
         if not rigid:
@@ -225,7 +230,7 @@ class MaskScene:
         if "thermal" in wanted:
             living = ch.skin_thermal(layout, shape, params)
             surface_c = params["mask_c"] if rigid else params["silicone_c"]
-            maps["thermal"] = ch.mask_thermal(living, layout, holes, surface_c, covered)
+            maps["thermal"] = ch.mask_thermal(living, holes, surface_c, covered)
         if "nir" in wanted:
             refl = ch.face_nir(layout, shape, params["skin_nir"])
             material = params["resin_nir"] if rigid else params["silicone_nir"]
