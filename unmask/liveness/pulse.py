@@ -381,7 +381,7 @@ class PulseStream:
         self._last_eval = frame.timestamp
         start = frame.timestamp - self.window_s
         traces = {name: trace.since(start) for name, trace in self.recorder.traces().items()}
-        sizes = self.recorder.face_sizes[-int(self.window_s * 30) :]
+        sizes = self.recorder.face_sizes
         self.latest = pulse_cue(
             traces,
             face_size_px=float(np.median(sizes)) if sizes else None,
