@@ -34,9 +34,9 @@ def moved(face: Face, mesh: np.ndarray | None, timestamp: float) -> Face:
     )
 
 
-def clip_traces(spec: ClipSpec, *, darken: float = 1.0) -> dict[str, RGBTrace]:
+def clip_traces(spec: ClipSpec, *, darken: float | np.ndarray = 1.0) -> dict[str, RGBTrace]:
     image, face = astronaut_face()
-    image = np.round(image * darken).astype(np.uint8)
+    image = np.clip(np.round(image * darken), 0, 255).astype(np.uint8)
     recorder = FaceTraceRecorder()
     for frame, mesh in synthetic_clip(image, spec, np.asarray(face.mesh, dtype=np.float64)):
         recorder.add_face(frame, moved(face, mesh, frame.timestamp))
@@ -50,6 +50,17 @@ def test_living_skin_scores_bona_fide_with_coherent_regions() -> None:
     assert cue.evidence["coherence"]["mean_correlation"] > 0.5
     assert len(cue.evidence["coherence"]["agreeing_regions"]) >= 5
     assert cue.evidence["background"]["same_rhythm"] is False
+
+
+def test_dark_skin_keeps_its_skin_pixels_and_its_pulse() -> None:
+    dark_brown = np.array([0.5, 0.42, 0.38])
+    light = clip_traces(BASE)
+    dark = clip_traces(BASE, darken=dark_brown)
+    for name in ("forehead", "right_cheek", "left_cheek"):
+        assert np.median(dark[name].pixels) >= 0.8 * np.median(light[name].pixels), name
+    cue = pulse_cue(dark, face_size_px=105)
+    assert cue.score is not None and cue.score > 0.6, cue.reason
+    assert cue.evidence["skin"]["heart_rate_bpm"] == pytest.approx(78.0, abs=2.0)
 
 
 def test_no_pulse_leans_attack() -> None:
