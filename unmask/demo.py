@@ -107,10 +107,13 @@ def attack_demo(out: Path, gallery: Gallery, say: Say, *, seconds: float, level:
     from unmask.liveness.veto import guarded_probes, veto
 
     say(
-        f"5. Attack lab: one simulated presentation per species, {seconds:g} s at 640x480 (seed {DEMO_SEED})"
+        f"5. Attack lab: one simulated presentation per species, {seconds:g} s at 640x480, "
+        f"H.264 CRF 0 as a camera feeding unmask directly would give (seed {DEMO_SEED})"
     )
     say(f"   {SIMULATION_NOTE}")
-    protocol = read_protocol_csv(generate(out / "lab", clips=1, seconds=seconds, seed=DEMO_SEED))
+    protocol = read_protocol_csv(
+        generate(out / "lab", clips=1, seconds=seconds, seed=DEMO_SEED, codec="h264", crf=0)
+    )
     engine = LivenessEngine(level=level)
     say(
         f"6. Verify each presentation against the identity it shows (FMR {DEFAULT_FMR:g}), without and with liveness at level {level}"
@@ -155,7 +158,7 @@ def attack_demo(out: Path, gallery: Gallery, say: Say, *, seconds: float, level:
 DEMO_SEED = 2026
 
 
-def run_demo(out: Path, say: Say = print, *, seconds: float = 5.0, level: str = "medium") -> None:
+def run_demo(out: Path, say: Say = print, *, seconds: float = 12.0, level: str = "medium") -> None:
     out.mkdir(parents=True, exist_ok=True)
     say(f"unmask demo (outputs in {out})")
     gallery = recognition_demo(out, say)

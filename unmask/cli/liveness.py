@@ -29,7 +29,7 @@ def add_engine_flags(parser: argparse.ArgumentParser) -> None:
         "--max-seconds",
         type=float,
         default=DEFAULT_MAX_SECONDS,
-        help="video to read at most (default 10 s)",
+        help=f"video to read at most (default {DEFAULT_MAX_SECONDS:g} s; a missing pulse counts only after 10 s)",
     )
 
 

@@ -14,6 +14,7 @@ from unmask.evaluation.protocols.base import Protocol, ProtocolEntry, read_proto
 from unmask.evaluation.protocols.registry import protocol_kinds, read_protocol
 from unmask.evaluation.protocols.walk import media_files
 from unmask.evaluation.species import normalize_label
+from unmask.liveness.engine import DEFAULT_MAX_SECONDS
 from unmask.liveness.fusion import DEFAULT_LEVEL
 from unmask.liveness.model import PadModel, default_model
 from unmask.liveness.scoring import PadScorer
@@ -54,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--out", type=Path, required=True, help="model folder to write")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--workers", type=int, default=None)
-    train.add_argument("--max-seconds", type=float, default=10.0)
+    train.add_argument("--max-seconds", type=float, default=DEFAULT_MAX_SECONDS)
     add_json_flag(train)
     train.set_defaults(handler=run_train)
 

@@ -22,7 +22,7 @@ from unmask.liveness.surface import SurfaceModel, score_crop
 from unmask.media import is_video, iter_frames
 from unmask.types import Box, CueScore, Frame, Verdict
 
-DEFAULT_MAX_SECONDS = 10.0
+DEFAULT_MAX_SECONDS = 12.0
 CHANNEL_NAMES = ("thermal", "nir", "depth")
 
 

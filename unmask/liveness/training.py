@@ -24,6 +24,7 @@ from unmask.errors import InputError, UnmaskError
 from unmask.evaluation.protocols.base import Protocol, ProtocolEntry
 from unmask.liveness.engine import (
     CHANNEL_NAMES,
+    DEFAULT_MAX_SECONDS,
     LivenessEngine,
     bits_per_pixel,
     load_channel,
@@ -134,7 +135,7 @@ def train_pad(
     *,
     seed: int = 0,
     workers: int | None = None,
-    max_seconds: float | None = 10.0,
+    max_seconds: float | None = DEFAULT_MAX_SECONDS,
     surface_c: float = 0.1,
     progress: bool = True,
     command: str = "",
