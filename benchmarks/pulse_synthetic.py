@@ -20,9 +20,15 @@ import numpy as np
 import skimage.data
 
 from unmask.face import FaceAnalyzer
-from unmask.liveness.pulse import PulseStream, pooled_trace, pulse_cue
+from unmask.liveness.pulse import PulseStream, pulse_cue
 from unmask.media import frame_from_array
-from unmask.pulse import SKIN_REGIONS, FaceTraceRecorder, estimate_pulse, trace_from_samples
+from unmask.pulse import (
+    SKIN_REGIONS,
+    FaceTraceRecorder,
+    estimate_pulse,
+    pooled_trace,
+    trace_from_samples,
+)
 from unmask.pulse.synthetic import ClipSpec, compress, mean_bpm, synthetic_clip
 from unmask.types import Face
 

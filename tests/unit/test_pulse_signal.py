@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 from unmask.errors import InputError
-from unmask.pulse import METHOD_NAMES, estimate_pulse, extract_pulse, trace_from_samples
+from unmask.pulse import METHOD_NAMES, RateStream, estimate_pulse, extract_pulse, trace_from_samples
 from unmask.pulse.estimate import snr_threshold
 from unmask.pulse.preprocess import find_jumps, remove_steps, to_uniform
 from unmask.pulse.rate import Spectrum, count_beats, spectrum, track_rate
+from unmask.pulse.regions import RegionSample
 from unmask.pulse.synthetic import BLOOD_SIGNATURE, pulse_wave
 
 
@@ -171,3 +172,19 @@ def test_overlap_add_output_has_the_input_length() -> None:
     uniform = to_uniform(skin_trace(seconds=8.0))
     for method in METHOD_NAMES:
         assert extract_pulse(uniform, method).shape == (uniform.log_rgb.shape[0],)
+
+
+def test_rate_stream_reports_the_first_reliable_rate() -> None:
+    trace = skin_trace(bpm=66.0, seconds=15.0, seed=5)
+    stream = RateStream()
+    estimates = []
+    for t, rgb in zip(trace.times, trace.rgb, strict=True):
+        sample = RegionSample((float(rgb[0]), float(rgb[1]), float(rgb[2])), 100, (0.0, 0.0))
+        found = stream.add(float(t), {"forehead": sample, "left_cheek": sample})
+        if found is not None:
+            estimates.append(found)
+    assert len(estimates) >= 9
+    assert stream.first_rate_after_s is not None and 5.0 <= stream.first_rate_after_s <= 7.0
+    assert stream.latest is not None and stream.latest.heart_rate_bpm == pytest.approx(
+        66.0, abs=1.5
+    )

@@ -9,7 +9,7 @@ from typing import Any
 
 from unmask.cli.output import Outcome, add_json_flag
 from unmask.errors import InputError, MediaNotFoundError, NoFaceError
-from unmask.liveness.pulse import MIN_BITS_PER_PIXEL, pooled_trace, pulse_cue
+from unmask.liveness.pulse import MIN_BITS_PER_PIXEL, pulse_cue
 from unmask.media import video_info
 from unmask.pulse import (
     FULL_FRAME,
@@ -20,7 +20,7 @@ from unmask.pulse import (
     read_rgb_csv,
 )
 from unmask.pulse.regions import SKIN_REGIONS
-from unmask.pulse.trace import RGBTrace
+from unmask.pulse.trace import RGBTrace, pooled_trace
 from unmask.pulse.video import face_track_traces, full_frame_traces
 
 AUTO_METHODS = ("red", "green", "pos", "chrom")

@@ -32,7 +32,7 @@ from unmask.pulse.preprocess import bandpass
 from unmask.pulse.rate import spectrum
 from unmask.pulse.recorder import FaceTraceRecorder
 from unmask.pulse.regions import BACKGROUND_REGIONS, CHEEKS, PERIOCULAR, SKIN_REGIONS
-from unmask.pulse.trace import RGBTrace, trace_from_samples
+from unmask.pulse.trace import RGBTrace, pooled_trace
 from unmask.types import CueScore, Face, Frame
 
 CUE = "pulse"
@@ -62,22 +62,6 @@ class PulseCueConfig:
     min_bits_per_pixel: float = MIN_BITS_PER_PIXEL
     coherent: float = COHERENT
     absence_seconds: float = ABSENCE_SECONDS
-
-
-def pooled_trace(traces: Mapping[str, RGBTrace], names: tuple[str, ...]) -> RGBTrace | None:
-    """Pixel-weighted mean colour of several regions per frame: all the skin as one region."""
-    present = [traces[n] for n in names if n in traces and len(traces[n])]
-    if not present:
-        return None
-    times = present[0].times
-    if any(t.times.shape != times.shape or not np.array_equal(t.times, times) for t in present):
-        return None
-    weights = np.stack([t.pixels for t in present])
-    total = weights.sum(axis=0)
-    rgb = np.einsum("kn,knc->nc", weights, np.stack([t.rgb for t in present]))
-    safe = np.where(total > 0, total, 1.0)
-    motion = np.max(np.stack([t.motion for t in present]), axis=0)
-    return trace_from_samples(times, rgb / safe[:, None], pixels=total, motion=motion, name="skin")
 
 
 def _wave_on(estimate: PulseEstimate, grid: NDArray[np.float64]) -> NDArray[np.float64] | None:

@@ -9,6 +9,7 @@ the clock's error.
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,6 +104,22 @@ def trace_from_samples(
         keep = np.concatenate(([True], np.diff(t) > 0))
         t, c, p, m = t[keep], c[keep], p[keep], m[keep]
     return RGBTrace(t, c, p, m, name)
+
+
+def pooled_trace(traces: Mapping[str, RGBTrace], names: tuple[str, ...]) -> RGBTrace | None:
+    """Pixel-weighted mean colour of several regions per frame: all the skin as one region."""
+    present = [traces[n] for n in names if n in traces and len(traces[n])]
+    if not present:
+        return None
+    times = present[0].times
+    if any(t.times.shape != times.shape or not np.array_equal(t.times, times) for t in present):
+        return None
+    weights = np.stack([t.pixels for t in present])
+    total = weights.sum(axis=0)
+    rgb = np.einsum("kn,knc->nc", weights, np.stack([t.rgb for t in present]))
+    safe = np.where(total > 0, total, 1.0)
+    motion = np.max(np.stack([t.motion for t in present]), axis=0)
+    return trace_from_samples(times, rgb / safe[:, None], pixels=total, motion=motion, name="skin")
 
 
 def read_rgb_csv(path: str | Path) -> RGBTrace:
