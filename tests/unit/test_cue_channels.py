@@ -73,10 +73,14 @@ def mask_thermal(scale: int = 4) -> NDArray[np.float32]:
 
 
 def nir_map(
-    face_refl: float, hole_refl: float | None = None, scale: int = 2
+    face_refl: float, hole_refl: float | None = None, scale: int = 2, relief: bool = True
 ) -> NDArray[np.float32]:
+    """Reflectance on a head-shaped region; `relief` brightens the nose as a light at the camera
+    does on a 3-D face, flat prints and screens have none."""
     xx, yy = grid(scale)
     refl = 0.4 + head(xx, yy) * (face_refl - 0.4)
+    if relief:
+        refl *= 1.0 + 0.2 * blob(xx, yy, NOSE, 14)
     if hole_refl is not None:
         for eye in (RIGHT_EYE, LEFT_EYE):
             hole = ((xx - eye[0]) / (0.45 * IOD)) ** 2 + ((yy - eye[1] - 5) / (0.3 * IOD)) ** 2 < 1
@@ -111,11 +115,13 @@ def test_thermal_living_pattern_passes_and_mask_and_paper_fail() -> None:
 
 def test_nir_skin_passes_and_screen_paper_silicone_fail() -> None:
     skin = nir_cue(nir_map(0.52), face(), FRAME)
-    screen = nir_cue(nir_map(0.06), face(), FRAME)
-    paper = nir_cue(nir_map(0.82), face(), FRAME)
+    screen = nir_cue(nir_map(0.06, relief=False), face(), FRAME)
+    paper = nir_cue(nir_map(0.82, relief=False), face(), FRAME)
+    skin_toned_paper = nir_cue(nir_map(0.55, relief=False), face(), FRAME)
     silicone = nir_cue(nir_map(0.63, hole_refl=0.5), face(), FRAME)
     assert skin.score is not None and skin.score > 0.8, skin.evidence
-    for attack in (screen, paper, silicone):
+    assert skin_toned_paper.evidence["deciding"] == "shading_relief"
+    for attack in (screen, paper, silicone, skin_toned_paper):
         assert attack.score is not None and attack.score < 0.2, attack.evidence
     assert silicone.evidence["deciding"] == "periocular_match"
 

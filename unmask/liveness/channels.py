@@ -204,9 +204,10 @@ def thermal_cue(thermal: NDArray[Any] | None, face: Face, frame_shape: tuple[int
 
 
 def nir_cue(nir: NDArray[Any] | None, face: Face, frame_shape: tuple[int, int]) -> CueScore:
-    """850 nm reflectance of the cheeks inside skin's band (0.35-0.72), and the skin at the inner
-    eye corners matching the cheeks: a mask's eye holes show skin among a brighter material;
-    screens are dark, paper bright."""
+    """850 nm reflectance of the cheeks inside skin's band (0.35-0.72); the skin at the inner eye
+    corners matching the cheeks (a mask's eye holes show skin among a brighter material); the
+    nose tip brighter than the cheeks (shading of a 3-D face under the sensor's own light;
+    prints and screens are flat). Screens are dark at 850 nm, paper bright."""
     refusal = _check(nir, "nir", face, frame_shape)
     if refusal is not None or nir is None:
         return refusal or CueScore("nir", None, reason="no nir channel given")
@@ -224,11 +225,17 @@ def nir_cue(nir: NDArray[Any] | None, face: Face, frame_shape: tuple[int, int]) 
         "skin_reflectance": _band_score(face_level, SKIN_NIR, 0.02),
         "periocular_match": _sigmoid((ratio - 0.85) / 0.03),
     }
+    # Under a light at the camera, the nose tip (closer, facing it) reads brighter than the
+    # cheeks on anything face-shaped; a print or screen is flat, so it does not.
+    relief = r["nose_tip"] / face_level if face_level > 0 and np.isfinite(r["nose_tip"]) else None
+    if relief is not None:
+        parts["shading_relief"] = _sigmoid((relief - 1.07) / 0.01)
     deciding = min(parts, key=lambda name: parts[name])
     score = parts[deciding]
     evidence = {
         "face_reflectance": round(face_level, 4),
         "canthus_over_cheeks": round(ratio, 3),
+        "nose_over_cheeks": round(relief, 3) if relief is not None else None,
         "sub_scores": {name: round(value, 4) for name, value in parts.items()},
         "deciding": deciding,
         "samples": _rounded(r),
