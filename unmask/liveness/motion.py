@@ -11,7 +11,8 @@ move with the skull, then measure what the rigid motion does not explain:
   landmark jitter; a living face may also show none for a while, so the absence of expression
   only counts as strongly as its duration makes it unlikely for a living face;
 - mask signatures when the wearer moves the mouth: cheeks that follow too little (coupling),
-  or late (lag), compared with the mouth.
+  or late (lag), compared with the mouth; how much more smoothly they change (roughness) is
+  reported as evidence only.
 Too short or too still a track is inconclusive: a still face proves nothing either way.
 Thresholds are physical rules of thumb in units of the inter-ocular distance (IOD), to be
 calibrated by fusion; every measurement is in the evidence.
@@ -97,6 +98,22 @@ def _lag_seconds(lead: NDArray[np.float64], follow: NDArray[np.float64], dt: flo
     return float(list(shifts)[int(np.argmax(corr))] * dt)
 
 
+def _relative_roughness(
+    series: NDArray[np.float64], reference: NDArray[np.float64]
+) -> float | None:
+    """Frame-to-frame change over overall spread of `series`, relative to `reference`'s.
+
+    A mask low-passes the deformation it passes on, so its cheeks change more smoothly than the
+    wearer's mouth; a living face's cheeks are about as rough as its mouth. Evidence only: it is
+    not yet checked on enough real data to score with.
+    """
+    if len(series) < 4 or series.std() < 1e-9 or reference.std() < 1e-9:
+        return None
+    rough = np.diff(series).std() / series.std()
+    reference_rough = np.diff(reference).std() / reference.std()
+    return round(float(rough / reference_rough), 3) if reference_rough > 0 else None
+
+
 def measure_motion(faces: Sequence[Face]) -> dict[str, Any]:
     """Raw motion measurements of a face sequence (all distances in IOD units)."""
     meshes, times = _meshes(faces)
@@ -150,6 +167,7 @@ def measure_motion(faces: Sequence[Face]) -> dict[str, Any]:
         if peak["mouth"] > 0
         else None,
         "cheek_lag_s": round(_lag_seconds(mouth, cheeks, dt), 3) if dt > 0 else None,
+        "cheek_roughness_vs_mouth": _relative_roughness(cheeks, mouth),
     }
 
 
