@@ -1,4 +1,4 @@
-"""Time `unmask.evaluation.evaluate` on 1 million simulated scores, with bootstrap intervals.
+"""Time `unmask.evaluation.assessment` on 1 million simulated scores, with bootstrap intervals.
 
 Simulated data (no real system made these scores): 40 % bona fide, four attack species,
 Gaussian scores, optional subjects (presentations of one subject share an offset) and match

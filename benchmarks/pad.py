@@ -29,7 +29,7 @@ from unmask.identity.embedder import embed_face
 from unmask.lab import load_identities
 from unmask.lab.store import write_video
 from unmask.liveness.engine import LivenessEngine, load_channel
-from unmask.liveness.fusion import LEVEL_SPECS
+from unmask.liveness.levels import LEVEL_SPECS
 from unmask.liveness.model import default_model
 from unmask.liveness.training import channel_paths, drop
 from unmask.media import read_video

@@ -14,8 +14,7 @@ The public API, on one screen:
 Every error is an `UnmaskError` with a message a user can act on.
 """
 
-from importlib import import_module
-from typing import Any
+from unmask.lazy import lazy_exports
 
 # Names are resolved on first use, so `import unmask` (and every CLI start) stays cheap: the
 # models and the numerical libraries load only when something needs them.
@@ -45,10 +44,7 @@ EXPORTS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in EXPORTS:
-        return getattr(import_module(EXPORTS[name]), name)
-    raise AttributeError(f"module 'unmask' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, EXPORTS)
 
 
 __version__ = "0.1.0"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from unmask.errors import ModelError
 
@@ -30,7 +31,7 @@ def model_path(package: str, relative: str) -> Path:
 
 
 @cache
-def tflite_interpreter(name: str):  # type: ignore[no-untyped-def]
+def tflite_interpreter(name: str) -> Any:
     """A ready LiteRT interpreter for one of the MediaPipe face models, built once per process.
 
     One thread: frames are processed one at a time, and parallel work happens across files.

@@ -30,7 +30,7 @@ from unmask.evaluation.matching import (
     lab_references,
     match_threshold,
 )
-from unmask.liveness.fusion import DEFAULT_LEVEL
+from unmask.liveness.levels import DEFAULT_LEVEL
 from unmask.liveness.model import PadModel, default_model
 from unmask.liveness.scoring import PadScorer
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from unmask.cli.batch import error_lines, run_batch
 from unmask.cli.output import Outcome, add_json_flag
@@ -19,11 +19,12 @@ from unmask.identity import (
     threshold_for_fmr,
     verify,
 )
-from unmask.liveness.engine import LivenessEngine, verdict_summary
-from unmask.liveness.fusion import LEVEL_SPECS
-from unmask.liveness.veto import guarded_probes, veto
+from unmask.liveness.levels import LEVEL_NAMES
 from unmask.media import is_video
 from unmask.types import Verdict
+
+if TYPE_CHECKING:
+    from unmask.liveness.veto import GuardedMedia
 
 IMAGE_SUFFIXES = frozenset(
     {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".pgm", ".ppm", ".pnm", ".gif", ".tif", ".tiff"}
@@ -73,11 +74,20 @@ def add_fmr_flag(parser: argparse.ArgumentParser) -> None:
 def add_liveness_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--liveness",
-        choices=[spec.name for spec in LEVEL_SPECS],
+        choices=LEVEL_NAMES,
         default=None,
         metavar="LEVEL",
         help="veto matches of faces not judged bona fide at this security level",
     )
+
+
+def guarded(level: str, file: str) -> GuardedMedia:
+    """Liveness and recognition in one pass; imported here because only --liveness needs it
+    and it is the heavy part of start-up (signal processing, fusion)."""
+    from unmask.liveness.engine import LivenessEngine
+    from unmask.liveness.veto import guarded_probes
+
+    return guarded_probes(LivenessEngine(level=level), file)
 
 
 def probes_with_verdicts(
@@ -86,11 +96,14 @@ def probes_with_verdicts(
     """Recognition probes, each with its liveness verdict when --liveness asks for one."""
     if args.liveness is None:
         return [(probe, None) for probe in maker.probes(file)]
-    return list(guarded_probes(LivenessEngine(level=args.liveness), file).probes)
+    return list(guarded(args.liveness, file).probes)
 
 
 def apply_veto(entry: dict[str, Any], verdict: Verdict | None) -> bool:
     """Add the liveness verdict to a JSON entry; True when it forbids a match."""
+    from unmask.liveness.engine import verdict_summary
+    from unmask.liveness.veto import veto
+
     reason = veto(verdict)
     entry["liveness"] = verdict_summary(verdict) if verdict else None
     if reason:
@@ -211,7 +224,7 @@ def run_identify(args: argparse.Namespace) -> Outcome:
 def main_probe(args: argparse.Namespace, maker: ProbeMaker) -> tuple[Probe, Verdict | None]:
     """Verification needs one face: the only one in a still, the main (longest) track in a video."""
     if args.liveness is not None:
-        return guarded_probes(LivenessEngine(level=args.liveness), args.file).main(args.file)
+        return guarded(args.liveness, args.file).main(args.file)
     if not is_video(args.file):
         return maker.single(args.file), None
     probes = maker.probes(args.file)

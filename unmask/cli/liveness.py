@@ -15,10 +15,8 @@ from unmask.liveness.engine import (
     load_channel,
     verdict_document,
 )
-from unmask.liveness.fusion import DEFAULT_LEVEL, LEVEL_SPECS
+from unmask.liveness.levels import DEFAULT_LEVEL, LEVEL_NAMES
 from unmask.liveness.model import PadModel
-
-LEVEL_NAMES = [spec.name for spec in LEVEL_SPECS]
 
 
 def add_engine_flags(parser: argparse.ArgumentParser) -> None:

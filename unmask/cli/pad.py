@@ -15,7 +15,7 @@ from unmask.evaluation.protocols.registry import protocol_kinds, read_protocol
 from unmask.evaluation.protocols.walk import media_files
 from unmask.evaluation.species import normalize_label
 from unmask.liveness.engine import DEFAULT_MAX_SECONDS
-from unmask.liveness.fusion import DEFAULT_LEVEL
+from unmask.liveness.levels import DEFAULT_LEVEL
 from unmask.liveness.model import PadModel, default_model
 from unmask.liveness.scoring import PadScorer
 from unmask.liveness.training import train_pad

@@ -6,38 +6,29 @@ scores, dataset protocols, reports, and a benchmark runner.
     result.document["pad"]["apcer_max"]
 """
 
-from unmask.evaluation.benchmark import BenchmarkRun, run_benchmark
-from unmask.evaluation.bootstrap import BootstrapSpec
-from unmask.evaluation.evaluate import Evaluation, evaluate
-from unmask.evaluation.protocols import (
-    Protocol,
-    ProtocolEntry,
-    protocol_kinds,
-    read_protocol,
-    read_protocol_csv,
-    write_protocol_csv,
-)
-from unmask.evaluation.report import render_report, write_report
-from unmask.evaluation.scores import ScoreSet, read_scores, write_scores
-from unmask.evaluation.species import BONA_FIDE, KNOWN_SPECIES
+from unmask.lazy import lazy_exports
 
-__all__ = [
-    "BONA_FIDE",
-    "KNOWN_SPECIES",
-    "BenchmarkRun",
-    "BootstrapSpec",
-    "Evaluation",
-    "Protocol",
-    "ProtocolEntry",
-    "ScoreSet",
-    "evaluate",
-    "protocol_kinds",
-    "read_protocol",
-    "read_protocol_csv",
-    "read_scores",
-    "render_report",
-    "run_benchmark",
-    "write_protocol_csv",
-    "write_report",
-    "write_scores",
-]
+# Loaded on first use: metrics pull in SciPy's statistics, reports matplotlib.
+EXPORTS = {
+    "BONA_FIDE": "unmask.evaluation.species",
+    "BenchmarkRun": "unmask.evaluation.benchmark",
+    "BootstrapSpec": "unmask.evaluation.bootstrap",
+    "Evaluation": "unmask.evaluation.assessment",
+    "KNOWN_SPECIES": "unmask.evaluation.species",
+    "Protocol": "unmask.evaluation.protocols",
+    "ProtocolEntry": "unmask.evaluation.protocols",
+    "ScoreSet": "unmask.evaluation.scores",
+    "evaluate": "unmask.evaluation.assessment",
+    "protocol_kinds": "unmask.evaluation.protocols",
+    "read_protocol": "unmask.evaluation.protocols",
+    "read_protocol_csv": "unmask.evaluation.protocols",
+    "read_scores": "unmask.evaluation.scores",
+    "render_report": "unmask.evaluation.report",
+    "run_benchmark": "unmask.evaluation.benchmark",
+    "write_protocol_csv": "unmask.evaluation.protocols",
+    "write_report": "unmask.evaluation.report",
+    "write_scores": "unmask.evaluation.scores",
+}
+
+__getattr__ = lazy_exports(__name__, EXPORTS)
+__all__ = sorted(EXPORTS)

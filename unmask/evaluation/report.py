@@ -20,8 +20,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from scipy.stats import norm
 
+from unmask.evaluation.assessment import Evaluation
 from unmask.evaluation.curves import FloatArray
-from unmask.evaluation.evaluate import Evaluation
 from unmask.evaluation.pad import PadCurves
 
 _TICKS = [0.001, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8]

@@ -1,7 +1,8 @@
 """Stable track ids across frames by box overlap, so later stages can work per person.
 
-Association is a global assignment on IoU (not greedy), and a track survives short dropouts
-(a missed detection, a blink of occlusion) for `max_gap_s` before its id is retired.
+Association takes the best-overlapping (track, face) pairs first; with the handful of faces a
+camera sees this equals a global assignment, without loading an optimiser at start-up. A track
+survives short dropouts (a missed detection, a moment of occlusion) for `max_gap_s`.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from unmask.types import Box, Face, Track
 
@@ -43,10 +43,12 @@ class IouTracker:
             overlap = np.array(
                 [[state.box.iou(face.box) for face in faces] for state in self.active]
             )
-            rows, cols = linear_sum_assignment(-overlap)
-            for row, col in zip(rows, cols, strict=True):
-                if overlap[row, col] >= self.min_iou:
-                    matched[int(col)] = self.active[int(row)]
+            for flat in np.argsort(-overlap, axis=None, kind="stable"):
+                row, col = divmod(int(flat), len(faces))
+                if overlap[row, col] < self.min_iou:
+                    break
+                if col not in matched and all(s is not self.active[row] for s in matched.values()):
+                    matched[col] = self.active[row]
         tagged = []
         for index, face in enumerate(faces):
             state = matched.get(index)

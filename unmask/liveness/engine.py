@@ -13,7 +13,7 @@ from unmask.errors import InputError, NoFaceError, UnsupportedMediaError
 from unmask.face import FaceAnalyzer
 from unmask.liveness.channels import channel_cues
 from unmask.liveness.eyes import eyes_cue
-from unmask.liveness.fusion import DEFAULT_LEVEL
+from unmask.liveness.levels import DEFAULT_LEVEL
 from unmask.liveness.model import PadModel, default_model
 from unmask.liveness.motion import motion_cue
 from unmask.liveness.observe import ChannelStack, Observation, TrackObservation, observe

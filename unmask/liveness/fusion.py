@@ -21,29 +21,11 @@ from scipy.optimize import minimize
 
 from unmask.errors import InputError
 from unmask.evaluation.curves import candidate_thresholds, false_accept_rate, false_reject_rate
+from unmask.liveness.levels import LEVEL_SPECS
 from unmask.types import CueScore, Decision
 
 CUE_NAMES = ("pulse", "motion", "eyes", "surface", "thermal", "nir", "depth")
 SCORE_FLOOR = 0.01
-
-
-@dataclass(frozen=True)
-class LevelSpec:
-    """A named operating point: target APCER, and how much evidence a verdict needs there."""
-
-    name: str
-    target_apcer: float
-    min_cues: int
-    requires: tuple[str, ...] = ()
-
-
-LEVEL_SPECS = (
-    LevelSpec("low", 0.10, 1),
-    LevelSpec("medium", 0.05, 1),
-    LevelSpec("high", 0.01, 2),
-    LevelSpec("maximum", 0.001, 2, requires=("pulse",)),
-)
-DEFAULT_LEVEL = "medium"
 
 
 @dataclass(frozen=True)
