@@ -1,7 +1,10 @@
 """PAD engine figures on an attack-lab protocol (SIMULATED data) — issue 5's "what it must measure".
 
-    uv run unmask lab generate --out out/lab-eval --clips 4 --seconds 8 --seed 77
+    uv run unmask lab generate --out out/lab-eval --clips 4 --seconds 12 --seed 77 \
+        --codec h264 --crf 0 --channels rgb,thermal,nir,depth
     uv run python benchmarks/pad.py --lab out/lab-eval [--conditions]
+
+(`--lab` may be given several times, e.g. one lab folder per species rendered in parallel.)
 
 Prints, per security level, APCER per species, worst-species APCER and BPCER; the same with
 each cue removed (ablation); with --conditions, the default level as compression (re-encoded
@@ -36,7 +39,8 @@ from unmask.media import read_video
 from unmask.parallel import parallel_map
 from unmask.types import CueScore, Frame
 
-LENGTHS = (2.0, 4.0, 6.0, 10.0)
+LENGTHS = (2.0, 4.0, 6.0, 12.0)
+CHANNELS = ("thermal", "nir", "depth")
 
 
 @dataclass(frozen=True)
@@ -72,12 +76,11 @@ def darkened(path: Path, gain: float) -> Iterator[Frame]:
 
 @dataclass(frozen=True)
 class Job:
-    root: str
     scratch: str
 
-    def __call__(self, item: tuple[ProtocolEntry, Condition]) -> Outcome:
-        entry, condition = item
-        engine = LivenessEngine(max_seconds=condition.seconds or 10.0)
+    def __call__(self, item: tuple[str, ProtocolEntry, Condition]) -> Outcome:
+        root, entry, condition = item
+        engine = LivenessEngine(max_seconds=condition.seconds or LENGTHS[-1])
         source: Path | Iterator[Frame] = entry.path
         if condition.crf is not None:
             target = Path(self.scratch) / condition.name / entry.path.name
@@ -90,9 +93,7 @@ class Job:
             source = darkened(entry.path, condition.gain)
         start = time.process_time()
         try:
-            channels = {
-                n: load_channel(p) for n, p in channel_paths(entry, Path(self.root)).items()
-            }
+            channels = {n: load_channel(p) for n, p in channel_paths(entry, Path(root)).items()}
             observation = engine.observe(source, channels)
             track = observation.main_track()
             if track is None:
@@ -170,7 +171,7 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--lab", type=Path, required=True, help="attack-lab output folder (protocol.csv)"
+        "--lab", type=Path, action="append", required=True, help="lab output folder; repeatable"
     )
     parser.add_argument("--level", default="medium")
     parser.add_argument(
@@ -178,9 +179,9 @@ def main() -> int:
     )
     parser.add_argument("--workers", type=int, default=None)
     args = parser.parse_args()
-    protocol = read_protocol_csv(args.lab / "protocol.csv")
-    entries = list(protocol.entries)
-    species = sorted({e.label for e in entries if e.label != "bona_fide"})
+    protocols = [read_protocol_csv(folder / "protocol.csv") for folder in args.lab]
+    entries = [(str(p.root), entry) for p in protocols for entry in p.entries]
+    species = sorted({e.label for _, e in entries if e.label != "bona_fide"})
     conditions = [Condition("as rendered")]
     if args.conditions:
         conditions += [
@@ -189,17 +190,14 @@ def main() -> int:
             Condition("darkened x0.35", gain=0.35),
         ]
         conditions += [Condition(f"first {s:g} s", seconds=s) for s in LENGTHS[:-1]]
-    jobs = [(entry, condition) for condition in conditions for entry in entries]
-    outcomes = parallel_map(
-        Job(str(protocol.root), str(args.lab / "conditions")),
-        jobs,
-        workers=args.workers,
-        description="judging",
-    )
+    jobs = [(root, entry, condition) for condition in conditions for root, entry in entries]
+    scratch = str(args.lab[0] / "conditions")
+    outcomes = parallel_map(Job(scratch), jobs, workers=args.workers, description="judging")
     failures = [o for o in outcomes if o.error]
     base = [o for o in outcomes if o.condition == "as rendered"]
+    counts = {label: sum(e.label == label for _, e in entries) for label in ["bona_fide", *species]}
     print(
-        f"lab protocol: {args.lab} ({len(entries)} presentations: {protocol.label_counts()}); SIMULATED data"
+        f"lab protocols: {len(args.lab)} folders, {len(entries)} presentations {counts}; SIMULATED"
     )
     print(f"model: {default_model().provenance.get('command')}; failures: {len(failures)}")
     print_rates(
@@ -208,14 +206,12 @@ def main() -> int:
     cue_names = sorted(
         {name for o in base for name, cue in o.cues.items() if cue.score is not None}
     )
-    print_rates(
-        f"Ablation at level {args.level} (cue removed)",
-        {
-            "all cues": rates(base, args.level),
-            **{f"without {c}": rates(base, args.level, (c,)) for c in cue_names},
-        },
-        species,
-    )
+    ablation = {
+        "all cues": rates(base, args.level),
+        "colour camera only (no thermal/NIR/depth)": rates(base, args.level, CHANNELS),
+    }
+    ablation |= {f"without {c}": rates(base, args.level, (c,)) for c in cue_names}
+    print_rates(f"Ablation at level {args.level} (cue removed)", ablation, species)
     if args.conditions:
         print_rates(
             f"Conditions at level {args.level}",
@@ -225,27 +221,26 @@ def main() -> int:
             },
             species,
         )
-    without, with_veto, attacks = iapar(entries, base, args.level)
+    without, with_veto, attacks = iapar([e for _, e in entries], base, args.level)
     print(
-        f"\nIAPAR over {attacks} attack presentations (match to target at FMR {DEFAULT_FMR:g}): without PAD {without:.0%}, with the liveness veto at {args.level} {with_veto:.0%}"
+        f"\nIAPAR over {attacks} attack presentations (match to target at FMR {DEFAULT_FMR:g}): "
+        f"without PAD {without:.0%}, with the liveness veto at {args.level} {with_veto:.0%}"
     )
     frames = sum(o.frames for o in base)
     cpu = sum(o.cpu_s for o in base)
     print(
-        f"\ncost: {cpu / max(frames, 1) * 1000:.1f} ms CPU per frame for face stage + all cues ({frames} frames, one process per core)"
+        f"\ncost: {cpu / max(frames, 1) * 1000:.1f} ms CPU per frame for the face stage and all "
+        f"cues ({frames} frames, one process per core)"
     )
-    decided = (
-        {
-            s: rates([o for o in outcomes if o.condition == f"first {s:g} s"], args.level)
-            for s in LENGTHS[:-1]
-        }
-        if args.conditions
-        else {}
-    )
-    for seconds, table in decided.items():
-        print(
-            f"with {seconds:g} s of video: worst APCER {table['apcer_max']:.0%}, BPCER {table['bpcer']:.0%}"
-        )
+    if args.conditions:
+        for seconds in LENGTHS[:-1]:
+            table = rates(
+                [o for o in outcomes if o.condition == f"first {seconds:g} s"], args.level
+            )
+            print(
+                f"with {seconds:g} s of video: worst APCER {table['apcer_max']:.0%}, "
+                f"BPCER {table['bpcer']:.0%}"
+            )
     for outcome in failures:
         print(f"failed: {outcome.path} [{outcome.condition}]: {outcome.error}")
     return 0
