@@ -42,13 +42,16 @@ CLOSED_FRACTION = 0.6  # EAR below this share of the open-eye EAR counts as clos
 BLINK_SECONDS = (0.04, 0.7)
 NO_BLINK_SECONDS = 8.0  # this long without a blink is unusual for a living person
 GAZE_RANGE = 0.04  # iris shift (share of eye width) that counts as eye movement
-RING_RADII = np.linspace(1.15, 2.3, 12)  # ring sizes in eye half-widths
+# Ring sizes in eye half-widths and height-to-width ratios: an eye hole is 1.4-2 eye widths wide
+# and 2.5-4 eye heights tall (the lab's ranges), so flatter than a circle; the smallest ring
+# still clears the eye opening itself, whose own dark outline would otherwise count as a ring.
+RING_RADII = np.linspace(1.3, 2.3, 11)
+RING_ASPECTS = (0.4, 0.55, 0.7, 0.85)
 RING_ANGLES = 72
 RING_HALF_PX = 16.0  # eye half-width the eye region is rescaled to before measuring
 RING_STEP = 0.06  # half the ring's probe width, in eye half-widths
-RING_THRESHOLD = (
-    3.5  # ring strength (edge step over texture) marking an eye hole; real faces 0.4-2.8
-)
+# Ring strength (edge step over texture) marking an eye hole; real faces measured 0.4-2.6.
+RING_THRESHOLD = 3.5
 MAX_RING_FRAMES = 5
 MIN_EYE_PX = 12.0  # narrower eyes are too few pixels for a darkness reading to mean a blink
 
@@ -195,6 +198,25 @@ def _eye_region_lab(
     return channels, (points - np.array([x0, y0], dtype=np.float64)) * scale
 
 
+def _ring_strength(
+    channels: list[NDArray[np.float32]], centre: NDArray[np.float64], unit: NDArray[np.float64]
+) -> float:
+    """Strongest ring over RING_RADII for one eye and one ring shape (`unit`: angle -> offset)."""
+    # Every probe point of every ring size at once: (sizes, 4 probes, angles) -> one remap.
+    offsets = RING_RADII[:, None] + RING_STEP * np.array([-3.0, -1.0, 1.0, 3.0])[None, :]
+    probes = centre + offsets[..., None, None] * RING_HALF_PX * unit[None, None, :, :]
+    strength = np.zeros(len(RING_RADII))
+    for channel in channels:
+        values = _sample(channel, probes[..., 0].ravel(), probes[..., 1].ravel())
+        far_in, near_in, near_out, far_out = np.moveaxis(values.reshape(probes.shape[:3]), 1, 0)
+        # A step at this radius, minus the local trend: smooth shading changes as much
+        # just inside and just outside the ring as across it, and so cancels.
+        step = (near_out - near_in) - 0.5 * ((far_out - near_out) + (near_in - far_in))
+        along = np.abs(np.diff(near_out, axis=1, append=near_out[:, :1]))
+        strength += np.abs(np.median(step, axis=1)) / (np.median(along, axis=1) + 1.0)
+    return float(strength.max())
+
+
 def eye_hole_ring(image: NDArray[np.uint8], mesh: NDArray[np.floating]) -> float | None:
     """Strongest closed-ring edge around the eyes, as edge step over texture (about 0 = none);
     None when the eyes are too small (under 3 px half-width), outside the image, or flat.
@@ -226,20 +248,10 @@ def eye_hole_ring(image: NDArray[np.uint8], mesh: NDArray[np.floating]) -> float
             float(np.linalg.norm(points[inner] - points[outer])) or 1.0
         )
         normal = np.array([-direction[1], direction[0]])
-        unit = np.outer(np.cos(angles), direction) + 0.7 * np.outer(np.sin(angles), normal)
-        # Every probe point of every ring size at once: (sizes, 4 probes, angles) -> one remap.
-        offsets = RING_RADII[:, None] + RING_STEP * np.array([-3.0, -1.0, 1.0, 3.0])[None, :]
-        probes = centre + offsets[..., None, None] * RING_HALF_PX * unit[None, None, :, :]
-        strength = np.zeros(len(RING_RADII))
-        for channel in channels:
-            values = _sample(channel, probes[..., 0].ravel(), probes[..., 1].ravel())
-            far_in, near_in, near_out, far_out = np.moveaxis(values.reshape(probes.shape[:3]), 1, 0)
-            # A step at this radius, minus the local trend: smooth shading changes as much
-            # just inside and just outside the ring as across it, and so cancels.
-            step = (near_out - near_in) - 0.5 * ((far_out - near_out) + (near_in - far_in))
-            along = np.abs(np.diff(near_out, axis=1, append=near_out[:, :1]))
-            strength += np.abs(np.median(step, axis=1)) / (np.median(along, axis=1) + 1.0)
-        best = float(strength.max())
+        best = 0.0
+        for aspect in RING_ASPECTS:
+            unit = np.outer(np.cos(angles), direction) + aspect * np.outer(np.sin(angles), normal)
+            best = max(best, _ring_strength(channels, centre, unit))
         per_eye.append(best)
     return float(np.mean(per_eye))
 
