@@ -15,7 +15,32 @@ from unmask.lab.motion import smooth_noise
 Image = NDArray[np.float32]
 Array = NDArray[np.float64]
 AE_TARGET = 0.45
-LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+LUMA = (0.299, 0.587, 0.114)
+
+
+def stack_mix(
+    stack: NDArray[np.float32], weights: NDArray[np.floating] | tuple[float, ...]
+) -> NDArray[np.float32]:
+    """sum_k weights[k] * stack[k] over the leading axis.
+
+    Written out rather than `@` or tensordot: BLAS may split a sum differently from run to run,
+    and a last-bit difference is enough to flip a rounding and break byte-identical output."""
+    total = np.zeros(stack.shape[1:], dtype=np.float32)
+    for weight, plane in zip(weights, stack, strict=True):
+        total += np.float32(weight) * plane
+    return total
+
+
+def channel_mix(image: NDArray[np.float32], weights: tuple[float, ...]) -> NDArray[np.float32]:
+    """sum_c weights[c] * image[..., c], deterministically (see stack_mix)."""
+    return stack_mix(np.moveaxis(image, -1, 0), weights)
+
+
+def luma(image: NDArray[np.float32]) -> NDArray[np.float32]:
+    """BT.601 luma of an RGB image (H, W, 3)."""
+    return channel_mix(image, LUMA)
+
+
 # Noise is read from a bank of Gaussian samples at a random offset per frame: a view, not a new
 # draw, because drawing a frame's worth of normals dominated the frame time. Offsets are drawn
 # over a bank three frames long, so two frames share aligned noise with negligible probability.
@@ -86,7 +111,7 @@ class Camera:
             None, :, None
         ]
         dn = np.clip(scene * columns, 0.0, 255.0)
-        mean = float((dn[::8, ::8] @ LUMA).mean()) / 255.0
+        mean = float(luma(dn[::8, ::8]).mean()) / 255.0
         if index + 1 < len(self.times) and mean > 1e-3:
             step = float(self.times[index + 1] - self.times[index])
             alpha = 1.0 - np.exp(-step / self.ae_tau_s)

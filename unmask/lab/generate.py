@@ -21,7 +21,7 @@ from unmask.lab import channels as ch
 from unmask.lab.faces import FacePhoto, load_identities
 from unmask.lab.ranges import RANGES, SPECIES
 from unmask.lab.render import iter_presentation
-from unmask.lab.store import CODECS, suffix, write_npz, write_video
+from unmask.lab.store import CODECS, check_size, suffix, write_npz, write_video
 
 SIMULATION_NOTE = (
     "SIMULATED presentations from the unmask attack lab: not real bona fide or attack recordings"
@@ -136,6 +136,7 @@ def generate(
     if not 0 <= crf <= 51:
         raise InputError(f"--crf {crf}: must be between 0 and 51")
     suffix(codec)
+    check_size(codec, *size)
     extra = tuple(c for c in channels if c != "rgb")
     out = Path(out_dir)
     identities, skipped = load_identities(Path(faces) if faces is not None else None)

@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.interpolate import LinearNDInterpolator
 
+from unmask.lab.camera import stack_mix
 from unmask.lab.layout import FaceLayout, head_mask, polygon_mask, relief, skin_mask, soften
 from unmask.lab.motion import EXPRESSIONS, HeadMotion
 from unmask.lab.waveform import Pulse
@@ -104,7 +105,7 @@ class Geometry:
         shift[..., 1] = head * (np.float32(cy) + sin * qx + cos * qy - yy)
         shift[..., 1] += np.float32(np.sin(motion.pitch[index])) * height
         if expression is not None and np.any(expression):
-            shift -= np.tensordot(expression.astype(np.float32), self.fields, axes=1)
+            shift -= stack_mix(self.fields, expression)
         full = upsample(shift, self.height.shape)
         return self.grid[0] + full[..., 0], self.grid[1] + full[..., 1]
 
@@ -230,7 +231,7 @@ class Skin:
     def frame(self, t: float, closure: float, gain: float = 1.0) -> Image:
         """Colour image at time `t` with lids `closure` closed; `gain` scales the pulse."""
         signal = self.pulse.sample(t - self.delays)
-        coarse = np.tensordot(signal.astype(np.float32), self.weights, axes=1)
+        coarse = stack_mix(self.weights, signal)
         modulation = (
             upsample(coarse * np.float32(gain * self.amplitude), self.skin.shape) * self.skin
         )

@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from unmask.lab.camera import channel_mix, luma
 from unmask.lab.layout import FaceLayout, normals, polygon_mask, soften
 
 Image = NDArray[np.float32]
@@ -71,7 +72,7 @@ def edges(layout: FaceLayout, holes: Image, strength: float) -> Image:
 
 
 def desaturate(image: Image, keep: float) -> Image:
-    grey = (image @ np.array([0.299, 0.587, 0.114], dtype=np.float32))[..., None]
+    grey = luma(image)[..., None]
     return (grey + keep * (image - grey)).astype(np.float32)
 
 
@@ -98,7 +99,7 @@ def sheen(height_map: Image, face: Image, strength: float, light: NDArray[np.flo
     n = normals(height_map)
     half = light + np.array([0.0, 0.0, 1.0])
     half = (half / np.linalg.norm(half)).astype(np.float32)
-    spec = np.clip(n @ half, 0.0, 1.0) ** 8
+    spec = np.clip(channel_mix(n, tuple(float(h) for h in half)), 0.0, 1.0) ** 8
     return (strength * spec * face)[..., None].astype(np.float32)
 
 

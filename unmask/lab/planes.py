@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from unmask.lab.camera import luma
 from unmask.lab.motion import smooth_noise
 
 Image = NDArray[np.float32]
@@ -143,7 +144,7 @@ def print_texture(
     NIR: paper reflects strongly at 850 nm and most inks keep only part of their contrast there.
     """
     height, width = photo.shape[:2]
-    grey = photo @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    grey = luma(photo)
     saturated = grey[..., None] + params["print_saturation"] * (photo - grey[..., None])
     tint = np.array([1.0, 0.99, 0.96], dtype=np.float32) * rng.uniform(0.97, 1.0, 3).astype(
         np.float32
