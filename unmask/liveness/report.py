@@ -17,10 +17,10 @@ import numpy as np
 from unmask.htmlkit import image_tag, page, table
 from unmask.liveness.engine import LivenessReport
 from unmask.liveness.observe import TrackObservation
-from unmask.liveness.pulse import pooled_trace
 from unmask.pulse.estimate import estimate_pulse
 from unmask.pulse.rate import spectrum
 from unmask.pulse.regions import BACKGROUND_REGIONS, SKIN_REGIONS
+from unmask.pulse.trace import pooled_trace
 
 
 @dataclass(frozen=True, eq=False)
