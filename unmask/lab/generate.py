@@ -21,7 +21,7 @@ from unmask.lab import channels as ch
 from unmask.lab.faces import FacePhoto, load_identities
 from unmask.lab.ranges import RANGES, SPECIES
 from unmask.lab.render import iter_presentation
-from unmask.lab.store import CODECS, check_size, suffix, write_npz, write_video
+from unmask.lab.store import check_size, suffix, write_npz, write_video
 
 SIMULATION_NOTE = (
     "SIMULATED presentations from the unmask attack lab: not real bona fide or attack recordings"
@@ -244,6 +244,3 @@ def write_clip(
         )
         row[f"{name}_path"] = path.as_posix()
     return row
-
-
-__all__ = ["CODECS", "SIMULATION_NOTE", "generate"]
