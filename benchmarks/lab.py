@@ -1,7 +1,7 @@
 """Attack lab figures: generation speed, pulse validity, identity check. Prints tables.
 
     uv run python benchmarks/lab.py speed      [--clips 1 --codec lossless]
-    uv run python benchmarks/lab.py pulse      [--clips 4 --seconds 10 --codec lossless]
+    uv run python benchmarks/lab.py pulse      [--clips 4 --seconds 10 --codec lossless] [--override NAME=VALUE]
     uv run python benchmarks/lab.py identity   [--clips 4]
 
 All presentations are SIMULATED by the lab from the public-domain portraits that ship with the
@@ -90,7 +90,13 @@ def pulse(args: argparse.Namespace) -> None:
                 wearer, target = cast(species, index, a, b)
                 seed = clip_seed(args.seed, species, index)
                 params, _, stream = iter_presentation(
-                    species, wearer, target, seconds=args.seconds, fps=30, seed=seed
+                    species,
+                    wearer,
+                    target,
+                    seconds=args.seconds,
+                    fps=30,
+                    seed=seed,
+                    overrides=args.override,
                 )
                 path = Path(tmp) / f"clip{suffix(args.codec)}"
                 write_video(path, (f for f, _ in stream), 30, args.codec, args.crf)
@@ -183,7 +189,17 @@ def main() -> None:
     parser.add_argument("--crf", type=int, default=12)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--species", default=",".join(SPECIES), type=lambda s: s.split(","))
+    parser.add_argument(
+        "--override",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="pin a sampled parameter (pulse mode), e.g. head_rotation_deg=0; repeatable",
+    )
     args = parser.parse_args()
+    args.override = {
+        name: float(value) for name, _, value in (o.partition("=") for o in args.override)
+    }
     {"speed": speed, "pulse": pulse, "identity": identity}[args.what](args)
 
 
