@@ -52,6 +52,12 @@ class Level:
         }
 
 
+def level_rank(name: str) -> int:
+    """Levels in order of strictness, however a file stored them."""
+    names = [spec.name for spec in LEVEL_SPECS]
+    return names.index(name) if name in names else len(names)
+
+
 def logit(score: float | NDArray[np.float64]) -> Any:
     clipped = np.clip(score, SCORE_FLOOR, 1.0 - SCORE_FLOOR)
     return np.log(clipped / (1.0 - clipped))
@@ -299,7 +305,7 @@ class FusionModel:
                 requires=tuple(v["requires"]),
                 resolvable=bool(v["resolvable"]),
             )
-            for name, v in data["levels"].items()
+            for name, v in sorted(data["levels"].items(), key=lambda item: level_rank(item[0]))
         }
         model.counts = {k: int(v) for k, v in data["counts"].items()}
         return model

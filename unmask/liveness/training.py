@@ -186,6 +186,7 @@ def train_pad(
     fusion.fit_levels(
         fusion.fused([drop(c, CHANNEL_NAMES) for c in dev_cues]), np.asarray(dev_labels)
     )
+    fusion.counts = dict(counts(dev))
     provenance = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "command": command,
