@@ -252,7 +252,7 @@ class FusionModel:
                 f"{n}: {c.reason}" for n, c in cues.items() if c.reason and n in self.calibration
             )
             return "inconclusive", None, f"no conclusive cue ({reasons})", ()
-        missing = [name for name in spec.requires if name not in parts]
+        missing = bool(spec.requires) and not any(name in parts for name in spec.requires)
         decision: Decision = "bona_fide" if score >= spec.threshold else "attack"
         ranked = sorted(parts, key=lambda n: parts[n] if decision == "attack" else -parts[n])
         deciding = tuple(n for n in ranked if (parts[n] < 0) == (decision == "attack"))[:3]
@@ -260,7 +260,7 @@ class FusionModel:
             if sum(parts.values()) < 0 and decision == "attack":
                 return decision, score, None, deciding
             need = f"at least {spec.min_cues} conclusive cues" + (
-                f" including {', '.join(spec.requires)}" if spec.requires else ""
+                f" including one of {', '.join(spec.requires)}" if spec.requires else ""
             )
             return (
                 "inconclusive",
@@ -294,6 +294,9 @@ class FusionModel:
             s: {c: (float(v[0]), float(v[1]), int(v[2])) for c, v in stats.items()}
             for s, stats in data["species_stats"].items()
         }
+        # What a level demands of the evidence is policy and comes from this code; only the
+        # thresholds and the rates they cost were learned and come from the file.
+        policy = {spec.name: (spec.min_cues, spec.requires) for spec in LEVEL_SPECS}
         model.levels = {
             name: Level(
                 name=name,
@@ -301,8 +304,8 @@ class FusionModel:
                 threshold=float(v["threshold"]),
                 apcer_max=float(v["apcer_max_on_calibration"]),
                 bpcer=float(v["bpcer_on_calibration"]),
-                min_cues=int(v["min_cues"]),
-                requires=tuple(v["requires"]),
+                min_cues=policy.get(name, (int(v["min_cues"]), ()))[0],
+                requires=policy.get(name, (0, tuple(v["requires"])))[1],
                 resolvable=bool(v["resolvable"]),
             )
             for name, v in sorted(data["levels"].items(), key=lambda item: level_rank(item[0]))

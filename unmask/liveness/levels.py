@@ -10,7 +10,11 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class LevelSpec:
-    """A named operating point: target APCER, and how much evidence a verdict needs there."""
+    """A named operating point: target APCER, and how much evidence a verdict needs there.
+
+    `requires` names cues of which at least one must be conclusive: `high` asks for a temporal
+    cue (pulse or motion), so no still image is ever certified there; `maximum` for the pulse.
+    """
 
     name: str
     target_apcer: float
@@ -21,7 +25,7 @@ class LevelSpec:
 LEVEL_SPECS = (
     LevelSpec("low", 0.10, 1),
     LevelSpec("medium", 0.05, 1),
-    LevelSpec("high", 0.01, 2),
+    LevelSpec("high", 0.01, 2, requires=("pulse", "motion")),
     LevelSpec("maximum", 0.001, 2, requires=("pulse",)),
 )
 DEFAULT_LEVEL = "medium"
