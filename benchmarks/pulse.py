@@ -15,6 +15,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -29,7 +30,6 @@ from unmask.media import frame_from_array
 from unmask.pulse import FaceTraceRecorder, RegionSampler, estimate_pulse
 from unmask.pulse.regions import sample_full_frame
 from unmask.pulse.synthetic import ClipSpec, synthetic_clip
-from unmask.types import Face
 
 
 def timed(
@@ -72,13 +72,7 @@ def main() -> int:
     for frame, moved in frames:
         recorder.add_face(
             frame,
-            Face(
-                box=face.box,
-                score=1.0,
-                keypoints=face.keypoints,
-                mesh=moved,
-                timestamp=frame.timestamp,
-            ),
+            replace(face, mesh=moved, timestamp=frame.timestamp),
         )
     traces = recorder.traces()
     sample = moving.sample(canvas, mesh)

@@ -51,13 +51,7 @@ def run_clip(
     for frame, (_, moved) in zip(frames, pairs, strict=False):
         recorder.add_face(
             frame,
-            Face(
-                box=face.box,
-                score=1.0,
-                keypoints=face.keypoints,
-                mesh=moved,
-                timestamp=frame.timestamp,
-            ),
+            replace(face, mesh=moved, timestamp=frame.timestamp),
         )
     traces = recorder.traces()
     skin = pooled_trace(traces, SKIN_REGIONS)
@@ -127,13 +121,7 @@ def main() -> int:
         for frame, moved in synthetic_clip(image, spec, np.asarray(face.mesh, dtype=np.float64)):
             stream.update(
                 frame,
-                Face(
-                    box=face.box,
-                    score=1.0,
-                    keypoints=face.keypoints,
-                    mesh=moved,
-                    timestamp=frame.timestamp,
-                ),
+                replace(face, mesh=moved, timestamp=frame.timestamp),
             )
             if stream.decided:
                 break
