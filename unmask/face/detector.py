@@ -123,7 +123,9 @@ class BlazeFaceDetector:
         if self.model == "short":
             return self.run(SHORT, image)
         merged: list[Detection] = []
-        for candidate in sorted(self.run(SHORT, image) + self.run(FULL, image), key=lambda d: -d.score):
+        for candidate in sorted(
+            self.run(SHORT, image) + self.run(FULL, image), key=lambda d: -d.score
+        ):
             if all(candidate.box.iou(kept.box) <= self.iou_threshold for kept in merged):
                 merged.append(candidate)
         return merged

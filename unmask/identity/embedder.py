@@ -73,5 +73,7 @@ def distances(probe: NDArray[np.float32], templates: NDArray[np.float32]) -> NDA
     """
     if templates.size == 0:
         return np.zeros(0, dtype=np.float32)
-    squared = np.einsum("ij,ij->i", templates, templates) - 2.0 * (templates @ probe) + probe @ probe
+    squared = (
+        np.einsum("ij,ij->i", templates, templates) - 2.0 * (templates @ probe) + probe @ probe
+    )
     return np.sqrt(np.maximum(squared, 0.0)).astype(np.float32)
