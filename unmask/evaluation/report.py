@@ -6,9 +6,7 @@ network), so a report can be mailed or archived as is.
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ from scipy.stats import norm
 from unmask.evaluation.assessment import Evaluation
 from unmask.evaluation.curves import FloatArray
 from unmask.evaluation.pad import PadCurves
+from unmask.htmlkit import png_data, table
 
 _TICKS = [0.001, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8]
 _FLOOR = 1e-4
@@ -54,13 +53,6 @@ def _det_axes(ax: Any, xlabel: str, ylabel: str) -> None:
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(True, color="0.92")
-
-
-def _png(figure: Any) -> str:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    plt.close(figure)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def pad_det_figure(evaluation: Evaluation) -> Any:
@@ -170,14 +162,6 @@ def _count(entry: Mapping[str, Any] | None) -> str:
     return "" if not entry else f"{entry['errors']} / {entry['n']}"
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
 def _pad_tables(pad: dict[str, Any]) -> str:
     intervals = pad.get("intervals", {})
     errors = pad["errors"]
@@ -226,7 +210,7 @@ def _pad_tables(pad: dict[str, Any]) -> str:
         ["ACER (non-standard)", _pct(pad["acer"]), _ci(intervals.get("acer")), ""],
         ["HTER (non-standard)", _pct(pad["hter"]), _ci(intervals.get("hter")), ""],
     ]
-    table = _table(["metric", "value", "interval", "errors / n"], rows)
+    tables = table(["metric", "value", "interval", "errors / n"], rows)
     dev = pad.get("dev_operating_points")
     if dev:
         dev_rows = [
@@ -238,9 +222,9 @@ def _pad_tables(pad: dict[str, Any]) -> str:
             ]
             for k, p in dev.items()
         ]
-        table += "<h3>Thresholds set on the development set, measured on this set</h3>"
-        table += _table(["dev target", "threshold", "APCER max here", "BPCER here"], dev_rows)
-    return table
+        tables += "<h3>Thresholds set on the development set, measured on this set</h3>"
+        tables += table(["dev target", "threshold", "APCER max here", "BPCER here"], dev_rows)
+    return tables
 
 
 def _recognition_tables(recognition: dict[str, Any]) -> str:
@@ -273,7 +257,7 @@ def _recognition_tables(recognition: dict[str, Any]) -> str:
                 "",
             ]
         )
-    out = _table(["metric", "value", "interval", "errors / n"], rows)
+    out = table(["metric", "value", "interval", "errors / n"], rows)
     ident = recognition.get("identification")
     if ident:
         id_int = ident.get("intervals", {})
@@ -287,7 +271,7 @@ def _recognition_tables(recognition: dict[str, Any]) -> str:
             ],
         ]
         id_rows += [[f"CMC rank {k}", _pct(v), "", ""] for k, v in ident["cmc"].items()]
-        out += "<h3>Identification</h3>" + _table(
+        out += "<h3>Identification</h3>" + table(
             ["metric", "value", "interval", "errors / n"], id_rows
         )
     return out
@@ -319,7 +303,7 @@ def _system_table(system: dict[str, Any]) -> str:
                 str(entry["errors"]["iapar"]["n"]),
             ]
         )
-    return _table(["attacks", "IAPAR", "interval", "IAPAR without PAD", "interval", "n"], rows)
+    return table(["attacks", "IAPAR", "interval", "IAPAR without PAD", "interval", "n"], rows)
 
 
 _STYLE = """
@@ -350,7 +334,7 @@ def render_report(evaluation: Evaluation, title: str = "unmask evaluation") -> s
         histogram_figure(evaluation),
         recognition_det_figure(evaluation),
     ]
-    figures = [_png(figure) for figure in candidates if figure is not None]
+    figures = [png_data(figure) for figure in candidates if figure is not None]
     pad_html = _pad_tables(pad) if has_pad else f"<p>{html.escape(pad['note'])}</p>"
     images = "".join(f'<img alt="figure" src="data:image/png;base64,{data}">' for data in figures)
     ci_note = (
@@ -374,7 +358,7 @@ def render_report(evaluation: Evaluation, title: str = "unmask evaluation") -> s
 older papers and are not ISO/IEC 30107-3 metrics.</p>
 <h2>Whole system: impostor attacks accepted</h2>{_system_table(document["system"])}
 <h2>Recognition (ISO/IEC 19795-1)</h2>{_recognition_tables(document["recognition"])}
-<h2>Counts</h2>{_table(["what", "n"], counts_rows)}
+<h2>Counts</h2>{table(["what", "n"], counts_rows)}
 </body></html>"""
 
 
