@@ -9,8 +9,8 @@ import pytest
 from numpy.typing import NDArray
 from PIL import Image
 
+from tests.shared import shared_path
 from unmask.bundled import bundled_faces
-from unmask.data import shared_data_dir
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +32,4 @@ def portrait_files(
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    root = shared_data_dir()
-    if root is None:
-        pytest.skip("shared data not found (set UNMASK_DATA or place it at ../shared/data)")
-    return root
+    return shared_path()

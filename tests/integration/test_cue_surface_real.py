@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from unmask.data import shared_data_dir
+from tests.shared import shared_path
 from unmask.face import FaceAnalyzer
 from unmask.liveness.surface import SurfaceModel, surface_cue, surface_features
 from unmask.media import read_image
@@ -17,13 +17,6 @@ pytestmark = pytest.mark.integration
 PER_SUBJECT = 25
 TRAIN = ("0001", "0002", "0003", "0004", "0005", "0006")
 TEST = ("0007", "0008", "0009")
-
-
-def data_or_skip() -> Path:
-    data = shared_data_dir()
-    if data is None or not (data / "pad" / "nuaa").is_dir():
-        pytest.skip("pad/nuaa not found: set UNMASK_DATA to the shared data folder")
-    return data
 
 
 def features(
@@ -41,7 +34,7 @@ def features(
 
 @pytest.fixture(scope="module")
 def nuaa_model() -> SurfaceModel:
-    root = data_or_skip() / "pad" / "nuaa"
+    root = shared_path("pad", "nuaa")
     X, y = features(root, TRAIN)
     return SurfaceModel().fit(
         X, y, provenance={"data": "pad/nuaa subjects 0001-0006 (test subset)"}
@@ -49,7 +42,7 @@ def nuaa_model() -> SurfaceModel:
 
 
 def test_held_out_nuaa_subjects_are_separated(nuaa_model: SurfaceModel) -> None:
-    X, y = features(data_or_skip() / "pad" / "nuaa", TEST)
+    X, y = features(shared_path("pad", "nuaa"), TEST)
     scores = nuaa_model.predict_proba(X)[:, 1]
     apcer = float(np.mean(scores[y == 0] >= 0.5))
     bpcer = float(np.mean(scores[y == 1] < 0.5))
@@ -59,7 +52,7 @@ def test_held_out_nuaa_subjects_are_separated(nuaa_model: SurfaceModel) -> None:
 
 
 def test_silent_face_print_scores_below_its_bona_fide(nuaa_model: SurfaceModel) -> None:
-    folder = data_or_skip() / "pad" / "silent-face"
+    folder = shared_path("pad", "silent-face")
     analyzer = FaceAnalyzer(mesh=False, iris=False)
     scores = {}
     for name in ("image_T1.jpg", "image_F1.jpg"):

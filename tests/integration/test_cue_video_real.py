@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from unmask.data import shared_data_dir
+from tests.shared import shared_path
 from unmask.face import FaceAnalyzer, analyze_stream
 from unmask.face.tracker import IouTracker
 from unmask.liveness.eyes import RING_THRESHOLD, eyes_cue
@@ -16,10 +16,7 @@ pytestmark = pytest.mark.integration
 
 
 def test_talking_real_face_deforms_and_shows_no_eye_hole() -> None:
-    data = shared_data_dir()
-    clip = data / "video" / "hamilton_clip.mp4" if data else None
-    if clip is None or not clip.exists():
-        pytest.skip("video/hamilton_clip.mp4 not found: set UNMASK_DATA to the shared data folder")
+    clip = shared_path("video", "hamilton_clip.mp4")
     frames: dict[int, Frame] = {}
     tracker = IouTracker()
     for frame, _ in analyze_stream(read_video(clip, max_seconds=5.0), FaceAnalyzer(), tracker):

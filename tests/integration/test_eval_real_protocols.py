@@ -9,22 +9,13 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_curve
 
-from unmask.data import shared_data_dir
 from unmask.evaluation import BootstrapSpec, ScoreSet, evaluate, read_protocol
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def data() -> Path:
-    root = shared_data_dir()
-    if root is None:
-        pytest.skip("shared data folder not found (set UNMASK_DATA or put it at ../shared/data)")
-    return root
-
-
-def test_nuaa(data: Path) -> None:
-    protocol = read_protocol("pad/nuaa", data / "pad" / "nuaa")
+def test_nuaa(shared_data: Path) -> None:
+    protocol = read_protocol("pad/nuaa", shared_data / "pad" / "nuaa")
     counts = protocol.label_counts()
     assert set(counts) == {"bona_fide", "print"}
     assert counts["bona_fide"] > 1000 and counts["print"] > 1000
@@ -32,8 +23,8 @@ def test_nuaa(data: Path) -> None:
     assert all(e.path.is_file() for e in protocol.entries[:50])
 
 
-def test_silent_face(data: Path) -> None:
-    protocol = read_protocol("pad/silent-face", data / "pad" / "silent-face")
+def test_silent_face(shared_data: Path) -> None:
+    protocol = read_protocol("pad/silent-face", shared_data / "pad" / "silent-face")
     assert {e.path.name: e.label for e in protocol} == {
         "image_T1.jpg": "bona_fide",
         "image_F1.jpg": "print",
@@ -41,21 +32,21 @@ def test_silent_face(data: Path) -> None:
     }
 
 
-def test_siw_mv2_demo(data: Path) -> None:
-    protocol = read_protocol("pad/siw-mv2-demo", data / "pad" / "siw-mv2-demo")
+def test_siw_mv2_demo(shared_data: Path) -> None:
+    protocol = read_protocol("pad/siw-mv2-demo", shared_data / "pad" / "siw-mv2-demo")
     assert protocol.label_counts() == {"bona_fide": 25, "other": 25}
     assert all(e.path.suffix == ".png" for e in protocol)
 
 
-def test_orl(data: Path) -> None:
-    protocol = read_protocol("faces/orl", data / "faces" / "orl")
+def test_orl(shared_data: Path) -> None:
+    protocol = read_protocol("faces/orl", shared_data / "faces" / "orl")
     assert len(protocol) == 400
     assert len({e.subject for e in protocol}) == 40
 
 
-def test_deepface_pairs_and_their_published_scores(data: Path) -> None:
+def test_deepface_pairs_and_their_published_scores(shared_data: Path) -> None:
     """Real scores: the pairs file ships VGG-Face cosine distances; evaluate them as matches."""
-    folder = data / "faces" / "deepface"
+    folder = shared_data / "faces" / "deepface"
     protocol = read_protocol("faces/deepface", folder)
     assert len(protocol) == 280
     mated = [e.subject == e.target for e in protocol]

@@ -9,22 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from unmask.data import shared_data_dir
+from tests.shared import shared_path
 from unmask.lab import generate
 from unmask.lab.waveform import make_pulse, welltory_library
 
 pytestmark = pytest.mark.integration
 
 
-def data_or_skip(*parts: str) -> Path:
-    root = shared_data_dir()
-    if root is None or not root.joinpath(*parts).exists():
-        pytest.skip(f"shared data {'/'.join(parts)} not available (set UNMASK_DATA)")
-    return root.joinpath(*parts)
-
-
 def test_welltory_gives_real_beat_shapes_and_rr_series() -> None:
-    data_or_skip("pulse", "welltory")
+    shared_path("pulse", "welltory")
     library = welltory_library()
     assert len(library) >= 10
     for name, rr, shape in library:
@@ -40,7 +33,7 @@ def test_welltory_gives_real_beat_shapes_and_rr_series() -> None:
 
 
 def test_generate_from_a_folder_of_real_identities(tmp_path: Path) -> None:
-    faces = data_or_skip("faces", "face_recognition", "knn_examples", "train")
+    faces = shared_path("faces", "face_recognition", "knn_examples", "train")
     protocol = generate(
         tmp_path, faces=faces, species=("bona_fide", "mask_silicone"), clips=2,
         seconds=0.4, fps=10, size=(160, 120), seed=2,

@@ -4,32 +4,21 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.shared import shared_path
 from unmask.cli.main import main
-from unmask.data import shared_data_dir
 from unmask.pulse import FULL_FRAME, SKIN_REGIONS, estimate_best, estimate_pulse, read_rgb_csv
 from unmask.pulse.video import full_frame_traces
 
 pytestmark = pytest.mark.integration
 
 
-def data(*parts: str) -> Path:
-    root = shared_data_dir()
-    if root is None:
-        pytest.skip("shared data not found (set UNMASK_DATA or place it at ../shared/data)")
-    path = root.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"{path} is not in the shared data")
-    return path
-
-
 @pytest.mark.parametrize("subject", ["subject_01", "subject_06", "subject_14"])
 def test_welltory_rate_matches_the_chest_strap(subject: str) -> None:
-    folder = data("pulse", "welltory", subject)
+    folder = shared_path("pulse", "welltory", subject)
     truth = 60000.0 / float(np.loadtxt(folder / "RR.txt").mean())
     estimate = estimate_best(read_rgb_csv(folder / "PPG.csv"), ("red", "green", "pos", "chrom"))
     assert estimate.heart_rate_bpm == pytest.approx(truth, abs=1.0)
@@ -37,7 +26,7 @@ def test_welltory_rate_matches_the_chest_strap(subject: str) -> None:
 
 @pytest.mark.parametrize("clip", ["video10_forehead.avi", "video1_rightcheek.avi"])
 def test_india_skin_crops_give_no_confident_noise(clip: str) -> None:
-    trace = full_frame_traces(data("pulse", "bias-eval-india", clip))[FULL_FRAME]
+    trace = full_frame_traces(shared_path("pulse", "bias-eval-india", clip))[FULL_FRAME]
     for method in ("green", "pos", "chrom"):
         estimate = estimate_pulse(trace, method)
         assert estimate.heart_rate_bpm is None, f"{method} reported {estimate.heart_rate_bpm}"
@@ -48,7 +37,7 @@ def test_india_skin_crops_give_no_confident_noise(clip: str) -> None:
 def test_hamilton_tracks_are_sampled_and_judged_honestly(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    video = data("video", "hamilton_clip.mp4")
+    video = shared_path("video", "hamilton_clip.mp4")
     assert main(["pulse", str(video), "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
     tracks = document["tracks"]
