@@ -130,7 +130,7 @@ def observe(
                 state.channel_faces.append(face)
                 for name, stack in channels.items():
                     state.channel_maps.setdefault(name, []).append(stack.at(frame.timestamp))
-        for track_id, state in tracks.items():
-            if track_id not in seen:
-                state.recorder.add_face(frame, None)
+        live = {state.track_id for state in tracker.active}
+        for track_id in live - seen:
+            tracks[track_id].recorder.add_face(frame, None)
     return Observation(tracks=tracks, frame_shape=shape, frames_seen=count, still=count == 1)
