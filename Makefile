@@ -21,4 +21,6 @@ lint: install
 	@$(UV) run --frozen mypy unmask
 
 bench: install
-	@$(UV) run --frozen python benchmarks/run.py
+	@$(UV) run --frozen python benchmarks/foundation.py
+	@$(UV) run --frozen python benchmarks/pulse.py
+	@$(UV) run --frozen python benchmarks/evaluation.py
