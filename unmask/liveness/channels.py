@@ -281,11 +281,13 @@ def channel_cues(
             np.linspace(0, len(track) - 1, min(len(track), MAX_TRACK_SAMPLES)).round().astype(int)
         )
         scores = [cue(maps[i], track[i], frame_shape) for i in picks]
-        out[name] = _median(name, scores)
+        out[name] = median_cue(name, scores)
     return out
 
 
-def _median(name: str, scores: list[CueScore]) -> CueScore:
+def median_cue(name: str, scores: list[CueScore]) -> CueScore:
+    """The median of a track's per-frame answers (first one if none is conclusive), so a single
+    odd frame neither passes nor fails a track; shared by every per-frame cue."""
     conclusive = [s for s in scores if s.score is not None]
     if not conclusive:
         return scores[0]

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from unmask.errors import InputError, NoFaceError, UnsupportedMediaError
 from unmask.face import FaceAnalyzer
-from unmask.liveness.channels import channel_cues
+from unmask.liveness.channels import channel_cues, median_cue
 from unmask.liveness.eyes import eyes_cue
 from unmask.liveness.levels import DEFAULT_LEVEL
 from unmask.liveness.model import PadModel, default_model
@@ -111,7 +112,9 @@ class LivenessEngine:
         """Every cue for one track; those that cannot judge say why."""
         return {
             **self.cues_without_surface(observation, track, bpp),
-            "surface": surface_from_crops(track, self.model.surface),
+            "surface": surface_from_crops(
+                [(crop, size) for _, crop, size in track.crops], self.model.surface
+            ),
         }
 
     def cues_without_surface(
@@ -206,15 +209,14 @@ class LivenessEngine:
         )
 
 
-def surface_from_crops(track: TrackObservation, model: SurfaceModel | None) -> CueScore:
+def surface_from_crops(
+    crops: Sequence[tuple[NDArray[np.uint8], float]], model: SurfaceModel | None
+) -> CueScore:
     """The median-scoring of a track's best crops: one odd frame neither passes nor fails it."""
-    scored = [score_crop(crop, model, face_px=size) for _, crop, size in track.crops]
-    conclusive = sorted(
-        (c for c in scored if c.score is not None), key=lambda c: float(c.score or 0.0)
-    )
-    if conclusive:
-        return conclusive[len(conclusive) // 2]
-    return scored[0] if scored else CueScore("surface", None, reason="no face crop")
+    scored = [score_crop(crop, model, face_px=size) for crop, size in crops]
+    if not scored:
+        return CueScore("surface", None, reason="no face crop")
+    return median_cue("surface", scored)
 
 
 def cue_document(cue: CueScore, calibrated: float | None) -> dict[str, Any]:

@@ -32,7 +32,6 @@ from unmask.liveness.engine import (
 )
 from unmask.liveness.fusion import FusionModel
 from unmask.liveness.model import PadModel
-from unmask.liveness.observe import TrackObservation
 from unmask.liveness.surface import SurfaceModel, surface_features
 from unmask.parallel import parallel_map
 from unmask.types import CueScore
@@ -124,10 +123,7 @@ def surface_set(observed: Sequence[Observed]) -> tuple[NDArray[np.float64], NDAr
 
 
 def with_surface(item: Observed, model: SurfaceModel) -> dict[str, CueScore]:
-    observation = TrackObservation(
-        track_id=0, crops=[(1.0, crop, size) for crop, size in item.crops]
-    )
-    return {**item.cues, "surface": surface_from_crops(observation, model)}
+    return {**item.cues, "surface": surface_from_crops(item.crops, model)}
 
 
 def train_pad(
