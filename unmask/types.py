@@ -130,14 +130,6 @@ class Track:
     def duration(self) -> float:
         return self.faces[-1].timestamp - self.faces[0].timestamp if self.faces else 0.0
 
-    def best(self, count: int = 1) -> tuple[Face, ...]:
-        """The highest-quality faces, which is where embedding is worth its cost."""
-
-        def rank(face: Face) -> float:
-            return face.quality.score if face.quality is not None else face.score
-
-        return tuple(sorted(self.faces, key=rank, reverse=True)[:count])
-
 
 @dataclass(frozen=True)
 class CueScore:
