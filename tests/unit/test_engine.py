@@ -68,7 +68,7 @@ def test_video_verdict_has_every_cue_and_a_track(engine: LivenessEngine, people)
     verdict = report.main.verdict
     assert not report.still
     assert set(verdict.cues) == {"pulse", "motion", "eyes", "surface", "thermal", "nir", "depth"}
-    assert verdict.cues["surface"].score is None and "no trained surface model" in (
+    assert verdict.cues["surface"].score is None and "no surface classifier" in (
         verdict.cues["surface"].reason or ""
     )
     assert verdict.cues["thermal"].reason == "no thermal camera"

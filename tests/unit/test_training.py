@@ -62,3 +62,16 @@ def test_train_refuses_data_without_both_classes(tmp_path: Path, capsys) -> None
         != 0
     )
     assert "unmask: error:" in capsys.readouterr().err
+
+
+def test_train_without_surface_leaves_texture_out(tiny_lab: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "model"
+    args = ["pad", "train", "--protocol", str(tiny_lab), "--out", str(out), "--workers", "1"]
+    code = main([*args, "--without-surface", "--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert document["surface_crops"] == 0
+    model = PadModel.load(out)
+    assert model.surface is None
+    assert model.provenance["surface_classifier"] is False
+    assert "surface" not in model.fusion.calibration

@@ -56,6 +56,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--workers", type=int, default=None)
     train.add_argument("--max-seconds", type=float, default=DEFAULT_MAX_SECONDS)
+    train.add_argument(
+        "--without-surface",
+        action="store_true",
+        help="fit no texture classifier (when the training faces do not look like your camera's, "
+        "it would judge the camera rather than the face); decide on the other cues",
+    )
     add_json_flag(train)
     train.set_defaults(handler=run_train)
 
@@ -116,6 +122,7 @@ def run_train(args: argparse.Namespace) -> Outcome:
         seed=args.seed,
         workers=args.workers,
         max_seconds=args.max_seconds,
+        with_surface_model=not args.without_surface,
         command=command,
     )
     model.save(args.out)

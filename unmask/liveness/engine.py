@@ -213,6 +213,13 @@ def surface_from_crops(
     crops: Sequence[tuple[NDArray[np.uint8], float]], model: SurfaceModel | None
 ) -> CueScore:
     """The median-scoring of a track's best crops: one odd frame neither passes nor fails it."""
+    if model is None:
+        return CueScore(
+            "surface",
+            None,
+            reason="this PAD model has no surface classifier; train one on faces from your "
+            "camera (unmask pad train --folders DIR)",
+        )
     scored = [score_crop(crop, model, face_px=size) for crop, size in crops]
     if not scored:
         return CueScore("surface", None, reason="no face crop")

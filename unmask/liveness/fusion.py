@@ -142,7 +142,16 @@ class FusionModel:
             if slope > 0:
                 self.calibration[name] = (float(slope), float(intercept))
         matrix = self.design(samples)
-        weights, self.bias = fit_logistic(matrix, truth, l2=self.l2, nonnegative=True)
+        # A presentation no calibrated cue could judge says nothing about the weights; left in,
+        # it would only pull the bias toward the class balance of the unjudgeable.
+        judged = np.abs(matrix).sum(axis=1) > 0
+        if judged.sum() == 0 or truth[judged].min() == truth[judged].max():
+            raise InputError(
+                "no cue was conclusive on both bona fide and attack calibration presentations"
+            )
+        weights, self.bias = fit_logistic(
+            matrix[judged], truth[judged], l2=self.l2, nonnegative=True
+        )
         self.weights = {name: float(w) for name, w in zip(self.calibration, weights, strict=True)}
         self.fit_species(samples, labels)
         self.fit_levels(self.fused(samples), np.asarray(labels))

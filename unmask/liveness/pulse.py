@@ -26,9 +26,10 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.signal import welch
 
 from unmask.pulse.estimate import MIN_SECONDS, PulseEstimate, estimate_pulse, snr_threshold
-from unmask.pulse.preprocess import bandpass
+from unmask.pulse.preprocess import BAND_HZ, bandpass
 from unmask.pulse.rate import spectrum
 from unmask.pulse.recorder import FaceTraceRecorder
 from unmask.pulse.regions import BACKGROUND_REGIONS, CHEEKS, PERIOCULAR, SKIN_REGIONS
@@ -117,25 +118,34 @@ def _snr_at(estimate: PulseEstimate, f0_hz: float, grid_fs: float | None = None)
 
 
 def expected_snr_db(trace: RGBTrace, amplitude: float = WEAK_PULSE) -> float | None:
-    """The SNR a pulse of relative `amplitude` would reach over this trace's own noise.
+    """The SNR a pulse of relative `amplitude` would reach over this trace's own in-band noise.
 
-    Frame-to-frame noise of the green log level (robust: median absolute difference) is taken
-    as white; a sinusoid of half peak-to-peak `amplitude` has power amplitude**2 / 2, and the
-    noise falls in the band outside the +-0.1 Hz SNR windows (about 2.9 Hz of fs / 2). That
-    model over-predicts: on simulated clips (light and dark skin, pulses of 0.1-0.3 %, noise
-    std 1-5) the measured SNR fell 3 to 10.6 dB short of it (harmonics, window leakage, the
-    method's own noise), so `MODEL_GAP_DB` is subtracted and the gate errs toward inconclusive.
-    When even a normal pulse would stay under the detection threshold, a missing pulse says
-    nothing about the face.
+    The noise is the median power density of the green log level inside the pulse band (Welch),
+    so a peak (a pulse, or a rhythm the light adds) barely moves it, while noise outside the band
+    (mains flicker aliased to 10 Hz, slow lighting drift) does not count: the band-pass removes
+    it before any spectrum is read, and counting it once made the gate refuse clean clips lit
+    by fluorescent lamps. A sinusoid of half peak-to-peak `amplitude` has power amplitude**2 / 2;
+    the noise falls in the band outside the +-0.1 Hz SNR windows (about 2.9 Hz). That model
+    over-predicts: on simulated clips (light and dark skin, pulses of 0.1-0.3 %, noise std 1-5)
+    the measured SNR fell 3 to 10.6 dB short of it (harmonics, window leakage, the method's own
+    noise), so `MODEL_GAP_DB` is subtracted and the gate errs toward inconclusive. When even a
+    normal pulse would stay under the detection threshold, a missing pulse says nothing about
+    the face.
     """
     seen = trace.seen()
     if len(seen) < 8 or seen.frame_rate <= 0:
         return None
     green = np.log(np.maximum(seen.rgb[:, 1], 1e-3))
-    sigma = float(np.median(np.abs(np.diff(green)))) * 1.4826 / np.sqrt(2.0)
-    if sigma <= 0:
+    freqs, density = welch(
+        green - green.mean(), fs=seen.frame_rate, nperseg=min(len(green), 256), detrend="linear"
+    )
+    band = (freqs >= BAND_HZ[0]) & (freqs <= min(BAND_HZ[1], seen.frame_rate / 2.0))
+    if not band.any():
+        return None
+    noise_density = float(np.median(density[band]))
+    if noise_density <= 0:
         return 60.0
-    noise_power = sigma**2 * 2.9 / (seen.frame_rate / 2.0)
+    noise_power = noise_density * 2.9
     return float(10.0 * np.log10((amplitude**2 / 2.0) / noise_power)) - MODEL_GAP_DB
 
 

@@ -122,7 +122,7 @@ def surface_set(observed: Sequence[Observed]) -> tuple[NDArray[np.float64], NDAr
     return np.stack(features), np.asarray(labels)
 
 
-def with_surface(item: Observed, model: SurfaceModel) -> dict[str, CueScore]:
+def with_surface(item: Observed, model: SurfaceModel | None) -> dict[str, CueScore]:
     return {**item.cues, "surface": surface_from_crops(item.crops, model)}
 
 
@@ -133,10 +133,16 @@ def train_pad(
     workers: int | None = None,
     max_seconds: float | None = DEFAULT_MAX_SECONDS,
     surface_c: float = 0.1,
+    with_surface_model: bool = True,
     progress: bool = True,
     command: str = "",
 ) -> tuple[PadModel, dict[str, Any]]:
-    """Observe every presentation, fit surface on train, calibrate fusion on dev."""
+    """Observe every presentation, fit surface on train, calibrate fusion on dev.
+
+    `with_surface_model=False` leaves the texture classifier out: a classifier fitted on data
+    unlike the cameras it will meet (the simulated lab) accuses real faces, and a model without
+    one decides on the physiological and geometric cues alone.
+    """
     observed: list[tuple[Observed, str]] = []
     for protocol in protocols:
         splits = assign_splits(protocol.entries, seed)
@@ -157,18 +163,22 @@ def train_pad(
     failures = {o.path: o.error for o, _ in observed if o.error is not None}
     train = [o for o, s in usable if s == "train"]
     dev = [o for o, s in usable if s == "dev"]
-    features, labels = surface_set(train)
-    if len(set(labels.tolist())) < 2:
-        raise InputError(
-            "the train split needs bona fide and attack faces to fit the surface classifier"
-        )
     provenance_data = [
         {"name": p.name, "root": str(p.root), "presentations": len(p), "labels": p.label_counts()}
         for p in protocols
     ]
-    surface = SurfaceModel(C=surface_c).fit(
-        features, labels, provenance={"data": provenance_data, "crops": int(len(labels))}
-    )
+    surface = None
+    crops = 0
+    if with_surface_model:
+        features, labels = surface_set(train)
+        crops = int(len(labels))
+        if len(set(labels.tolist())) < 2:
+            raise InputError(
+                "the train split needs bona fide and attack faces to fit the surface classifier"
+            )
+        surface = SurfaceModel(C=surface_c).fit(
+            features, labels, provenance={"data": provenance_data, "crops": crops}
+        )
     dev_cues = [with_surface(o, surface) for o in dev]
     dev_labels = [o.label for o in dev]
     fusion = FusionModel().fit(
@@ -188,6 +198,7 @@ def train_pad(
         "command": command,
         "seed": seed,
         "data": provenance_data,
+        "surface_classifier": with_surface_model,
         "train_presentations": len(train),
         "dev_presentations": len(dev),
         "failures": len(failures),
@@ -198,7 +209,7 @@ def train_pad(
         "train": counts(train),
         "dev": counts(dev),
         "failures": failures,
-        "surface_crops": int(len(labels)),
+        "surface_crops": crops,
     }
     return PadModel(surface=surface, fusion=fusion, provenance=provenance), summary
 
