@@ -100,6 +100,27 @@ def test_high_levels_need_enough_evidence(fitted) -> None:
         model.decide(live, "paranoid")
 
 
+def test_weak_evidence_for_life_is_inconclusive_not_attack(fitted) -> None:
+    model, _, _ = fitted
+    threshold = model.levels["maximum"].threshold
+    candidates = [
+        {n: CueScore(n, float(v), 0.8) for n in ("pulse", "motion", "surface")}
+        for v in np.linspace(0.05, 0.95, 181)
+    ]
+    between = [
+        c
+        for c in candidates
+        if sum(model.contributions(c).values()) > 0 and (model.fused_one(c) or 1.0) < threshold
+    ]
+    assert between, "some cue values must lean bona fide without reaching the maximum threshold"
+    decision, score, reason, deciding = model.decide(between[0], "maximum")
+    assert decision == "inconclusive" and score is not None and score < threshold
+    assert "leans bona fide" in (reason or "")
+    assert deciding and all(model.contributions(between[0])[n] > 0 for n in deciding)
+    against = [c for c in candidates if sum(model.contributions(c).values()) < 0]
+    assert model.decide(against[-1], "maximum")[0] == "attack"
+
+
 def test_fit_needs_both_classes() -> None:
     rng = np.random.default_rng(0)
     with pytest.raises(InputError):

@@ -71,6 +71,7 @@ def test_train_without_surface_leaves_texture_out(tiny_lab: Path, tmp_path: Path
     document = json.loads(capsys.readouterr().out)
     assert code == 0
     assert document["surface_crops"] == 0
+    assert document["train"] == {} and sum(document["dev"].values()) == 6
     model = PadModel.load(out)
     assert model.surface is None
     assert model.provenance["surface_classifier"] is False

@@ -246,8 +246,9 @@ class FusionModel:
     ) -> tuple[Decision, float | None, str | None, tuple[str, ...]]:
         """Decision, fused score, reason when inconclusive, and the cues that decided it.
 
-        Where the level asks for more evidence than there is, the verdict is inconclusive,
-        unless what evidence there is already points to an attack: refusing is always safe.
+        Where the level asks for more evidence than there is, or the evidence leans bona fide
+        without reaching the level's threshold, the verdict is inconclusive; it is an attack
+        only when the evidence points there. Either way the face is refused.
         """
         if level not in self.levels:
             raise InputError(
@@ -276,6 +277,17 @@ class FusionModel:
                 score,
                 f"level {level} needs {need}; conclusive: {', '.join(parts) or 'none'}",
                 deciding,
+            )
+        if decision == "attack" and sum(parts.values()) > 0:
+            # The evidence leans toward a living face but not far enough for this level: the
+            # face is refused all the same, but calling a person an attack for want of proof
+            # would tell a security team the wrong thing.
+            return (
+                "inconclusive",
+                score,
+                f"evidence leans bona fide but not enough for level {level} "
+                f"(score {score:.3f}, needs {spec.threshold:.3f})",
+                tuple(n for n in sorted(parts, key=lambda n: -parts[n]) if parts[n] > 0)[:3],
             )
         return decision, score, None, deciding
 

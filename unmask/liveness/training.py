@@ -141,7 +141,7 @@ def train_pad(
 
     `with_surface_model=False` leaves the texture classifier out: a classifier fitted on data
     unlike the cameras it will meet (the simulated lab) accuses real faces, and a model without
-    one decides on the physiological and geometric cues alone.
+    one decides on the physiological and geometric cues alone; every train row then calibrates.
     """
     observed: list[tuple[Observed, str]] = []
     for protocol in protocols:
@@ -161,8 +161,10 @@ def train_pad(
         raise InputError("no presentations to train on (only test or enrolment rows?)")
     usable = [(o, s) for o, s in observed if o.error is None]
     failures = {o.path: o.error for o, _ in observed if o.error is not None}
-    train = [o for o, s in usable if s == "train"]
-    dev = [o for o, s in usable if s == "dev"]
+    # With no classifier to fit, the train rows would sit idle: they join the calibration.
+    calibrating = ("dev",) if with_surface_model else ("train", "dev")
+    train = [o for o, s in usable if s == "train"] if with_surface_model else []
+    dev = [o for o, s in usable if s in calibrating]
     provenance_data = [
         {"name": p.name, "root": str(p.root), "presentations": len(p), "labels": p.label_counts()}
         for p in protocols
