@@ -22,6 +22,9 @@ from unmask.lab.waveform import Pulse
 
 Image = NDArray[np.float32]
 Array = NDArray[np.float64]
+# An eye box (y0, y1, x0, x1), its pixel grid (x, y), each pixel's height in the eye opening,
+# the share of the eye's height the lid travels there (less at the corners), the eye's height (px).
+Lid = tuple[tuple[int, int, int, int], Image, Image, Image, Image, float]
 
 # Relative pulse amplitude per RGB channel: the normalised blood-volume signature of skin seen by
 # a webcam, Pbv = [0.33, 0.77, 0.53] (de Haan & van Leest 2014), scaled so green is 1.
@@ -114,9 +117,15 @@ def expression_fields(layout: FaceLayout, shape: tuple[int, int]) -> NDArray[np.
     """Dense displacement per expression, piecewise-affine over a triangulation of the face's
     control points (Delaunay, via LinearNDInterpolator) with the image border held still.
 
-    Displacements in eye distances: smile pulls the lip corners out 0.08 and up 0.06 and lifts
-    the cheeks 0.05; brow raise lifts the brows 0.1; mouth open drops the lower lip 0.15 and the
-    chin 0.12. Magnitudes follow FACS action units 12, 1+2 and 26/27 at moderate intensity.
+    Displacements at full activation, in eye-centre distances (about 63 mm): smile pulls the lip
+    corners out 0.10 and up 0.10 (0.14, 9 mm, at about 45 degrees) and lifts the cheeks 0.07;
+    brow raise lifts the brows 0.12 (7.5 mm); mouth opening drops the lower lip 0.22 (14 mm), the
+    chin 0.18 and the lower cheeks 0.05. Marker studies of maximal contractions report oral
+    commissures moving 6.5-12 mm in a smile and brows 6-13 mm (Vicon, 12 adults; Braz J
+    Otorhinolaryngol 2008, "Objective computerized evaluation of normal patterns of facial muscles
+    contraction") with the corners moving laterally and upwards at about 47 degrees (Van der Geld
+    2005, spontaneous smiles); lip opening in conversational speech is about 1-2 cm. Episodes are
+    scaled by a strength of 0.4-1, so the lab spans moderate to near-maximal expressions.
     """
     height, width = shape
     d = layout.interocular
@@ -155,15 +164,19 @@ def expression_fields(layout: FaceLayout, shape: tuple[int, int]) -> NDArray[np.
     moves = np.zeros((len(EXPRESSIONS), len(nodes), 2))
     corner = np.clip((np.abs(face[:, 0] - lip_mid[0]) / lip_half) ** 2, 0, 1)
     side = np.sign(face[:, 0] - lip_mid[0])
-    moves[0, is_lip, 0] = 0.08 * corner[is_lip] * side[is_lip]
-    moves[0, is_lip, 1] = -0.06 * corner[is_lip]
-    moves[0, is_cheek, 1] = -0.05
-    moves[1, is_brow, 1] = -0.10
-    moves[1, is_oval & (face[:, 1] < -0.6), 1] = -0.03
+    # The lips stretch sideways (linearly, so the whole mouth widens) and rise, the corners most.
+    stretch = np.clip(np.abs(face[:, 0] - lip_mid[0]) / lip_half, 0, 1)
+    moves[0, is_lip, 0] = 0.11 * stretch[is_lip] * side[is_lip]
+    moves[0, is_lip, 1] = -0.03 - 0.08 * corner[is_lip]
+    moves[0, is_cheek, 1] = -0.07
+    moves[1, is_brow, 1] = -0.12
+    moves[1, is_oval & (face[:, 1] < -0.6), 1] = -0.04
     lower_lip = is_lip & (face[:, 1] > lip_mid[1])
-    moves[2, lower_lip, 1] = 0.15 * (1 - 0.5 * corner[lower_lip])
+    moves[2, lower_lip, 1] = 0.22 * (1 - 0.5 * corner[lower_lip])
     chin = is_oval & (face[:, 1] > 1.2) & (np.abs(face[:, 0]) < 0.7)
-    moves[2, chin, 1] = 0.12
+    moves[2, chin, 1] = 0.18
+    # The jaw drags the lower cheek skin with it: the cheeks of a talking face move with the mouth.
+    moves[2, is_cheek, 1] = 0.05
 
     border = np.array(
         [[x, y] for x in np.linspace(0, width - 1, 5) for y in (0, height - 1)]
@@ -193,7 +206,7 @@ class Skin:
     weights: NDArray[np.float32]  # (regions, h, w) on the coarse grid: share x amplitude factor
     skin: Image  # full-resolution skin mask the pulse is confined to
     delays: Array  # seconds, per region
-    lids: tuple[tuple[tuple[int, int, int, int], Image, Image, NDArray[np.float32]], ...]
+    lids: tuple[Lid, ...]
 
     @classmethod
     def build(
@@ -239,45 +252,52 @@ class Skin:
         return close_lids(image, self.lids, closure) if closure > 0 else image
 
 
-def eyelids(
-    base: Image, layout: FaceLayout
-) -> tuple[tuple[tuple[int, int, int, int], Image, Image, NDArray[np.float32]], ...]:
-    """Per eye: its box, the eye mask, the lid colour (the skin just above the eye), and each
-    row's position between the upper and lower lid, so a blink can sweep the lid down."""
+def eyelids(base: Image, layout: FaceLayout) -> tuple[Lid, ...]:
+    """Per eye, what `close_lids` needs (see `Lid`).
+
+    The lid moves geometrically, not as a painted cover, because what sees blinks (a face mesh's
+    eye aspect ratio, a person) follows the lid margin.
+    """
     shape = base.shape[:2]
     lids = []
     for eye in (layout.right_eye, layout.left_eye):
-        mask = soften(polygon_mask(shape, eye, grow=1.25), 0.02 * layout.interocular)
         x0, y0 = np.floor(eye.min(axis=0) - 0.3 * layout.interocular).astype(int)
         x1, y1 = np.ceil(eye.max(axis=0) + 0.3 * layout.interocular).astype(int)
-        x0, y0 = max(x0, 0), max(y0, 0)
-        x1, y1 = min(x1, shape[1]), min(y1, shape[0])
+        x0, y0 = max(int(x0), 0), max(int(y0), 0)
+        x1, y1 = min(int(x1), shape[1]), min(int(y1), shape[0])
         if x1 <= x0 or y1 <= y0:
             continue
-        top, bottom = float(eye[:, 1].min()), float(eye[:, 1].max())
-        above = base[max(int(top - 0.25 * layout.interocular), 0) : max(int(top), 1), x0:x1]
-        colour = (
-            np.median(above.reshape(-1, 3), axis=0)
-            if above.size
-            else base[y0:y1, x0:x1].reshape(-1, 3).mean(0)
-        ) * 0.92
-        rows = ((np.arange(y0, y1, dtype=np.float32) - top) / max(bottom - top, 1.0))[
-            :, None
-        ].astype(np.float32)
-        lid = np.broadcast_to(colour.astype(np.float32), (y1 - y0, x1 - x0, 3)).copy()
+        # The mesh's eye contour sits inside the visible opening (it is regularised towards a
+        # mean eye), so the lid sweeps an opening 1.8 times the contour's height.
+        middle = 0.5 * float(eye[:, 1].min() + eye[:, 1].max())
+        height = max(1.8 * float(np.ptp(eye[:, 1])), 1.0)
+        top = middle - 0.5 * height
+        yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+        left, right = float(eye[:, 0].min()), float(eye[:, 0].max())
+        across = (xx - 0.5 * (left + right)) / max(0.6 * (right - left), 1.0)
+        share = np.sqrt(np.clip(1 - across**2, 0, 1)).astype(np.float32)
+        rows = ((yy - top) / height).astype(np.float32)
         lids.append(
-            ((int(y0), int(y1), int(x0), int(x1)), mask[y0:y1, x0:x1], lid.astype(np.float32), rows)
+            ((y0, y1, x0, x1), xx - np.float32(x0), yy - np.float32(y0), rows, share, height)
         )
     return tuple(lids)
 
 
-def close_lids(image: Image, lids: tuple, closure: float) -> Image:
-    """Cover the part of each eye above the lid line; the line falls as the lid closes."""
+def close_lids(image: Image, lids: tuple[Lid, ...], closure: float) -> Image:
+    """Slide each upper lid down as a sheet by `closure` of its travel: below the eye's top the
+    lid skin (margin and lashes first) covers the eye down to the margin, which leaves the eye
+    as it is; above, the lid skin unfolds over one eye height, so the brow stays still."""
     out = image.copy()
-    for (y0, y1, x0, x1), mask, lid, rows in lids:
-        cover = np.clip((closure * 1.05 - rows) * 6.0, 0.0, 1.0) * mask
-        patch = out[y0:y1, x0:x1]
-        out[y0:y1, x0:x1] = patch + cover[..., None] * (lid - patch)
+    for (y0, y1, x0, x1), xx, yy, rows, share, height in lids:
+        reach = np.float32(closure) * share
+        drop = np.float32(height) * reach
+        over_eye = (rows >= 0) & (rows <= 1.05 * reach) & (share > 0)
+        covered = np.where(rows < 0, np.clip(1 + rows, 0, 1), over_eye).astype(np.float32)
+        patch = np.ascontiguousarray(image[y0:y1, x0:x1])
+        lowered = cv2.remap(
+            patch, xx, yy - drop * covered, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
+        out[y0:y1, x0:x1] = np.asarray(lowered, dtype=np.float32)
     return out
 
 

@@ -97,21 +97,39 @@ def blink_closure(
     return closure, len(starts)
 
 
+TALK = EXPRESSIONS.index("mouth_open")
+
+
 def expression_weights(
     rng: np.random.Generator,
     times: Array,
     seconds: float,
     gap: tuple[float, float],
     duration: tuple[float, float],
+    syllable_hz: float = 4.5,
 ) -> Array:
-    """(len(EXPRESSIONS), T) activation in [0, 1]: raised-cosine episodes now and then."""
+    """(len(EXPRESSIONS), T) activation in [0, 1]: episodes now and then.
+
+    An episode rises over its first 0.5 s (or third, if shorter), holds, and fades the same way:
+    spontaneous smiles reach their apex in about 0.5 s, then hold with waxing and waning before
+    they fade (Van der Geld et al. 2005, Am J Orthod Dentofacial Orthop 128:8-15).
+    A mouth-opening episode is a spoken phrase: the jaw opens and closes once per syllable at
+    `syllable_hz` under the episode's envelope, never quite closing in between, as the mouth
+    area of talking faces is modulated at 2-7 Hz (Chandrasekaran et al. 2009).
+    """
     weights = np.zeros((len(EXPRESSIONS), len(times)))
     for start in events(rng, seconds, gap):
         kind = int(rng.integers(len(EXPRESSIONS)))
         length = rng.uniform(*duration)
         strength = rng.uniform(0.4, 1.0)
-        phase = np.clip((times - start) / length, 0, 1)
-        weights[kind] = np.maximum(weights[kind], strength * np.sin(np.pi * phase) ** 2)
+        ramp = min(0.5, length / 3)
+        rise = np.clip((times - start) / ramp, 0, 1)
+        fall = np.clip((start + length - times) / ramp, 0, 1)
+        episode = strength * (np.sin(0.5 * np.pi * rise) * np.sin(0.5 * np.pi * fall)) ** 2
+        if kind == TALK:
+            syllables = 0.5 - 0.5 * np.cos(2 * np.pi * syllable_hz * (times - start))
+            episode = episode * (0.3 + 0.7 * syllables)
+        weights[kind] = np.maximum(weights[kind], episode)
     return weights
 
 

@@ -103,6 +103,7 @@ class Wearer:
             seconds,
             (params.get("expression_gap_s", 3.0),) * 2,
             (params.get("expression_s", 1.5),) * 2,
+            params.get("syllable_hz", 4.5),
         )
         facts = {
             "hr_bpm": pulse.rate(0.0, seconds),
