@@ -33,7 +33,7 @@ RANGES: dict[str, Range] = {
     "hr_bpm": Range(45, 120, "issue 4: resting adults", WEARER_SPECIES),
     "pulse_amplitude": Range(
         0.001,
-        0.004,
+        0.005,
         "green AC/DC of facial rPPG about 0.1-0.5 % (Verkruysse 2008; de Haan & Jeanne 2013)",
         WEARER_SPECIES,
     ),
