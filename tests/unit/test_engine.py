@@ -111,3 +111,25 @@ def test_model_folder_round_trip_keeps_decisions(
         .main.verdict
     )
     assert (after.decision, after.score) == (before.decision, before.score)
+
+
+def test_blinks_are_read_from_every_frame_not_only_the_kept_ones(people) -> None:
+    """The observation keeps a few frames; eye darkness is measured as all of them pass."""
+    photo = people[sorted(people)[0]][0]
+    clip = render_presentation(
+        "bona_fide",
+        photo,
+        photo,
+        seconds=3.0,
+        fps=30,
+        size=(320, 240),
+        seed=5,
+        overrides={"blink_gap_s": 1.2, "blink_ms": 300},
+    )
+    frames = [Frame(image=image, index=i, timestamp=i / 30) for i, image in enumerate(clip.frames)]
+    engine = LivenessEngine(synthetic_model(), max_seconds=4.0)
+    observation = engine.observe(frames)
+    track = observation.main_track()
+    assert track is not None and len(track.frames) < len(frames)
+    eyes = engine.cues_without_surface(observation, track)["eyes"]
+    assert eyes.evidence["blinks_seen_by"]["pixels"] >= 1

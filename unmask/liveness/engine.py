@@ -136,7 +136,9 @@ class LivenessEngine:
         cues = {
             "pulse": pulse,
             "motion": motion,
-            "eyes": eyes_cue(track.track, [frame for _, frame in track.frames]),
+            "eyes": eyes_cue(
+                track.track, [frame for _, frame in track.frames], contrast=track.eye_contrast
+            ),
         }
         if track.channel_faces:
             given = {name: track.channel_maps.get(name) for name in CHANNEL_NAMES}

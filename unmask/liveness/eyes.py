@@ -14,7 +14,7 @@ eye-hole ring is what speaks against a mask. Absence of a ring is weak evidence,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import cv2
@@ -256,12 +256,18 @@ def eye_hole_ring(image: NDArray[np.uint8], mesh: NDArray[np.floating]) -> float
     return float(np.mean(per_eye))
 
 
-def eyes_cue(track: Track | Sequence[Face], frames: Sequence[Frame] | None = None) -> CueScore:
+def eyes_cue(
+    track: Track | Sequence[Face],
+    frames: Sequence[Frame] | None = None,
+    contrast: Mapping[int, float | None] | None = None,
+) -> CueScore:
     """Score the eyes of a track (or a single face with its frame, for stills).
 
     Sub-scores: blinks (seen -> high; none in NO_BLINK_SECONDS -> low), gaze (moving iris ->
     high), eye-hole ring (strong ring -> very low; none -> mildly high). The lowest decides.
     `frames` are matched to faces by frame index; without them the ring is not measured.
+    `contrast` (frame index -> `eye_contrast`) is the eye darkness measured while frames passed,
+    for callers that keep only a few frames; without it, it is read from `frames`.
     """
     faces = _with_mesh(track.faces if isinstance(track, Track) else tuple(track))
     if not faces:
@@ -277,15 +283,17 @@ def eyes_cue(track: Track | Sequence[Face], frames: Sequence[Frame] | None = Non
         evidence["ear_open"] = round(float(np.percentile(ear, 90)), 4)
         evidence["ear_min"] = round(float(ear.min()), 4)
         pixel_blinks: list[tuple[float, float]] = []
-        seen = [
-            (f.timestamp, eye_contrast(by_index[f.frame_index].image, np.asarray(f.mesh)))
-            for f in faces
-            if f.frame_index in by_index
-        ]
-        contrast = [(t, c) for t, c in seen if c is not None]
-        if len(contrast) >= MIN_FRAMES:
-            series = np.array([c for _, c in contrast])
-            pixel_blinks = find_blinks(series, np.array([t for t, _ in contrast]))
+        if contrast is None:
+            contrast = {
+                f.frame_index: eye_contrast(by_index[f.frame_index].image, np.asarray(f.mesh))
+                for f in faces
+                if f.frame_index in by_index
+            }
+        seen = [(f.timestamp, contrast[f.frame_index]) for f in faces if f.frame_index in contrast]
+        darkness = [(t, c) for t, c in seen if c is not None]
+        if len(darkness) >= MIN_FRAMES:
+            series = np.array([c for _, c in darkness])
+            pixel_blinks = find_blinks(series, np.array([t for t, _ in darkness]))
             evidence["eye_contrast_open"] = round(float(np.percentile(series, 90)), 4)
             evidence["eye_contrast_min"] = round(float(series.min()), 4)
         blinks = _merge(mesh_blinks, pixel_blinks)

@@ -1,8 +1,10 @@
 """One pass over the frames that keeps, per face track, just what the cues need.
 
 Video frames are never all kept: the pulse cue needs region colour traces (sampled as frames
-pass), the motion and eyes cues need the landmark track, the surface cue a few best-quality
-face crops, the eye-hole ring a few frames, and the extra channels a subsample of maps.
+pass), the motion and eyes cues need the landmark track, the eyes cue also the darkness of each
+eye opening per frame (a blink the mesh under-tracks shows there), the surface cue a few
+best-quality face crops, the eye-hole ring a few frames, and the extra channels a subsample of
+maps.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from unmask.face import FaceAnalyzer, IouTracker, analyze_stream
+from unmask.liveness.eyes import eye_contrast
 from unmask.liveness.surface import crop_face
 from unmask.pulse.recorder import FaceTraceRecorder
 from unmask.types import Face, Frame, Track
@@ -51,6 +54,7 @@ class TrackObservation:
     frames: list[tuple[float, Frame]] = field(default_factory=list)
     channel_faces: list[Face] = field(default_factory=list)
     channel_maps: dict[str, list[NDArray[np.generic]]] = field(default_factory=dict)
+    eye_contrast: dict[int, float | None] = field(default_factory=dict)
 
     @property
     def track(self) -> Track:
@@ -119,6 +123,8 @@ def observe(
             state = tracks.setdefault(face.track_id, TrackObservation(face.track_id))
             state.faces.append(face)
             state.recorder.add_face(frame, face)
+            if face.mesh is not None:
+                state.eye_contrast[frame.index] = eye_contrast(frame.image, np.asarray(face.mesh))
             quality = face.quality.score if face.quality is not None else face.score
             if len(state.crops) < KEPT_CROPS or quality > state.crops[-1][0]:
                 state.keep_best(quality, frame, face)
