@@ -127,6 +127,43 @@ def rates(outcomes: list[Outcome], level: str, removed: tuple[str, ...] = ()) ->
     return table
 
 
+def print_decisions(outcomes: list[Outcome], level: str, labels: list[str]) -> None:
+    """Decision counts per species, and how often the species guess of an attack was right."""
+    fusion = default_model().fusion
+    print(
+        f"\n### Decisions at level {level} (bona fide / attack / inconclusive; species guessed right)\n"
+    )
+    print("| label | bona fide | attack | inconclusive | species guess right |")
+    print("|---|---|---|---|---|")
+    for label in labels:
+        tally = {"bona_fide": 0, "attack": 0, "inconclusive": 0}
+        right = 0
+        for outcome in (o for o in outcomes if o.label == label and o.cues):
+            decision = fusion.decide(outcome.cues, level)[0]
+            tally[decision] += 1
+            if decision == "attack" and fusion.species(outcome.cues)[0] == label:
+                right += 1
+        guess = f"{right} of {tally['attack']}" if label != "bona_fide" else "-"
+        print(
+            f"| {label} | {tally['bona_fide']} | {tally['attack']} | {tally['inconclusive']} | {guess} |"
+        )
+
+
+def print_cue_table(outcomes: list[Outcome], labels: list[str], cue_names: list[str]) -> None:
+    """Per species and cue: mean score over the clips where the cue was conclusive (k of n)."""
+    print("\n### Cue scores per species (mean where conclusive, conclusive clips / clips)\n")
+    print("| label | " + " | ".join(cue_names) + " |")
+    print("|---" * (len(cue_names) + 1) + "|")
+    for label in labels:
+        mine = [o for o in outcomes if o.label == label and o.cues]
+        cells = []
+        for name in cue_names:
+            values = [c.score for o in mine if (c := o.cues.get(name)) and c.score is not None]
+            mean = f"{np.mean(values):.2f}" if values else "-"
+            cells.append(f"{mean} ({len(values)}/{len(mine)})")
+        print(f"| {label} | " + " | ".join(cells) + " |")
+
+
 def print_rates(title: str, rows: Mapping[str, dict[str, float]], species: list[str]) -> None:
     print(f"\n{title}\n")
     print("| setting | " + " | ".join(f"APCER {s}" for s in species) + " | worst APCER | BPCER |")
@@ -221,6 +258,8 @@ def main() -> int:
             },
             species,
         )
+    print_decisions(base, args.level, ["bona_fide", *species])
+    print_cue_table(base, ["bona_fide", *species], cue_names)
     without, with_veto, attacks = iapar([e for _, e in entries], base, args.level)
     print(
         f"\nIAPAR over {attacks} attack presentations (match to target at FMR {DEFAULT_FMR:g}): "

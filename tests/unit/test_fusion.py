@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -119,6 +121,21 @@ def test_weak_evidence_for_life_is_inconclusive_not_attack(fitted) -> None:
     assert deciding and all(model.contributions(between[0])[n] > 0 for n in deciding)
     against = [c for c in candidates if sum(model.contributions(c).values()) < 0]
     assert model.decide(against[-1], "maximum")[0] == "attack"
+
+
+def test_channel_cameras_have_their_own_operating_points(fitted) -> None:
+    model = copy.deepcopy(fitted[0])
+    model.calibration["thermal"] = (1.0, 0.0)
+    model.weights["thermal"] = 1.0
+    model.channel_levels = {n: replace(level, threshold=1.0) for n, level in model.levels.items()}
+    live = sample("bona_fide", np.random.default_rng(5))
+    assert model.levels_for(live) is model.levels
+    assert model.decide(live, "low")[0] == "bona_fide"
+    warm = {**live, "thermal": CueScore("thermal", 0.9, 0.8)}
+    assert model.levels_for(warm) is model.channel_levels
+    assert model.decide(warm, "low")[0] != "bona_fide"
+    loaded = FusionModel.from_dict(model.to_dict())
+    assert loaded.channel_levels["low"].threshold == pytest.approx(1.0)
 
 
 def test_fit_needs_both_classes() -> None:

@@ -23,6 +23,7 @@ def tiny_lab(tmp_path_factory: pytest.TempPathFactory) -> Path:
         clips=3,
         seconds=2.5,
         size=(256, 192),
+        channels=("rgb", "thermal"),
         seed=3,
     )
 
@@ -76,3 +77,5 @@ def test_train_without_surface_leaves_texture_out(tiny_lab: Path, tmp_path: Path
     assert model.surface is None
     assert model.provenance["surface_classifier"] is False
     assert "surface" not in model.fusion.calibration
+    assert "thermal" in model.fusion.calibration
+    assert set(model.fusion.channel_levels) == set(model.fusion.levels)

@@ -130,6 +130,7 @@ def run_train(args: argparse.Namespace) -> Outcome:
         "model": str(args.out),
         **summary,
         "levels": {k: v.as_dict() for k, v in model.fusion.levels.items()},
+        "channel_levels": {k: v.as_dict() for k, v in model.fusion.channel_levels.items()},
         "weights": model.fusion.weights,
     }
     return Outcome(document=document, text=lambda: f"wrote {args.out}\n" + levels_text(model))
@@ -188,18 +189,24 @@ def run_score(args: argparse.Namespace) -> Outcome:
 
 
 def levels_text(model: PadModel) -> str:
-    lines = [
-        "| level | target APCER | threshold | APCER (worst species) | BPCER | needs |",
-        "|---|---|---|---|---|---|",
-    ]
-    for level in model.fusion.levels.values():
-        needs = f">= {level.min_cues} cues" + (
-            f" incl. {', '.join(level.requires)}" if level.requires else ""
-        )
-        flag = "" if level.resolvable else " (too few attacks to resolve)"
-        lines.append(
-            f"| {level.name} | {level.target_apcer:.1%} | {level.threshold:.4f} | {level.apcer_max:.1%}{flag} | {level.bpcer:.1%} | {needs} |"
-        )
+    tables = [("colour camera", model.fusion.levels)]
+    if model.fusion.channel_levels:
+        tables.append(("with a thermal, NIR or depth camera", model.fusion.channel_levels))
+    lines = []
+    for title, levels in tables:
+        lines += [
+            f"{title}:",
+            "| level | target APCER | threshold | APCER (worst species) | BPCER | needs |",
+            "|---|---|---|---|---|---|",
+        ]
+        for level in levels.values():
+            needs = f">= {level.min_cues} cues" + (
+                f" incl. {', '.join(level.requires)}" if level.requires else ""
+            )
+            flag = "" if level.resolvable else " (too few attacks to resolve)"
+            lines.append(
+                f"| {level.name} | {level.target_apcer:.1%} | {level.threshold:.4f} | {level.apcer_max:.1%}{flag} | {level.bpcer:.1%} | {needs} |"
+            )
     counts = ", ".join(f"{k} {v}" for k, v in model.fusion.counts.items())
     lines.append(f"measured on the calibration (dev) split: {counts}")
     return "\n".join(lines)
@@ -209,6 +216,7 @@ def run_levels(args: argparse.Namespace) -> Outcome:
     model = PadModel.load(args.model) if args.model else default_model()
     document = {
         "levels": {k: v.as_dict() for k, v in model.fusion.levels.items()},
+        "channel_levels": {k: v.as_dict() for k, v in model.fusion.channel_levels.items()},
         "calibration_counts": model.fusion.counts,
         "weights": model.fusion.weights,
         "provenance": model.provenance,

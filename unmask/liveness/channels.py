@@ -246,6 +246,7 @@ def nir_cue(nir: NDArray[Any] | None, face: Face, frame_shape: tuple[int, int]) 
 
 
 CUES = {"thermal": thermal_cue, "nir": nir_cue, "depth": depth_cue}
+CHANNEL_NAMES = tuple(CUES)
 
 
 def channel_cues(

@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from unmask.errors import InputError, NoFaceError, UnsupportedMediaError
 from unmask.face import FaceAnalyzer
-from unmask.liveness.channels import channel_cues, median_cue
+from unmask.liveness.channels import CHANNEL_NAMES, channel_cues, median_cue
 from unmask.liveness.eyes import eyes_cue
 from unmask.liveness.levels import DEFAULT_LEVEL
 from unmask.liveness.model import PadModel, default_model
@@ -24,7 +24,6 @@ from unmask.media import is_video, iter_frames
 from unmask.types import Box, CueScore, Frame, Verdict
 
 DEFAULT_MAX_SECONDS = 12.0
-CHANNEL_NAMES = ("thermal", "nir", "depth")
 
 
 @dataclass(frozen=True)

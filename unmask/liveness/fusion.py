@@ -21,6 +21,7 @@ from scipy.optimize import minimize
 
 from unmask.errors import InputError
 from unmask.evaluation.curves import candidate_thresholds, false_accept_rate, false_reject_rate
+from unmask.liveness.channels import CHANNEL_NAMES
 from unmask.liveness.levels import LEVEL_SPECS
 from unmask.types import CueScore, Decision
 
@@ -105,6 +106,7 @@ class FusionModel:
     bias: float = 0.0
     species_stats: dict[str, dict[str, tuple[float, float, int]]] = field(default_factory=dict)
     levels: dict[str, Level] = field(default_factory=dict)
+    channel_levels: dict[str, Level] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
 
     def evidence(self, cues: Mapping[str, CueScore]) -> dict[str, float]:
@@ -154,7 +156,7 @@ class FusionModel:
         )
         self.weights = {name: float(w) for name, w in zip(self.calibration, weights, strict=True)}
         self.fit_species(samples, labels)
-        self.fit_levels(self.fused(samples), np.asarray(labels))
+        self.levels = self.fit_levels(self.fused(samples), np.asarray(labels))
         return self
 
     def design(self, samples: Sequence[Mapping[str, CueScore]]) -> NDArray[np.float64]:
@@ -215,7 +217,7 @@ class FusionModel:
         best = int(np.argmax(probabilities))
         return names[best], float(probabilities[best])
 
-    def fit_levels(self, fused: NDArray[np.float64], labels: NDArray[np.str_]) -> None:
+    def fit_levels(self, fused: NDArray[np.float64], labels: NDArray[np.str_]) -> dict[str, Level]:
         """Per level: the lowest threshold whose worst-species APCER meets the target.
 
         Presentations the fusion could not score count as rejected: they can never pass.
@@ -227,10 +229,10 @@ class FusionModel:
         worst = np.max([false_accept_rate(v, thresholds) for v in species.values()], axis=0)
         reject = false_reject_rate(bona, thresholds)
         smallest = min(len(v) for v in species.values())
-        self.levels = {}
+        levels = {}
         for spec in LEVEL_SPECS:
             index = int(np.argmax(worst <= spec.target_apcer))
-            self.levels[spec.name] = Level(
+            levels[spec.name] = Level(
                 name=spec.name,
                 target_apcer=spec.target_apcer,
                 threshold=float(min(thresholds[index], 1.0 + 1e-9)),
@@ -240,6 +242,15 @@ class FusionModel:
                 requires=spec.requires,
                 resolvable=smallest >= 3.0 / spec.target_apcer,
             )
+        return levels
+
+    def levels_for(self, cues: Mapping[str, CueScore]) -> dict[str, Level]:
+        """The operating points of the sensors that spoke: a thermal, NIR or depth camera
+        separates attacks a colour camera cannot, so its thresholds are set on its own scores."""
+        parts = self.contributions(cues)
+        if self.channel_levels and any(name in parts for name in CHANNEL_NAMES):
+            return self.channel_levels
+        return self.levels
 
     def decide(
         self, cues: Mapping[str, CueScore], level: str
@@ -254,7 +265,7 @@ class FusionModel:
             raise InputError(
                 f"unknown security level {level!r}; choose from {', '.join(self.levels)}"
             )
-        spec = self.levels[level]
+        spec = self.levels_for(cues)[level]
         parts = self.contributions(cues)
         score = self.fused_one(cues)
         if score is None:
@@ -302,6 +313,7 @@ class FusionModel:
                 s: {c: list(v) for c, v in stats.items()} for s, stats in self.species_stats.items()
             },
             "levels": {k: v.as_dict() for k, v in self.levels.items()},
+            "channel_levels": {k: v.as_dict() for k, v in self.channel_levels.items()},
             "counts": self.counts,
         }
 
@@ -315,21 +327,26 @@ class FusionModel:
             s: {c: (float(v[0]), float(v[1]), int(v[2])) for c, v in stats.items()}
             for s, stats in data["species_stats"].items()
         }
-        # What a level demands of the evidence is policy and comes from this code; only the
-        # thresholds and the rates they cost were learned and come from the file.
-        policy = {spec.name: (spec.min_cues, spec.requires) for spec in LEVEL_SPECS}
-        model.levels = {
-            name: Level(
-                name=name,
-                target_apcer=float(v["target_apcer"]),
-                threshold=float(v["threshold"]),
-                apcer_max=float(v["apcer_max_on_calibration"]),
-                bpcer=float(v["bpcer_on_calibration"]),
-                min_cues=policy.get(name, (int(v["min_cues"]), ()))[0],
-                requires=policy.get(name, (0, tuple(v["requires"])))[1],
-                resolvable=bool(v["resolvable"]),
-            )
-            for name, v in sorted(data["levels"].items(), key=lambda item: level_rank(item[0]))
-        }
+        model.levels = levels_from_dict(data["levels"])
+        model.channel_levels = levels_from_dict(data.get("channel_levels", {}))
         model.counts = {k: int(v) for k, v in data["counts"].items()}
         return model
+
+
+def levels_from_dict(data: Mapping[str, Any]) -> dict[str, Level]:
+    # What a level demands of the evidence is policy and comes from this code; only the
+    # thresholds and the rates they cost were learned and come from the file.
+    policy = {spec.name: (spec.min_cues, spec.requires) for spec in LEVEL_SPECS}
+    return {
+        name: Level(
+            name=name,
+            target_apcer=float(v["target_apcer"]),
+            threshold=float(v["threshold"]),
+            apcer_max=float(v["apcer_max_on_calibration"]),
+            bpcer=float(v["bpcer_on_calibration"]),
+            min_cues=policy.get(name, (int(v["min_cues"]), ()))[0],
+            requires=policy.get(name, (0, tuple(v["requires"])))[1],
+            resolvable=bool(v["resolvable"]),
+        )
+        for name, v in sorted(data.items(), key=lambda item: level_rank(item[0]))
+    }

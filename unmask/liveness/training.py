@@ -191,9 +191,18 @@ def train_pad(
         ],
         dev_labels * 3,
     )
-    fusion.fit_levels(
+    fusion.levels = fusion.fit_levels(
         fusion.fused([drop(c, CHANNEL_NAMES) for c in dev_cues]), np.asarray(dev_labels)
     )
+    sensed = [
+        (c, label)
+        for c, label in zip(dev_cues, dev_labels, strict=True)
+        if any(c[n].score is not None for n in CHANNEL_NAMES if n in c)
+    ]
+    if {"bona_fide"} < {label for _, label in sensed}:
+        fusion.channel_levels = fusion.fit_levels(
+            fusion.fused([c for c, _ in sensed]), np.asarray([label for _, label in sensed])
+        )
     fusion.counts = dict(counts(dev))
     provenance = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
