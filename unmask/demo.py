@@ -102,44 +102,62 @@ def attack_demo(out: Path, gallery: Gallery, say: Say, *, seconds: float, level:
     with the liveness veto, unmask refuses them and still accepts the living faces."""
     from unmask.evaluation.protocols.base import read_protocol_csv
     from unmask.lab import SIMULATION_NOTE, generate
-    from unmask.liveness.engine import LivenessEngine
+    from unmask.liveness.engine import CHANNEL_NAMES, LivenessEngine, load_channel
     from unmask.liveness.report import EvidenceItem, write_evidence_report
+    from unmask.liveness.training import channel_paths, drop
     from unmask.liveness.veto import guarded_probes, veto
 
     say(
         f"5. Attack lab: one simulated presentation per species, {seconds:g} s at 640x480, "
-        f"H.264 CRF 0 as a camera feeding unmask directly would give (seed {DEMO_SEED})"
+        f"H.264 CRF 0 as a camera feeding unmask directly would give, with registered thermal, "
+        f"NIR and depth maps (seed {DEMO_SEED})"
     )
     say(f"   {SIMULATION_NOTE}")
     protocol = read_protocol_csv(
-        generate(out / "lab", clips=1, seconds=seconds, seed=DEMO_SEED, codec="h264", crf=0)
+        generate(
+            out / "lab",
+            clips=1,
+            seconds=seconds,
+            seed=DEMO_SEED,
+            codec="h264",
+            crf=0,
+            channels=("rgb", *CHANNEL_NAMES),
+        )
     )
     engine = LivenessEngine(level=level)
     say(
-        f"6. Verify each presentation against the identity it shows (FMR {DEFAULT_FMR:g}), without and with liveness at level {level}"
+        f"6. Verify each presentation against the identity it shows (FMR {DEFAULT_FMR:g}): without PAD, "
+        f"then with liveness at level {level} from the colour camera alone and with the extra cameras"
     )
     say(
-        f"   {'species':<14} {'wearer -> shown':<34} {'dist':>5} {'no PAD':>7} {'liveness':>13} {'unmask':>7}  decided by"
+        f"   {'species':<14} {'wearer -> shown':<34} {'dist':>5} {'no PAD':>7} {'colour only':>13} "
+        f"{'+thermal/NIR/depth':>18} {'unmask':>7}  decided by"
     )
     items = []
     for entry in protocol.entries:
-        guarded = guarded_probes(engine, entry.path)
+        channels = {n: load_channel(p) for n, p in channel_paths(entry, protocol.root).items()}
+        guarded = guarded_probes(engine, entry.path, channels)
         probe, verdict = guarded.main(entry.path)
+        track = guarded.observation.tracks.get(probe.track_id or 0)
+        colour = (
+            engine.verdict(drop(verdict.cues, CHANNEL_NAMES), track, level).decision
+            if track is not None
+            else "inconclusive"
+        )
         claim = verify(probe.embedding, gallery, str(entry.target))
         refused = veto(verdict)
         unmask_accepts = claim.match and refused is None
-        decision = verdict.decision
         people = f"{entry.subject} -> {entry.target}"
         decided = ", ".join(verdict.deciding_cues)
         say(
             f"   {entry.label:<14} {people:<34} {claim.distance:>5.2f} {'accept' if claim.match else 'reject':>7} "
-            f"{decision:>13} {'accept' if unmask_accepts else 'reject':>7}  {decided}"
+            f"{colour:>13} {verdict.decision:>18} {'accept' if unmask_accepts else 'reject':>7}  {decided}"
         )
         items.append(
             EvidenceItem(
                 name=entry.path.name,
                 report=guarded.report,
-                track=guarded.observation.tracks.get(probe.track_id or 0),
+                track=track,
                 truth=entry.label,
                 recognition=f"claims {entry.target}: distance {claim.distance:.3f} "
                 f"({'match' if claim.match else 'no match'} without PAD; {'accepted' if unmask_accepts else 'refused'} by unmask)",

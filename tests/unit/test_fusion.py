@@ -138,6 +138,28 @@ def test_channel_cameras_have_their_own_operating_points(fitted) -> None:
     assert loaded.channel_levels["low"].threshold == pytest.approx(1.0)
 
 
+def test_a_cue_that_only_ever_speaks_for_life_still_counts() -> None:
+    """A pulse found on a third of living faces and never on an attack is evidence for life."""
+    rng = np.random.default_rng(4)
+    samples, labels = [], []
+    for label in ["bona_fide"] * 30 + ["print"] * 30:
+        cues = sample(label, rng)
+        found = label == "bona_fide" and len(samples) % 3 == 0
+        cues["pulse"] = (
+            CueScore("pulse", float(rng.uniform(0.8, 0.95)), 0.8)
+            if found
+            else CueScore("pulse", None, reason="too noisy")
+        )
+        samples.append(cues)
+        labels.append(label)
+    model = FusionModel().fit(samples, labels)
+    assert "pulse" in model.calibration
+    llr = model.evidence({"pulse": CueScore("pulse", 0.9, 0.8)})["pulse"]
+    # 10 of 30 living faces and 0 of 30 attacks: (11 / 32) / (1 / 32) = 11, log 2.4
+    assert llr == pytest.approx(np.log(11.0), abs=0.5)
+    assert model.evidence({"pulse": CueScore("pulse", 0.2, 0.8)})["pulse"] < 0
+
+
 def test_fit_needs_both_classes() -> None:
     rng = np.random.default_rng(0)
     with pytest.raises(InputError):

@@ -95,6 +95,21 @@ def fit_logistic(
     return result.x[:-1], float(result.x[-1])
 
 
+def one_sided_calibration(
+    values: NDArray[np.float64], spoken_for: float, truth: NDArray[np.float64]
+) -> tuple[float, float]:
+    """Calibration of a cue that was conclusive for one class only (a pulse found on some
+    living faces, never on an attack): Platt scaling has nothing to separate, yet the event
+    itself is evidence. Its likelihood ratio, with add-one smoothing over all presentations of
+    each class, is what the cue's own log-odds are shifted to give at their mean."""
+    spoken = len(values)
+    same = float(truth.sum()) if spoken_for == 1 else float(len(truth) - truth.sum())
+    other = float(len(truth)) - same
+    ratio = np.log((spoken + 1) / (same + 2)) - np.log(1 / (other + 2))
+    event = ratio if spoken_for == 1 else -ratio
+    return 1.0, float(event - values.mean())
+
+
 @dataclass
 class FusionModel:
     """Calibration, fusion weights, species statistics and levels; nothing learned before fit."""
@@ -136,7 +151,10 @@ class FusionModel:
             ]
             values = np.array([r[0] for r in rows])
             outcome = np.array([r[1] for r in rows])
-            if len(rows) < 4 or outcome.min() == outcome.max():
+            if len(rows) < 4:
+                continue
+            if outcome.min() == outcome.max():
+                self.calibration[name] = one_sided_calibration(values, outcome[0], truth)
                 continue
             (slope,), intercept = fit_logistic(
                 values[:, None], outcome, l2=self.l2, nonnegative=True

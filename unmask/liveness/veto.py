@@ -7,6 +7,7 @@ recognition probe comes with the verdict of its own track.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from unmask.errors import MultipleFacesError, NoFaceError
 from unmask.identity import Probe
 from unmask.identity.probes import track_probe
 from unmask.liveness.engine import LivenessEngine, LivenessReport
-from unmask.liveness.observe import Observation
+from unmask.liveness.observe import ChannelStack, Observation
 from unmask.types import Verdict
 
 FRAMES_PER_TRACK = 3
@@ -41,8 +42,12 @@ class GuardedMedia:
         return next((p for p in self.probes if p[0].track_id == main_id), self.probes[0])
 
 
-def guarded_probes(engine: LivenessEngine, source: str | Path) -> GuardedMedia:
-    observation = engine.observe(source)
+def guarded_probes(
+    engine: LivenessEngine,
+    source: str | Path,
+    channels: Mapping[str, ChannelStack] | None = None,
+) -> GuardedMedia:
+    observation = engine.observe(source, channels)
     report = engine.judge(observation, source)
     pairs = []
     for item in report.tracks:
