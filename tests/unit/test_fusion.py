@@ -103,8 +103,9 @@ def test_high_levels_need_enough_evidence(fitted) -> None:
 
 
 def test_weak_evidence_for_life_is_inconclusive_not_attack(fitted) -> None:
-    model, _, _ = fitted
-    threshold = model.levels["maximum"].threshold
+    model = copy.deepcopy(fitted[0])
+    threshold = 0.999
+    model.levels["maximum"] = replace(model.levels["maximum"], threshold=threshold)
     candidates = [
         {n: CueScore(n, float(v), 0.8) for n in ("pulse", "motion", "surface")}
         for v in np.linspace(0.05, 0.95, 181)
@@ -158,6 +159,16 @@ def test_a_cue_that_only_ever_speaks_for_life_still_counts() -> None:
     # 10 of 30 living faces and 0 of 30 attacks: (11 / 32) / (1 / 32) = 11, log 2.4
     assert llr == pytest.approx(np.log(11.0), abs=0.5)
     assert model.evidence({"pulse": CueScore("pulse", 0.2, 0.8)})["pulse"] < 0
+
+
+def test_thresholds_sit_in_the_middle_of_the_gap_they_fall_in() -> None:
+    model = FusionModel()
+    fused = np.array([0.01, 0.02, 0.05, 0.90, 0.95, 0.99])
+    labels = np.array(["print"] * 3 + ["bona_fide"] * 3)
+    level = model.fit_levels(fused, labels)["medium"]
+    assert level.apcer_max == 0.0 and level.bpcer == 0.0
+    # halfway between logit(0.05) and logit(0.90) in log-odds, not on the bona fide 0.90
+    assert level.threshold == pytest.approx(1 / (1 + np.sqrt((0.95 / 0.05) * (0.10 / 0.90))))
 
 
 def test_fit_needs_both_classes() -> None:

@@ -95,6 +95,19 @@ def fit_logistic(
     return result.x[:-1], float(result.x[-1])
 
 
+def widest_gap(candidates: NDArray[np.float64], index: int) -> float:
+    """The threshold halfway (in log-odds) between the score that first meets a level's target
+    and the highest score it must refuse: every threshold in that gap has the same rates on the
+    calibration data, and the first score above the gap is a bona fide face's, so sitting on it
+    would refuse the next living face that scores a little lower."""
+    upper = float(min(candidates[index], 1.0 + 1e-9))
+    if index == 0 or upper > 1.0:
+        return upper
+    below, above = np.clip([float(candidates[index - 1]), upper], 1e-12, 1.0 - 1e-12)
+    middle = (np.log(below / (1.0 - below)) + np.log(above / (1.0 - above))) / 2.0
+    return float(sigmoid(middle))
+
+
 def one_sided_calibration(
     values: NDArray[np.float64], spoken_for: float, truth: NDArray[np.float64]
 ) -> tuple[float, float]:
@@ -253,7 +266,7 @@ class FusionModel:
             levels[spec.name] = Level(
                 name=spec.name,
                 target_apcer=spec.target_apcer,
-                threshold=float(min(thresholds[index], 1.0 + 1e-9)),
+                threshold=widest_gap(thresholds, index),
                 apcer_max=float(worst[index]),
                 bpcer=float(reject[index]),
                 min_cues=spec.min_cues,
