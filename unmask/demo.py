@@ -102,7 +102,8 @@ def attack_demo(out: Path, gallery: Gallery, say: Say, *, seconds: float, level:
     with the liveness veto, unmask refuses them and still accepts the living faces."""
     from unmask.evaluation.protocols.base import read_protocol_csv
     from unmask.lab import SIMULATION_NOTE, generate
-    from unmask.liveness.engine import CHANNEL_NAMES, LivenessEngine, load_channel
+    from unmask.liveness.channels import CHANNEL_NAMES
+    from unmask.liveness.engine import LivenessEngine, load_channel
     from unmask.liveness.report import EvidenceItem, write_evidence_report
     from unmask.liveness.training import channel_paths, drop
     from unmask.liveness.veto import guarded_probes, veto

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from unmask.cli.output import Outcome, add_json_flag
+from unmask.liveness.channels import CHANNEL_NAMES
 from unmask.liveness.engine import (
-    CHANNEL_NAMES,
     DEFAULT_MAX_SECONDS,
     LivenessEngine,
     LivenessReport,

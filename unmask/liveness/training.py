@@ -22,8 +22,8 @@ from numpy.typing import NDArray
 
 from unmask.errors import InputError, UnmaskError
 from unmask.evaluation.protocols.base import Protocol, ProtocolEntry
+from unmask.liveness.channels import CHANNEL_NAMES
 from unmask.liveness.engine import (
-    CHANNEL_NAMES,
     DEFAULT_MAX_SECONDS,
     LivenessEngine,
     bits_per_pixel,
