@@ -83,3 +83,10 @@ class ProtocolError(InputError):
     """A dataset protocol or scores file that does not follow the documented format."""
 
     exit_code = 12
+
+
+class ChallengeError(UnmaskError):
+    """An active-liveness challenge that cannot be accepted: unsigned or forged, expired, already
+    spent, or checked against a capture made for another challenge."""
+
+    exit_code = 13
