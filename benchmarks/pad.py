@@ -32,9 +32,10 @@ from unmask.identity.embedder import embed_face
 from unmask.lab import load_identities
 from unmask.lab.store import write_video
 from unmask.liveness.engine import LivenessEngine, load_channel
+from unmask.liveness.fusion import withheld
 from unmask.liveness.levels import LEVEL_SPECS
 from unmask.liveness.model import default_model
-from unmask.liveness.training import channel_paths, drop
+from unmask.liveness.training import channel_paths
 from unmask.media import read_video
 from unmask.parallel import parallel_map
 from unmask.types import CueScore, Frame
@@ -117,7 +118,7 @@ def rates(outcomes: list[Outcome], level: str, removed: tuple[str, ...] = ()) ->
     fusion = default_model().fusion
     accepted: dict[str, list[bool]] = {}
     for outcome in outcomes:
-        cues = drop(outcome.cues, removed) if outcome.cues else {}
+        cues = withheld(outcome.cues, removed) if outcome.cues else {}
         decision = fusion.decide(cues, level)[0] if cues else "inconclusive"
         accepted.setdefault(outcome.label, []).append(decision == "bona_fide")
     table = {label: float(np.mean(values)) for label, values in accepted.items()}

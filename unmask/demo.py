@@ -104,8 +104,9 @@ def attack_demo(out: Path, gallery: Gallery, say: Say, *, seconds: float, level:
     from unmask.lab import SIMULATION_NOTE, generate
     from unmask.liveness.channels import CHANNEL_NAMES
     from unmask.liveness.engine import LivenessEngine, load_channel
+    from unmask.liveness.fusion import withheld
     from unmask.liveness.report import EvidenceItem, write_evidence_report
-    from unmask.liveness.training import channel_paths, drop
+    from unmask.liveness.training import channel_paths
     from unmask.liveness.veto import guarded_probes, veto
 
     say(
@@ -141,7 +142,7 @@ def attack_demo(out: Path, gallery: Gallery, say: Say, *, seconds: float, level:
         probe, verdict = guarded.main(entry.path)
         track = guarded.observation.tracks.get(probe.track_id or 0)
         colour = (
-            engine.verdict(drop(verdict.cues, CHANNEL_NAMES), track, level).decision
+            engine.verdict(withheld(verdict.cues, CHANNEL_NAMES), track, level).decision
             if track is not None
             else "inconclusive"
         )

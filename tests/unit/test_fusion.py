@@ -193,3 +193,48 @@ def test_model_roundtrip_and_refusals(fitted, tmp_path: Path) -> None:
     (tmp_path / "bad" / "pad.json").write_text('{"kind": "something else"}')
     with pytest.raises(ModelError, match="not an unmask PAD model"):
         PadModel.load(tmp_path / "bad")
+
+
+def recapture_sample(label: str, rng: np.random.Generator) -> dict[str, CueScore]:
+    """Motion speaks on video; recapture separates prints and screens, not masks."""
+    motion = {"bona_fide": 0.8, "print": 0.1, "replay": 0.6, "mask_rigid": 0.2}[label]
+    recapture = {"bona_fide": 0.8, "print": 0.15, "replay": 0.2, "mask_rigid": 0.75}[label]
+    return {
+        "motion": CueScore("motion", float(np.clip(motion + rng.normal(0, 0.05), 0.01, 0.99)), 0.8),
+        "recapture": CueScore(
+            "recapture", float(np.clip(recapture + rng.normal(0, 0.05), 0.01, 0.99)), 0.8
+        ),
+    }
+
+
+def test_stills_have_operating_points_against_prints_and_screens_only() -> None:
+    rng = np.random.default_rng(8)
+    labels = ["bona_fide"] * 40 + ["print"] * 30 + ["replay"] * 30 + ["mask_rigid"] * 30
+    samples = [recapture_sample(label, rng) for label in labels]
+    real = [i % 2 == 0 for i in range(len(labels))]
+    model = FusionModel().fit(samples, labels, real=real)
+    assert model.still_levels["medium"].species == ("print", "replay")
+    assert set(model.levels["medium"].species) == {"print", "replay", "mask_rigid"}
+    assert model.levels["medium"].bpcer_source == "real"
+    live_still = {**recapture_sample("bona_fide", rng), "motion": CueScore("motion", None)}
+    assert model.levels_for(live_still) is model.still_levels
+    decision, _, reason, _ = model.decide(live_still, "medium")
+    assert decision == "bona_fide" and "not masks" in (reason or "")
+    decision, _, reason, _ = model.decide(live_still, "high")
+    assert decision == "inconclusive" and "mask cannot be ruled out" in (reason or "")
+    printed_still = {**recapture_sample("print", rng), "motion": CueScore("motion", None)}
+    assert model.decide(printed_still, "medium")[0] == "attack"
+    loaded = FusionModel.from_dict(model.to_dict())
+    assert loaded.still_levels["low"].species == ("print", "replay")
+
+
+def test_bpcer_is_measured_on_real_faces_where_given() -> None:
+    model = FusionModel()
+    fused = np.array([0.01, 0.02, 0.05, 0.03, 0.95, 0.96, 0.97])
+    labels = np.array(["print"] * 3 + ["bona_fide"] * 4)
+    real = np.array([False, False, False, True, True, False, False])
+    level = model.fit_levels(fused, labels, real)["medium"]
+    assert level.bpcer_source == "real"
+    assert level.bpcer == pytest.approx(0.5)  # the real face at 0.03 of the two real faces
+    simulated = model.fit_levels(fused, labels)["medium"]
+    assert simulated.bpcer_source == "simulated" and simulated.bpcer == pytest.approx(0.25)

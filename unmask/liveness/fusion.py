@@ -25,7 +25,26 @@ from unmask.liveness.channels import CHANNEL_NAMES
 from unmask.liveness.levels import LEVEL_SPECS
 from unmask.types import CueScore, Decision
 
-CUE_NAMES = ("pulse", "motion", "eyes", "surface", "thermal", "nir", "depth")
+CUE_NAMES = (
+    "pulse",
+    "motion",
+    "eyes",
+    "surface",
+    "recapture",
+    "context",
+    "thermal",
+    "nir",
+    "depth",
+)
+#: Cues that need time: without one of them a face is judged as a still.
+TEMPORAL_CUES = ("pulse", "motion")
+#: What one frame can rule out. A still cannot tell a mask from a face, so the still operating
+#: points are set against these species only and a still is never certified above `medium`.
+STILL_SPECIES = ("print", "replay")
+STILL_NOTE = (
+    "judged as a still (no pulse or motion): rules out prints and screens, not masks; "
+    "levels high and maximum need video"
+)
 SCORE_FLOOR = 0.01
 
 
@@ -39,6 +58,8 @@ class Level:
     min_cues: int
     requires: tuple[str, ...]
     resolvable: bool
+    bpcer_source: str = "simulated"
+    species: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -47,6 +68,8 @@ class Level:
             "threshold": round(self.threshold, 6),
             "apcer_max_on_calibration": round(self.apcer_max, 4),
             "bpcer_on_calibration": round(self.bpcer, 4),
+            "bpcer_source": self.bpcer_source,
+            "species": list(self.species),
             "min_cues": self.min_cues,
             "requires": list(self.requires),
             "resolvable": self.resolvable,
@@ -135,6 +158,7 @@ class FusionModel:
     species_stats: dict[str, dict[str, tuple[float, float, int]]] = field(default_factory=dict)
     levels: dict[str, Level] = field(default_factory=dict)
     channel_levels: dict[str, Level] = field(default_factory=dict)
+    still_levels: dict[str, Level] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
 
     def evidence(self, cues: Mapping[str, CueScore]) -> dict[str, float]:
@@ -146,15 +170,55 @@ class FusionModel:
                 out[name] = float(slope * logit(cue.score) + intercept)
         return out
 
-    def fit(self, samples: Sequence[Mapping[str, CueScore]], labels: Sequence[str]) -> FusionModel:
-        """`labels` are species names, `bona_fide` for the genuine presentations."""
-        truth = np.array([label == "bona_fide" for label in labels], dtype=np.float64)
-        if truth.sum() == 0 or truth.sum() == len(truth):
-            raise InputError("calibration needs both bona fide and attack presentations")
+    def fit(
+        self,
+        samples: Sequence[Mapping[str, CueScore]],
+        labels: Sequence[str],
+        real: Sequence[bool] | None = None,
+    ) -> FusionModel:
+        """Calibration, weights, species statistics and every operating-point table.
+
+        `labels` are species names, `bona_fide` for the genuine presentations; `real` marks
+        real captures (the rest are simulated), so that each level's BPCER is a real-face
+        figure where real faces were given. Weights are fitted on full, colour-only and
+        still-like copies of each presentation, so a missing cue (no thermal camera, a still
+        image) leaves the others well weighted.
+        """
+        marks = np.asarray(real if real is not None else [False] * len(labels), dtype=bool)
+        colour = [withheld(c, CHANNEL_NAMES) for c in samples]
+        still = [withheld(c, STILL_WITHHELD) for c in samples]
+        self.calibrate(samples, labels)
+        self.fit_weights([*samples, *colour, *still], list(labels) * 3)
+        self.fit_species(samples, labels)
         self.counts = {
             str(k): int(v)
             for k, v in zip(*np.unique(np.asarray(labels), return_counts=True), strict=True)
         }
+        truth = np.asarray(labels)
+        self.levels = self.fit_levels(self.fused(colour), truth, marks)
+        self.still_levels = {}
+        if any(label in STILL_SPECIES for label in labels):
+            self.still_levels = self.fit_levels(
+                self.fused(still), truth, marks, species=STILL_SPECIES
+            )
+        sensed = np.array(
+            [any(n in self.contributions(c) for n in CHANNEL_NAMES) for c in samples], dtype=bool
+        )
+        self.channel_levels = {}
+        if len(set(truth[sensed].tolist()) - {"bona_fide"}) and "bona_fide" in truth[sensed]:
+            self.channel_levels = self.fit_levels(
+                self.fused([c for c, s in zip(samples, sensed, strict=True) if s]),
+                truth[sensed],
+                marks[sensed],
+            )
+        return self
+
+    def calibrate(self, samples: Sequence[Mapping[str, CueScore]], labels: Sequence[str]) -> None:
+        """Each cue's score into a log-likelihood ratio, on the presentations as they were
+        seen (the withheld copies would only dilute a one-sided cue's event rate)."""
+        truth = np.array([label == "bona_fide" for label in labels], dtype=np.float64)
+        if truth.sum() == 0 or truth.sum() == len(truth):
+            raise InputError("calibration needs both bona fide and attack presentations")
         self.calibration = {}
         for name in self.cues:
             rows = [
@@ -164,7 +228,7 @@ class FusionModel:
             ]
             values = np.array([r[0] for r in rows])
             outcome = np.array([r[1] for r in rows])
-            if len(rows) < 4:
+            if len(rows) < 3:
                 continue
             if outcome.min() == outcome.max():
                 self.calibration[name] = one_sided_calibration(values, outcome[0], truth)
@@ -174,6 +238,10 @@ class FusionModel:
             )
             if slope > 0:
                 self.calibration[name] = (float(slope), float(intercept))
+
+    def fit_weights(self, samples: Sequence[Mapping[str, CueScore]], labels: Sequence[str]) -> None:
+        """Non-negative fusion weights over the calibrated cues."""
+        truth = np.array([label == "bona_fide" for label in labels], dtype=np.float64)
         matrix = self.design(samples)
         # A presentation no calibrated cue could judge says nothing about the weights; left in,
         # it would only pull the bias toward the class balance of the unjudgeable.
@@ -186,9 +254,6 @@ class FusionModel:
             matrix[judged], truth[judged], l2=self.l2, nonnegative=True
         )
         self.weights = {name: float(w) for name, w in zip(self.calibration, weights, strict=True)}
-        self.fit_species(samples, labels)
-        self.levels = self.fit_levels(self.fused(samples), np.asarray(labels))
-        return self
 
     def design(self, samples: Sequence[Mapping[str, CueScore]]) -> NDArray[np.float64]:
         rows = []
@@ -248,18 +313,36 @@ class FusionModel:
         best = int(np.argmax(probabilities))
         return names[best], float(probabilities[best])
 
-    def fit_levels(self, fused: NDArray[np.float64], labels: NDArray[np.str_]) -> dict[str, Level]:
+    def fit_levels(
+        self,
+        fused: NDArray[np.float64],
+        labels: NDArray[np.str_],
+        real: NDArray[np.bool_] | None = None,
+        species: Sequence[str] | None = None,
+    ) -> dict[str, Level]:
         """Per level: the lowest threshold whose worst-species APCER meets the target.
 
         Presentations the fusion could not score count as rejected: they can never pass.
+        `species` limits the attacks the levels are set against (stills: prints and screens).
+        Where `real` marks real bona fide captures, the BPCER is measured on those alone: the
+        rate a living person meets at the door is the figure that matters, not the lab's.
         """
         scores = np.nan_to_num(fused, nan=-1.0)
-        bona = scores[labels == "bona_fide"]
-        species = {str(s): scores[labels == s] for s in np.unique(labels) if s != "bona_fide"}
-        thresholds = candidate_thresholds(scores)
-        worst = np.max([false_accept_rate(v, thresholds) for v in species.values()], axis=0)
+        is_bona = labels == "bona_fide"
+        real_bona = is_bona & real if real is not None else np.zeros_like(is_bona)
+        bona = scores[real_bona] if real_bona.any() else scores[is_bona]
+        chosen = [
+            str(s)
+            for s in np.unique(labels)
+            if s != "bona_fide" and (species is None or str(s) in species)
+        ]
+        if not chosen or not is_bona.any():
+            raise InputError("operating points need bona fide and attack presentations")
+        attacks = {name: scores[labels == name] for name in chosen}
+        thresholds = candidate_thresholds(scores[is_bona | np.isin(labels, chosen)])
+        worst = np.max([false_accept_rate(v, thresholds) for v in attacks.values()], axis=0)
         reject = false_reject_rate(bona, thresholds)
-        smallest = min(len(v) for v in species.values())
+        smallest = min(len(v) for v in attacks.values())
         levels = {}
         for spec in LEVEL_SPECS:
             index = int(np.argmax(worst <= spec.target_apcer))
@@ -272,15 +355,20 @@ class FusionModel:
                 min_cues=spec.min_cues,
                 requires=spec.requires,
                 resolvable=smallest >= 3.0 / spec.target_apcer,
+                bpcer_source="real" if real_bona.any() else "simulated",
+                species=tuple(chosen),
             )
         return levels
 
     def levels_for(self, cues: Mapping[str, CueScore]) -> dict[str, Level]:
         """The operating points of the sensors that spoke: a thermal, NIR or depth camera
-        separates attacks a colour camera cannot, so its thresholds are set on its own scores."""
+        separates attacks a colour camera cannot, so its thresholds are set on its own scores;
+        a face with no temporal evidence (a still) is judged against prints and screens only."""
         parts = self.contributions(cues)
         if self.channel_levels and any(name in parts for name in CHANNEL_NAMES):
             return self.channel_levels
+        if self.still_levels and not any(name in parts for name in TEMPORAL_CUES):
+            return self.still_levels
         return self.levels
 
     def decide(
@@ -296,7 +384,9 @@ class FusionModel:
             raise InputError(
                 f"unknown security level {level!r}; choose from {', '.join(self.levels)}"
             )
-        spec = self.levels_for(cues)[level]
+        table = self.levels_for(cues)
+        spec = table[level]
+        still = bool(self.still_levels) and table is self.still_levels
         parts = self.contributions(cues)
         score = self.fused_one(cues)
         if score is None:
@@ -314,10 +404,16 @@ class FusionModel:
             need = f"at least {spec.min_cues} conclusive cues" + (
                 f" including one of {', '.join(spec.requires)}" if spec.requires else ""
             )
+            because = (
+                "; without pulse or motion evidence (a still, or too short a clip) a mask "
+                "cannot be ruled out"
+                if missing
+                else ""
+            )
             return (
                 "inconclusive",
                 score,
-                f"level {level} needs {need}; conclusive: {', '.join(parts) or 'none'}",
+                f"level {level} needs {need}; conclusive: {', '.join(parts) or 'none'}{because}",
                 deciding,
             )
         if decision == "attack" and sum(parts.values()) > 0:
@@ -331,7 +427,7 @@ class FusionModel:
                 f"(score {score:.3f}, needs {spec.threshold:.3f})",
                 tuple(n for n in sorted(parts, key=lambda n: -parts[n]) if parts[n] > 0)[:3],
             )
-        return decision, score, None, deciding
+        return decision, score, STILL_NOTE if still and decision == "bona_fide" else None, deciding
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -345,6 +441,7 @@ class FusionModel:
             },
             "levels": {k: v.as_dict() for k, v in self.levels.items()},
             "channel_levels": {k: v.as_dict() for k, v in self.channel_levels.items()},
+            "still_levels": {k: v.as_dict() for k, v in self.still_levels.items()},
             "counts": self.counts,
         }
 
@@ -360,8 +457,20 @@ class FusionModel:
         }
         model.levels = levels_from_dict(data["levels"])
         model.channel_levels = levels_from_dict(data.get("channel_levels", {}))
+        model.still_levels = levels_from_dict(data.get("still_levels", {}))
         model.counts = {k: int(v) for k, v in data["counts"].items()}
         return model
+
+
+STILL_WITHHELD = (*TEMPORAL_CUES, *CHANNEL_NAMES)
+
+
+def withheld(cues: Mapping[str, CueScore], names: Sequence[str]) -> dict[str, CueScore]:
+    """The same presentation as a poorer sensor would see it: those cues inconclusive."""
+    return {
+        n: (CueScore(n, None, reason="withheld in training") if n in names else c)
+        for n, c in cues.items()
+    }
 
 
 def levels_from_dict(data: Mapping[str, Any]) -> dict[str, Level]:
@@ -378,6 +487,8 @@ def levels_from_dict(data: Mapping[str, Any]) -> dict[str, Level]:
             min_cues=policy.get(name, (int(v["min_cues"]), ()))[0],
             requires=policy.get(name, (0, tuple(v["requires"])))[1],
             resolvable=bool(v["resolvable"]),
+            bpcer_source=str(v.get("bpcer_source", "simulated")),
+            species=tuple(v.get("species", ())),
         )
         for name, v in sorted(data.items(), key=lambda item: level_rank(item[0]))
     }

@@ -10,16 +10,18 @@ are split by subject (a person never lands on both sides).
 from __future__ import annotations
 
 import hashlib
+import json
 import platform
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from unmask.data import REPO_ROOT
 from unmask.errors import InputError, UnmaskError
 from unmask.evaluation.protocols.base import Protocol, ProtocolEntry
 from unmask.liveness.channels import CHANNEL_NAMES
@@ -30,7 +32,7 @@ from unmask.liveness.engine import (
     load_channel,
     surface_from_crops,
 )
-from unmask.liveness.fusion import FusionModel
+from unmask.liveness.fusion import CUE_NAMES, FusionModel
 from unmask.liveness.model import PadModel
 from unmask.liveness.surface import SurfaceModel, surface_features
 from unmask.parallel import parallel_map
@@ -49,6 +51,7 @@ class Observed:
     cues: dict[str, CueScore] = field(default_factory=dict)
     crops: tuple[tuple[NDArray[np.uint8], float], ...] = ()
     error: str | None = None
+    simulated: bool = False
 
 
 def channel_paths(entry: ProtocolEntry, root: Path) -> dict[str, Path]:
@@ -59,6 +62,16 @@ def channel_paths(entry: ProtocolEntry, root: Path) -> dict[str, Path]:
         if value:
             found[name] = (root / value) if not Path(value).is_absolute() else Path(value)
     return found
+
+
+def is_simulated(protocol: Protocol) -> bool:
+    """A protocol the attack lab wrote (its metadata.json says `simulation`): its bona fide
+    faces are rendered, so no BPCER measured on them may be reported as a real-face figure."""
+    metadata = protocol.root / "metadata.json"
+    try:
+        return bool(json.loads(metadata.read_text()).get("simulation"))
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 @dataclass(frozen=True)
@@ -156,7 +169,11 @@ def train_pad(
             description=f"observing {protocol.name}",
             progress=progress,
         )
-        observed += list(zip(results, [s for _, s in chosen], strict=True))
+        simulated = is_simulated(protocol)
+        observed += [
+            (replace(result, simulated=simulated), split)
+            for result, (_, split) in zip(results, chosen, strict=True)
+        ]
     if not observed:
         raise InputError("no presentations to train on (only test or enrolment rows?)")
     usable = [(o, s) for o, s in observed if o.error is None]
@@ -166,7 +183,13 @@ def train_pad(
     train = [o for o, s in usable if s == "train"] if with_surface_model else []
     dev = [o for o, s in usable if s in calibrating]
     provenance_data = [
-        {"name": p.name, "root": str(p.root), "presentations": len(p), "labels": p.label_counts()}
+        {
+            "name": p.name,
+            "root": portable_path(p.root),
+            "presentations": len(p),
+            "labels": p.label_counts(),
+            "simulated": is_simulated(p),
+        }
         for p in protocols
     ]
     surface = None
@@ -182,28 +205,10 @@ def train_pad(
             features, labels, provenance={"data": provenance_data, "crops": crops}
         )
     dev_cues = [with_surface(o, surface) for o in dev]
-    dev_labels = [o.label for o in dev]
-    fusion = FusionModel().fit(
-        [
-            *dev_cues,
-            *(drop(c, CHANNEL_NAMES) for c in dev_cues),
-            *(drop(c, STILL_MISSING) for c in dev_cues),
-        ],
-        dev_labels * 3,
+    names = tuple(dict.fromkeys([*CUE_NAMES, *(n for c in dev_cues for n in c)]))
+    fusion = FusionModel(cues=names).fit(
+        dev_cues, [o.label for o in dev], real=[not o.simulated for o in dev]
     )
-    fusion.levels = fusion.fit_levels(
-        fusion.fused([drop(c, CHANNEL_NAMES) for c in dev_cues]), np.asarray(dev_labels)
-    )
-    sensed = [
-        (c, label)
-        for c, label in zip(dev_cues, dev_labels, strict=True)
-        if any(c[n].score is not None for n in CHANNEL_NAMES if n in c)
-    ]
-    if {"bona_fide"} < {label for _, label in sensed}:
-        fusion.channel_levels = fusion.fit_levels(
-            fusion.fused([c for c, _ in sensed]), np.asarray([label for _, label in sensed])
-        )
-    fusion.counts = dict(counts(dev))
     provenance = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "command": command,
@@ -225,19 +230,14 @@ def train_pad(
     return PadModel(surface=surface, fusion=fusion, provenance=provenance), summary
 
 
-STILL_MISSING = ("pulse", "motion", *CHANNEL_NAMES)
-
-
-def drop(cues: Mapping[str, CueScore], names: Sequence[str]) -> dict[str, CueScore]:
-    """The same presentation as a poorer sensor would see it: those cues inconclusive.
-
-    Fusion weights are fitted on full, colour-only and still-like copies of each dev sample,
-    so that a missing cue (no thermal camera, a still image) leaves the others well weighted.
-    """
-    return {
-        n: (CueScore(n, None, reason="withheld in training") if n in names else c)
-        for n, c in cues.items()
-    }
+def portable_path(path: Path) -> str:
+    """A data path as provenance records it: relative to the repository (or to the shared data
+    beside it) where it lies there, so a model file names no one's home folder."""
+    resolved = path.resolve()
+    for base, prefix in ((REPO_ROOT, ""), (REPO_ROOT.parent / "shared", "../shared/")):
+        if resolved.is_relative_to(base.resolve()):
+            return prefix + resolved.relative_to(base.resolve()).as_posix()
+    return resolved.name
 
 
 def counts(items: Sequence[Observed]) -> Mapping[str, int]:
