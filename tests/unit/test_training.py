@@ -79,3 +79,42 @@ def test_train_without_surface_leaves_texture_out(tiny_lab: Path, tmp_path: Path
     assert "surface" not in model.fusion.calibration
     assert "thermal" in model.fusion.calibration
     assert set(model.fusion.channel_levels) == set(model.fusion.levels)
+
+
+def test_folder_layout_with_an_unknown_label_exits_12_naming_it(tmp_path: Path, capsys) -> None:
+    (tmp_path / "site" / "bona_fide").mkdir(parents=True)
+    (tmp_path / "site" / "prnt").mkdir()
+    code = main(["pad", "train", "--folders", str(tmp_path / "site"), "--out", str(tmp_path / "m")])
+    assert code == 12
+    assert "'prnt'" in capsys.readouterr().err
+
+
+def test_training_holds_named_subjects_out_and_reports_on_them(
+    tiny_lab: Path, tmp_path: Path, capsys
+) -> None:
+    rows = (tiny_lab).read_text().splitlines()
+    header = rows[0].split(",")
+    split = header.index("split")
+    subject = header.index("subject")
+    site = tmp_path / "protocol.csv"
+    lines = [",".join(header)]
+    for number, row in enumerate(rows[1:]):
+        cells = row.split(",")
+        cells[split], cells[subject] = "", f"person{number % 3}"
+        lines.append(",".join(cells))
+    site.write_text("\n".join(lines) + "\n")
+    for name in ("metadata.json",):
+        (tmp_path / name).write_text((tiny_lab.parent / name).read_text())
+    for clip in tiny_lab.parent.iterdir():
+        if clip.suffix != ".csv" and clip.name != "metadata.json":
+            (tmp_path / clip.name).symlink_to(clip)
+    out = tmp_path / "model"
+    args = ["pad", "train", "--protocol", str(site), "--out", str(out), "--workers", "1"]
+    code = main([*args, "--without-surface", "--test-subjects", "person2", "--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert code == 0
+    held = document["held_out"]
+    assert held["presentations"] == 3  # one clip of person2 per label
+    assert sum(document["dev"].values()) == 6
+    scores = (out / "held-out" / "scores.csv").read_text().splitlines()
+    assert scores[0].startswith("path,label,score") and len(scores) == 4

@@ -6,15 +6,20 @@ import argparse
 import csv
 import sys
 from pathlib import Path
+from typing import Any
 
 from unmask.cli.liveness import LEVEL_NAMES, add_engine_flags
 from unmask.cli.output import Outcome, add_json_flag
-from unmask.errors import InputError
+from unmask.errors import InputError, ProtocolError
+from unmask.evaluation.assessment import evaluate
 from unmask.evaluation.protocols.base import Protocol, ProtocolEntry, read_protocol_csv
 from unmask.evaluation.protocols.registry import protocol_kinds, read_protocol
 from unmask.evaluation.protocols.walk import media_files
-from unmask.evaluation.species import normalize_label
+from unmask.evaluation.report import write_report
+from unmask.evaluation.scores import concat_rows, write_scores
+from unmask.evaluation.species import KNOWN_SPECIES, is_known_label, normalize_label
 from unmask.liveness.engine import DEFAULT_MAX_SECONDS
+from unmask.liveness.fusion import Level
 from unmask.liveness.levels import DEFAULT_LEVEL
 from unmask.liveness.model import PadModel, default_model
 from unmask.liveness.scoring import PadScorer
@@ -53,6 +58,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"a dataset in a supported layout ({', '.join(protocol_kinds())})",
     )
     train.add_argument("--out", type=Path, required=True, help="model folder to write")
+    train.add_argument(
+        "--test-subjects",
+        default="",
+        metavar="A,B,...",
+        help="subjects held out for the report (default: a --test-share of them, by hash)",
+    )
+    train.add_argument(
+        "--test-share",
+        type=float,
+        default=0.25,
+        help="share of subjects held out for the report where a protocol declares no splits "
+        "(0 trains on everything; default 0.25)",
+    )
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--workers", type=int, default=None)
     train.add_argument("--max-seconds", type=float, default=DEFAULT_MAX_SECONDS)
@@ -89,8 +107,12 @@ def folder_protocol(root: Path) -> Protocol:
     entries = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
         label = normalize_label(folder.name)
-        if label is None:
-            raise InputError(f"{folder}: folder name is not bona_fide or a PAI species")
+        if label is None or not is_known_label(label):
+            raise ProtocolError(
+                f"{folder}: unknown label {folder.name!r}; name each sub-folder bona_fide or a "
+                f"species ({', '.join(s for s in KNOWN_SPECIES if s != 'bona_fide')}, or a "
+                "variant such as print_glossy)"
+            )
         entries += [
             ProtocolEntry(path=path, label=label, subject=path.parent.name)
             for path in media_files(folder)
@@ -101,6 +123,8 @@ def folder_protocol(root: Path) -> Protocol:
 
 
 def run_train(args: argparse.Namespace) -> Outcome:
+    if not 0.0 <= args.test_share < 1.0:
+        raise InputError(f"--test-share {args.test_share}: give a share in [0, 1)")
     protocols = [read_protocol_csv(p) for p in args.protocol]
     protocols += [folder_protocol(p) for p in args.folders]
     for spec in args.dataset:
@@ -124,16 +148,64 @@ def run_train(args: argparse.Namespace) -> Outcome:
         max_seconds=args.max_seconds,
         with_surface_model=not args.without_surface,
         command=command,
+        test_subjects={s.strip() for s in args.test_subjects.split(",") if s.strip()},
+        test_share=args.test_share,
     )
     model.save(args.out)
+    held_out = summary.pop("held_out", [])
     document = {
         "model": str(args.out),
         **summary,
-        "levels": {k: v.as_dict() for k, v in model.fusion.levels.items()},
-        "channel_levels": {k: v.as_dict() for k, v in model.fusion.channel_levels.items()},
+        "held_out": held_out_report(held_out, model, args.out / "held-out"),
+        **levels_document(model),
         "weights": model.fusion.weights,
     }
-    return Outcome(document=document, text=lambda: f"wrote {args.out}\n" + levels_text(model))
+    return Outcome(
+        document=document,
+        text=lambda: (
+            f"wrote {args.out}\n" + levels_text(model) + "\n" + held_out_text(document["held_out"])
+        ),
+    )
+
+
+def held_out_text(summary: dict[str, Any]) -> str:
+    if "eer" not in summary:
+        return f"held out: {summary['presentations']} presentations; {summary.get('note', '')}"
+    eer = "n/a" if summary["eer"] is None else f"{summary['eer']:.2%}"
+    return (
+        f"held out ({summary['presentations']} presentations of subjects never trained on): "
+        f"EER {eer}; report {summary['report']}"
+    )
+
+
+def held_out_report(rows: list[dict[str, Any]], model: PadModel, folder: Path) -> dict[str, Any]:
+    """Scores, metrics and an HTML report for the presentations training never saw."""
+    if not rows:
+        return {"presentations": 0, "note": "no held-out presentations (use --test-share)"}
+    scores = concat_rows(
+        [{**row, "score": row["score"] if row["score"] is not None else ""} for row in rows]
+    )
+    write_scores(scores, folder / "scores.csv")
+    summary: dict[str, Any] = {"presentations": len(rows), "scores": str(folder / "scores.csv")}
+    try:
+        evaluation = evaluate(
+            scores,
+            threshold=model.fusion.levels[DEFAULT_LEVEL].threshold,
+            threshold_source="pad_level",
+        )
+    except ProtocolError as exc:
+        return {**summary, "note": f"no metrics: {exc}"}
+    pad = evaluation.document["pad"]
+    summary.update(
+        {
+            "eer": pad.get("eer"),
+            "apcer": pad.get("apcer"),
+            "bpcer": pad.get("bpcer"),
+            "level": DEFAULT_LEVEL,
+            "report": str(write_report(evaluation, folder, "unmask pad train: held-out")),
+        }
+    )
+    return summary
 
 
 def run_score(args: argparse.Namespace) -> Outcome:
@@ -188,12 +260,22 @@ def run_score(args: argparse.Namespace) -> Outcome:
     )
 
 
+def level_tables(model: PadModel) -> list[tuple[str, str, dict[str, Level]]]:
+    """(key, title, levels) of each operating-point table the model holds."""
+    fusion = model.fusion
+    tables = [("levels", "colour camera, video", fusion.levels)]
+    if fusion.still_levels:
+        tables.append(("still_levels", "colour camera, still image", fusion.still_levels))
+    if fusion.channel_levels:
+        tables.append(
+            ("channel_levels", "with a thermal, NIR or depth camera", fusion.channel_levels)
+        )
+    return tables
+
+
 def levels_text(model: PadModel) -> str:
-    tables = [("colour camera", model.fusion.levels)]
-    if model.fusion.channel_levels:
-        tables.append(("with a thermal, NIR or depth camera", model.fusion.channel_levels))
     lines = []
-    for title, levels in tables:
+    for _, title, levels in level_tables(model):
         lines += [
             f"{title}:",
             "| level | target APCER | threshold | APCER (worst species) | BPCER | needs |",
@@ -205,18 +287,29 @@ def levels_text(model: PadModel) -> str:
             )
             flag = "" if level.resolvable else " (too few attacks to resolve)"
             lines.append(
-                f"| {level.name} | {level.target_apcer:.1%} | {level.threshold:.4f} | {level.apcer_max:.1%}{flag} | {level.bpcer:.1%} | {needs} |"
+                f"| {level.name} | {level.target_apcer:.1%} | {level.threshold:.4f} "
+                f"| {level.apcer_max:.1%}{flag} | {level.bpcer:.1%} ({level.bpcer_source} faces) "
+                f"| {needs} |"
             )
+        species = next(iter(levels.values())).species
+        if species:
+            lines.append(f"APCER over: {', '.join(species)}")
     counts = ", ".join(f"{k} {v}" for k, v in model.fusion.counts.items())
     lines.append(f"measured on the calibration (dev) split: {counts}")
     return "\n".join(lines)
 
 
+def levels_document(model: PadModel) -> dict[str, dict[str, Any]]:
+    return {
+        key: {name: level.as_dict() for name, level in levels.items()}
+        for key, _, levels in level_tables(model)
+    }
+
+
 def run_levels(args: argparse.Namespace) -> Outcome:
     model = PadModel.load(args.model) if args.model else default_model()
     document = {
-        "levels": {k: v.as_dict() for k, v in model.fusion.levels.items()},
-        "channel_levels": {k: v.as_dict() for k, v in model.fusion.channel_levels.items()},
+        **levels_document(model),
         "calibration_counts": model.fusion.counts,
         "weights": model.fusion.weights,
         "provenance": model.provenance,

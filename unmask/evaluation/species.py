@@ -40,5 +40,11 @@ def normalize_label(raw: str) -> str | None:
     return label if _NAME.match(label) else None
 
 
+def is_known_label(label: str) -> bool:
+    """A canonical label unmask knows, or a named variant of one (`print_glossy`): a folder
+    called `prnt` is a typo to report, not a new species to invent."""
+    return label in KNOWN_SPECIES or any(label.startswith(f"{name}_") for name in KNOWN_SPECIES)
+
+
 def is_attack(label: str) -> bool:
     return label != BONA_FIDE

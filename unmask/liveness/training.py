@@ -13,7 +13,7 @@ import hashlib
 import json
 import platform
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -33,12 +33,14 @@ from unmask.liveness.engine import (
     surface_from_crops,
 )
 from unmask.liveness.fusion import CUE_NAMES, FusionModel
+from unmask.liveness.levels import DEFAULT_LEVEL
 from unmask.liveness.model import PadModel
 from unmask.liveness.surface import SurfaceModel, surface_features
 from unmask.parallel import parallel_map
 from unmask.types import CueScore
 
 DEV_SHARE = 0.5
+HELD_OUT = "held out"
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,17 +112,29 @@ def worker_engine(max_seconds: float | None) -> LivenessEngine:
     return ENGINES[max_seconds]
 
 
-def assign_splits(entries: Sequence[ProtocolEntry], seed: int) -> list[str]:
+def assign_splits(
+    entries: Sequence[ProtocolEntry],
+    seed: int,
+    test_subjects: Collection[str] = (),
+    test_share: float = 0.0,
+) -> list[str]:
     """A protocol's declared train/dev splits are kept (its test and enrolment rows are held
-    out, never trained on); otherwise its subjects are hashed into train or dev."""
+    out, never trained on); otherwise its subjects are hashed into train, dev and, with
+    `test_share` or named `test_subjects`, a held-out test split. A person never lands on two
+    sides, so the held-out figures are for people the model never saw."""
     declared = {e.split for e in entries}
     if {"train", "dev"} <= declared:
-        return [e.split if e.split in ("train", "dev") else "held out" for e in entries]
+        return [e.split if e.split in ("train", "dev") else HELD_OUT for e in entries]
     splits = []
     for entry in entries:
-        key = f"{seed}:{entry.subject or entry.path}".encode()
+        subject = entry.subject or str(entry.path)
+        key = f"{seed}:{subject}".encode()
         share = int(hashlib.sha256(key).hexdigest()[:8], 16) / 0xFFFFFFFF
-        splits.append("dev" if share < DEV_SHARE else "train")
+        if subject in test_subjects or (not test_subjects and share < test_share):
+            splits.append(HELD_OUT)
+        else:
+            rest = (share - test_share) / (1.0 - test_share) if not test_subjects else share
+            splits.append("dev" if rest < DEV_SHARE else "train")
     return splits
 
 
@@ -149,19 +163,23 @@ def train_pad(
     with_surface_model: bool = True,
     progress: bool = True,
     command: str = "",
+    test_subjects: Collection[str] = (),
+    test_share: float = 0.0,
+    held_out_report: bool = True,
 ) -> tuple[PadModel, dict[str, Any]]:
-    """Observe every presentation, fit surface on train, calibrate fusion on dev.
+    """Observe every presentation, fit surface on train, calibrate fusion on dev, and judge
+    the held-out rows (declared test rows, `test_subjects`, or a `test_share` of subjects)
+    with the finished model, so every training run says how it does on people it never saw.
 
     `with_surface_model=False` leaves the texture classifier out: a classifier fitted on data
     unlike the cameras it will meet (the simulated lab) accuses real faces, and a model without
     one decides on the physiological and geometric cues alone; every train row then calibrates.
     """
+    wanted = ("train", "dev", HELD_OUT) if held_out_report else ("train", "dev")
     observed: list[tuple[Observed, str]] = []
     for protocol in protocols:
-        splits = assign_splits(protocol.entries, seed)
-        chosen = [
-            (e, s) for e, s in zip(protocol.entries, splits, strict=True) if s in ("train", "dev")
-        ]
+        splits = assign_splits(protocol.entries, seed, test_subjects, test_share)
+        chosen = [(e, s) for e, s in zip(protocol.entries, splits, strict=True) if s in wanted]
         results = parallel_map(
             ObserveJob(str(protocol.root), max_seconds),
             [e for e, _ in chosen],
@@ -174,7 +192,7 @@ def train_pad(
             (replace(result, simulated=simulated), split)
             for result, (_, split) in zip(results, chosen, strict=True)
         ]
-    if not observed:
+    if not any(s != HELD_OUT for _, s in observed):
         raise InputError("no presentations to train on (only test or enrolment rows?)")
     usable = [(o, s) for o, s in observed if o.error is None]
     failures = {o.path: o.error for o, _ in observed if o.error is not None}
@@ -227,7 +245,31 @@ def train_pad(
         "failures": failures,
         "surface_crops": crops,
     }
+    held_out = [o for o, s in usable if s == HELD_OUT]
+    if held_out:
+        summary["held_out"] = held_out_scores(held_out, surface, fusion)
     return PadModel(surface=surface, fusion=fusion, provenance=provenance), summary
+
+
+def held_out_scores(
+    items: Sequence[Observed], surface: SurfaceModel | None, fusion: FusionModel
+) -> list[dict[str, Any]]:
+    """Rows in `pad score`'s contract (path, label, score, decision) for the held-out
+    presentations, judged at the default level by the model just fitted."""
+    rows = []
+    for item in items:
+        cues = with_surface(item, surface)
+        decision, score, _, _ = fusion.decide(cues, DEFAULT_LEVEL)
+        rows.append(
+            {
+                "path": item.path,
+                "label": item.label,
+                "score": score,
+                "decision": decision,
+                "simulated": item.simulated,
+            }
+        )
+    return rows
 
 
 def portable_path(path: Path) -> str:
