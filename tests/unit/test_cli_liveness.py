@@ -11,6 +11,7 @@ from PIL import Image
 
 from unmask.cli.main import main
 from unmask.errors import ModelError, NoFaceError
+from unmask.liveness.model import default_model
 
 
 def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict]:
@@ -37,6 +38,7 @@ def test_liveness_json_contract_on_a_still(capsys, portrait_files) -> None:
     assert (
         len(document["tracks"]) == 1 and document["tracks"][0]["decision"] == document["decision"]
     )
+    assert document["model"] == default_model().identity
 
 
 def test_stills_never_pass_level_high_so_verify_refuses(

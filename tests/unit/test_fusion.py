@@ -238,3 +238,29 @@ def test_bpcer_is_measured_on_real_faces_where_given() -> None:
     assert level.bpcer == pytest.approx(0.5)  # the real face at 0.03 of the two real faces
     simulated = model.fit_levels(fused, labels)["medium"]
     assert simulated.bpcer_source == "simulated" and simulated.bpcer == pytest.approx(0.25)
+
+
+def test_site_adaptation_moves_a_shifted_cue_back_and_never_past_the_attacks(fitted) -> None:
+    model, _, _ = fitted
+    rng = np.random.default_rng(21)
+
+    def darker(cues: dict[str, CueScore], by: float) -> dict[str, CueScore]:
+        return {
+            n: (replace(c, score=float(np.clip(c.score - by, 0.01, 0.99))) if n == "surface" else c)
+            for n, c in cues.items()
+            if c.score is not None
+        }
+
+    site = [darker(sample("bona_fide", rng), 0.25) for _ in range(40)]
+    moved, shifts = model.adapted(site[:30])
+    assert shifts["surface"]["applied_llr_shift"] > 0
+    before = np.mean([model.decide(c, "high")[0] != "bona_fide" for c in site[30:]])
+    after = np.mean([moved.decide(c, "high")[0] != "bona_fide" for c in site[30:]])
+    assert after <= before
+    # an absurd site (every living face scores like a print) is capped, not followed
+    absurd = [darker(sample("bona_fide", rng), 0.6) for _ in range(30)]
+    _, capped = model.adapted(absurd)
+    assert capped["surface"]["applied_llr_shift"] < capped["surface"]["wanted_llr_shift"]
+    attacks = [sample("print", rng) for _ in range(30)]
+    assert all(moved.decide(c, "medium")[0] != "bona_fide" for c in attacks)
+    assert FusionModel.from_dict(moved.to_dict()).reference == moved.reference

@@ -11,6 +11,7 @@ on the calibration set for a target worst-species APCER, with the BPCER they cos
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +47,8 @@ STILL_NOTE = (
     "levels high and maximum need video"
 )
 SCORE_FLOOR = 0.01
+#: Fewest site judgements of a cue before site adaptation moves its calibration.
+MIN_SITE_VALUES = 10
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,7 @@ class FusionModel:
     channel_levels: dict[str, Level] = field(default_factory=dict)
     still_levels: dict[str, Level] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    reference: dict[str, float] = field(default_factory=dict)
 
     def evidence(self, cues: Mapping[str, CueScore]) -> dict[str, float]:
         """Calibrated log-likelihood ratio of each conclusive, calibrated cue."""
@@ -190,6 +194,12 @@ class FusionModel:
         self.calibrate(samples, labels)
         self.fit_weights([*samples, *colour, *still], list(labels) * 3)
         self.fit_species(samples, labels)
+        reference = [
+            c
+            for c, label, is_real in zip(samples, labels, marks, strict=True)
+            if label == "bona_fide" and (is_real or not marks.any())
+        ]
+        self.reference = bona_fide_reference(self, reference)
         self.counts = {
             str(k): int(v)
             for k, v in zip(*np.unique(np.asarray(labels), return_counts=True), strict=True)
@@ -443,6 +453,7 @@ class FusionModel:
             "channel_levels": {k: v.as_dict() for k, v in self.channel_levels.items()},
             "still_levels": {k: v.as_dict() for k, v in self.still_levels.items()},
             "counts": self.counts,
+            "reference": self.reference,
         }
 
     @classmethod
@@ -459,10 +470,63 @@ class FusionModel:
         model.channel_levels = levels_from_dict(data.get("channel_levels", {}))
         model.still_levels = levels_from_dict(data.get("still_levels", {}))
         model.counts = {k: int(v) for k, v in data["counts"].items()}
+        model.reference = {k: float(v) for k, v in data.get("reference", {}).items()}
         return model
+
+    def adapted(
+        self, site: Sequence[Mapping[str, CueScore]], min_values: int = MIN_SITE_VALUES
+    ) -> tuple[FusionModel, dict[str, dict[str, float]]]:
+        """This model moved to a site's camera using that camera's bona fide captures alone.
+
+        A camera changes how every face scores on a cue (its noise, optics and compression
+        shift textures and colours alike), so the shift between the site's bona fide scores and
+        the calibration's is taken to apply to attacks too: each cue's calibration is moved so
+        that the site's median living face gives the evidence the calibration's median living
+        face gave, and the thresholds (set on attacks) stay. A shift toward acceptance is
+        capped at half the gap between that bona fide evidence and the nearest attack
+        species' mean, so no recalibration can carry an attack species across to the living
+        side. Cues the site rarely judged keep their calibration.
+        """
+        moved = copy.deepcopy(self)
+        shifts: dict[str, dict[str, float]] = {}
+        for name, (slope, intercept) in self.calibration.items():
+            values = [
+                logit(score) for c in site if name in c and (score := c[name].score) is not None
+            ]
+            if name not in self.reference or len(values) < min_values:
+                continue
+            wanted = slope * (self.reference[name] - float(np.median(values)))
+            attack_means = [
+                stats[name][0] for stats in self.species_stats.values() if name in stats
+            ]
+            bona_evidence = slope * self.reference[name] + intercept
+            cap = 0.5 * max(bona_evidence - max(attack_means), 0.0) if attack_means else abs(wanted)
+            applied = float(min(wanted, cap))
+            moved.calibration[name] = (slope, intercept + applied)
+            shifts[name] = {
+                "site_values": float(len(values)),
+                "wanted_llr_shift": round(float(wanted), 4),
+                "applied_llr_shift": round(applied, 4),
+            }
+        return moved, shifts
 
 
 STILL_WITHHELD = (*TEMPORAL_CUES, *CHANNEL_NAMES)
+
+
+def bona_fide_reference(
+    model: FusionModel, samples: Sequence[Mapping[str, CueScore]]
+) -> dict[str, float]:
+    """Median logit score of each calibrated cue over the bona fide faces it judged: where a
+    site's own living faces are compared when the model is adapted to that site."""
+    reference = {}
+    for name in model.calibration:
+        values = [
+            logit(score) for c in samples if name in c and (score := c[name].score) is not None
+        ]
+        if values:
+            reference[name] = float(np.median(values))
+    return reference
 
 
 def withheld(cues: Mapping[str, CueScore], names: Sequence[str]) -> dict[str, CueScore]:

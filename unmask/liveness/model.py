@@ -19,7 +19,11 @@ from unmask.liveness.fusion import FusionModel
 from unmask.liveness.surface import SurfaceModel
 
 FORMAT_VERSION = 1
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models" / "default"
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+DEFAULT_MODEL_DIR = MODELS_DIR / "default"
+#: The shipped model's file digests, written by scripts/build_default_model.sh: a copy whose
+#: thresholds were edited (or a damaged install) is refused rather than trusted.
+SHIPPED_DIGESTS = MODELS_DIR / "default.sha256.json"
 
 
 @dataclass
@@ -27,6 +31,14 @@ class PadModel:
     surface: SurfaceModel | None
     fusion: FusionModel
     provenance: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def identity(self) -> str:
+        """sha256 of what decides: the fusion, levels and every model file's digest. Printed
+        in verdicts so an audit can tell which model made a decision."""
+        content = {"fusion": self.fusion.to_dict(), "files": dict(sorted(self.files.items()))}
+        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
     def save(self, folder: str | Path) -> Path:
         target = Path(folder)
@@ -41,6 +53,7 @@ class PadModel:
         if self.surface is not None:
             surface_path = self.surface.save(target / "surface.npz")
             document["surface"] = {"file": surface_path.name, "sha256": digest(surface_path)}
+            self.files["surface"] = document["surface"]["sha256"]
         (target / "pad.json").write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
         return target
 
@@ -62,29 +75,74 @@ class PadModel:
                 f"{FORMAT_VERSION}; retrain it with `unmask pad train`"
             )
         surface = None
+        files = {}
         if document.get("surface"):
-            surface_path = header.parent / document["surface"]["file"]
-            if not surface_path.is_file() or digest(surface_path) != document["surface"]["sha256"]:
-                raise ModelError(
-                    f"{surface_path}: missing or altered (checksum differs from pad.json)"
-                )
+            surface_path = member_file(header, document["surface"])
             surface = SurfaceModel.load(surface_path)
+            files["surface"] = document["surface"]["sha256"]
+        try:
+            fusion = FusionModel.from_dict(document["fusion"])
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            raise ModelError(f"{header}: damaged fusion section ({exc!r})") from exc
         return cls(
             surface=surface,
-            fusion=FusionModel.from_dict(document["fusion"]),
+            fusion=fusion,
             provenance=dict(document.get("provenance", {})),
+            files=files,
         )
+
+
+def member_file(header: Path, entry: Any) -> Path:
+    """A file a model's pad.json names, checked: a plain name inside the model's folder (a
+    name that climbs out of it is refused, never followed) whose sha256 matches."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
+        raise ModelError(f"{header}: damaged file entry {entry!r}")
+    name = entry["file"]
+    if Path(name).name != name or name in ("", ".", ".."):
+        raise ModelError(f"{header}: file name {name!r} leaves the model's folder; refused")
+    path = header.parent / name
+    if not path.is_file() or digest(path) != entry.get("sha256"):
+        raise ModelError(f"{path}: missing or altered (checksum differs from pad.json)")
+    return path
 
 
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def folder_digests(folder: Path) -> dict[str, str]:
+    return {path.name: digest(path) for path in sorted(folder.iterdir()) if path.is_file()}
+
+
+def seal_default_model() -> Path:
+    """Record the shipped model's digests in the package (run by the build script)."""
+    SHIPPED_DIGESTS.write_text(
+        json.dumps(folder_digests(DEFAULT_MODEL_DIR), indent=2, sort_keys=True) + "\n"
+    )
+    return SHIPPED_DIGESTS
+
+
 @cache
 def default_model() -> PadModel:
-    """The model shipped in the package; a ModelError says how to build one if it is absent."""
+    """The model shipped in the package, verified against the digests shipped beside it."""
     if not (DEFAULT_MODEL_DIR / "pad.json").is_file():
         raise ModelError(
             "no default PAD model is installed; build one with `unmask pad train` and pass --model"
+        )
+    try:
+        expected = json.loads(SHIPPED_DIGESTS.read_text())
+    except (OSError, ValueError) as exc:
+        raise ModelError(
+            f"{SHIPPED_DIGESTS}: the shipped model's checksums are missing or unreadable; "
+            "reinstall unmask or rebuild with scripts/build_default_model.sh"
+        ) from exc
+    found = folder_digests(DEFAULT_MODEL_DIR)
+    altered = sorted(
+        name for name in expected.keys() | found.keys() if expected.get(name) != found.get(name)
+    )
+    if altered:
+        raise ModelError(
+            f"the shipped PAD model differs from its recorded checksums ({', '.join(altered)}); "
+            "reinstall unmask, or pass your own model with --model"
         )
     return PadModel.load(DEFAULT_MODEL_DIR)

@@ -15,21 +15,9 @@ from typing import Any
 
 from unmask.errors import UnmaskError
 from unmask.evaluation.protocols.base import ProtocolEntry
-from unmask.liveness.engine import LivenessEngine, load_channel
-from unmask.liveness.model import PadModel
+from unmask.liveness.engine import load_channel
 from unmask.liveness.training import channel_paths
-
-ENGINES: dict[tuple[str | None, str, float | None], LivenessEngine] = {}
-
-
-def process_engine(model: str | None, level: str, max_seconds: float | None) -> LivenessEngine:
-    """This process's engine for these settings (`model` None: the shipped default model)."""
-    key = (model, level, max_seconds)
-    if key not in ENGINES:
-        ENGINES[key] = LivenessEngine(
-            PadModel.load(model) if model else None, level=level, max_seconds=max_seconds
-        )
-    return ENGINES[key]
+from unmask.liveness.workers import process_engine
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,6 @@ from unmask.evaluation.protocols.base import Protocol, ProtocolEntry
 from unmask.liveness.channels import CHANNEL_NAMES
 from unmask.liveness.engine import (
     DEFAULT_MAX_SECONDS,
-    LivenessEngine,
     bits_per_pixel,
     load_channel,
     surface_from_crops,
@@ -36,6 +35,7 @@ from unmask.liveness.fusion import CUE_NAMES, FusionModel
 from unmask.liveness.levels import DEFAULT_LEVEL
 from unmask.liveness.model import PadModel
 from unmask.liveness.surface import SurfaceModel, surface_features
+from unmask.liveness.workers import process_engine
 from unmask.parallel import parallel_map
 from unmask.types import CueScore
 
@@ -82,9 +82,10 @@ class ObserveJob:
 
     root: str
     max_seconds: float | None
+    model: str | None = None
 
     def __call__(self, entry: ProtocolEntry) -> Observed:
-        engine = worker_engine(self.max_seconds)
+        engine = process_engine(self.model, max_seconds=self.max_seconds)
         try:
             channels = {
                 n: load_channel(p) for n, p in channel_paths(entry, Path(self.root)).items()
@@ -101,15 +102,6 @@ class ObserveJob:
             return Observed(
                 str(entry.path), entry.label, entry.split, error=str(exc).splitlines()[0]
             )
-
-
-ENGINES: dict[float | None, LivenessEngine] = {}
-
-
-def worker_engine(max_seconds: float | None) -> LivenessEngine:
-    if max_seconds not in ENGINES:
-        ENGINES[max_seconds] = LivenessEngine(max_seconds=max_seconds)
-    return ENGINES[max_seconds]
 
 
 def assign_splits(
