@@ -77,6 +77,7 @@ def model_summary(model: PadModel, path: Path | None) -> dict[str, Any]:
     """Which model judged, and on what data it was trained (simulated lab data, for the default)."""
     return {
         "path": str(path) if path is not None else "default",
+        "identity": model.identity,
         "trained_on": [d.get("name") for d in model.provenance.get("data", [])],
         "created": model.provenance.get("created"),
     }

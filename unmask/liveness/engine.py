@@ -254,7 +254,7 @@ def verdict_document(verdict: Verdict, engine: LivenessEngine) -> dict[str, Any]
     evidence = engine.model.fusion.evidence(verdict.cues)
     return {
         **verdict_summary(verdict),
-        "model": engine.model.identity,
+        "model_identity": engine.model.identity,
         "seconds_used": verdict.seconds_used,
         "cues": {name: cue_document(cue, evidence.get(name)) for name, cue in verdict.cues.items()},
     }
