@@ -1,31 +1,45 @@
 #!/usr/bin/env bash
-# Rebuild the PAD model shipped in unmask/liveness/models/default from scratch.
-# Data: attack-lab clips (SIMULATED) rendered from the two public-domain portraits that ship with
-# scikit-image and matplotlib, 640x480, with thermal/NIR/depth:
-#   seed 3000: 12 clips per species, 12 s (a missing pulse counts only after 10 s), H.264 CRF 0
-#              (what a camera feeding unmask directly gives; CRF 12 already removes a simulated
-#              pulse); each species renders in its own process (a clip depends only on the seed,
-#              its species and its number, so this equals one lab run);
-#   seed 1000: 6 clips per species, 5 s, H.264 CRF 12 (the lab's default codec): short,
-#              compressed clips where the pulse cannot be read.
-# --without-surface: no texture classifier. One fitted on these rendered faces learns the lab's
-# rendering and called every real bona fide face we tried an attack; the shipped model decides
-# on pulse, motion, eyes and the thermal/NIR/depth channels. Train and dev rows calibrate the
-# fusion and set the levels; the lab's test rows are held out. About 3 GB of disk; 30-50 minutes
-# on 2 cores. Same lab code and seeds give the same clips; the model's numbers then follow.
+# Rebuild the PAD model shipped in unmask/liveness/models/default from scratch. Needs the shared
+# data (../shared/data or UNMASK_DATA): the colour-camera operating points are set on real faces.
+#
+# 1. The recapture classifier (scripts/train_recapture.py): real photos of permissively licensed
+#    sets (faces/interfaces CC0, faces/frl-london and frl-canada CC BY 4.0, the Pexels video) as
+#    bona fide, simulated print and screen recaptures of the same photos as attacks.
+# 2. Attack-lab clips (SIMULATED) of every species, 640x480, with thermal/NIR/depth:
+#      seed 3000: 8 clips per species, 10 s, H.264 CRF 0 (what a camera feeding unmask gives);
+#      seed 1000: 4 clips per species, 5 s, H.264 CRF 12 (short, compressed: no readable pulse).
+#    Rendered once into the work folder (same lab code and seeds give the same clips).
+# 3. Real calibration sets (scripts/calibration_sets.py): real bona fide videos (GRID, Pexels)
+#    and stills (the recapture classifier's held-out people, GRID frames), and simulated print
+#    and screen recaptures of those stills.
+# 4. `unmask pad train --without-surface` over all of it: no texture classifier fitted on the
+#    lab's rendered faces (one did and called every real face an attack); BPCER of each
+#    colour-camera level is measured on the real bona fide faces, APCER on the attacks.
+# 5. The model's file digests are recorded in the package (unmask/liveness/models/
+#    default.sha256.json), which the loader checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work="${1:-out/default-model-data}"
+run() { uv run --frozen "$@"; }
+run python scripts/train_recapture.py --seed 7
 species=(bona_fide print replay mask_rigid mask_silicone)
 for name in "${species[@]}"; do
-    uv run --frozen unmask lab generate --out "$work/$name" --species "$name" --clips 12 \
-        --seconds 12 --seed 3000 --codec h264 --crf 0 --channels rgb,thermal,nir,depth &
+    if [ ! -f "$work/$name/protocol.csv" ]; then
+        run unmask lab generate --out "$work/$name" --species "$name" --clips 8 \
+            --seconds 10 --seed 3000 --codec h264 --crf 0 --channels rgb,thermal,nir,depth &
+    fi
 done
-uv run --frozen unmask lab generate --out "$work/lab-1000" --clips 6 --seconds 5 --seed 1000 \
-    --channels rgb,thermal,nir,depth &
+if [ ! -f "$work/lab-1000/protocol.csv" ]; then
+    run unmask lab generate --out "$work/lab-1000" --clips 4 --seconds 5 --seed 1000 \
+        --channels rgb,thermal,nir,depth &
+fi
 wait
+run python scripts/calibration_sets.py "$work/real"
 protocols=()
-for name in "${species[@]}"; do protocols+=(--protocol "$work/$name/protocol.csv"); done
-protocols+=(--protocol "$work/lab-1000/protocol.csv")
-uv run --frozen unmask pad train "${protocols[@]}" --seed 0 --without-surface \
+for name in "${species[@]}" lab-1000; do protocols+=(--protocol "$work/$name/protocol.csv"); done
+for name in real-video real-still recapture-still; do
+    protocols+=(--protocol "$work/real/$name/protocol.csv")
+done
+run unmask pad train "${protocols[@]}" --seed 0 --without-surface --test-share 0 \
     --out unmask/liveness/models/default
+run python -c "from unmask.liveness.model import seal_default_model; print(seal_default_model())"
