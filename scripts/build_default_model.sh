@@ -6,9 +6,10 @@
 #    sets (faces/interfaces CC0, faces/frl-london and frl-canada CC BY 4.0, the Pexels video) as
 #    bona fide, simulated print and screen recaptures of the same photos as attacks.
 # 2. Attack-lab clips (SIMULATED) of every species, 640x480, with thermal/NIR/depth:
-#      seed 3000: 8 clips per species, 10 s, H.264 CRF 0 (what a camera feeding unmask gives);
-#      seed 1000: 4 clips per species, 5 s, H.264 CRF 12 (short, compressed: no readable pulse).
-#    Rendered once into the work folder (same lab code and seeds give the same clips).
+#      seed 3000, 10 s, H.264 CRF 0 (what a camera feeding unmask gives): 8 bona fide clips,
+#      6 of each attack species. Short and compressed real video (no readable pulse) comes from
+#      the real calibration set below. Rendered once into the work folder (same lab code and
+#      seeds give the same clips).
 # 3. Real calibration sets (scripts/calibration_sets.py): real bona fide videos (GRID, Pexels)
 #    and stills (the recapture classifier's held-out people, GRID frames), and simulated print
 #    and screen recaptures of those stills.
@@ -24,19 +25,17 @@ run() { uv run --frozen "$@"; }
 run python scripts/train_recapture.py --seed 7
 species=(bona_fide print replay mask_rigid mask_silicone)
 for name in "${species[@]}"; do
+    clips=6
+    [ "$name" = bona_fide ] && clips=8
     if [ ! -f "$work/$name/protocol.csv" ]; then
-        run unmask lab generate --out "$work/$name" --species "$name" --clips 8 \
+        run unmask lab generate --out "$work/$name" --species "$name" --clips "$clips" \
             --seconds 10 --seed 3000 --codec h264 --crf 0 --channels rgb,thermal,nir,depth &
     fi
 done
-if [ ! -f "$work/lab-1000/protocol.csv" ]; then
-    run unmask lab generate --out "$work/lab-1000" --clips 4 --seconds 5 --seed 1000 \
-        --channels rgb,thermal,nir,depth &
-fi
 wait
 run python scripts/calibration_sets.py "$work/real"
 protocols=()
-for name in "${species[@]}" lab-1000; do protocols+=(--protocol "$work/$name/protocol.csv"); done
+for name in "${species[@]}"; do protocols+=(--protocol "$work/$name/protocol.csv"); done
 for name in real-video real-still recapture-still; do
     protocols+=(--protocol "$work/real/$name/protocol.csv")
 done
