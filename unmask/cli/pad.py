@@ -9,6 +9,7 @@ from pathlib import Path
 
 from unmask.cli.liveness import LEVEL_NAMES, add_engine_flags
 from unmask.cli.output import Outcome, add_json_flag
+from unmask.cli.outputs import add_force_flag, claim_outputs
 from unmask.errors import InputError
 from unmask.evaluation.protocols.base import Protocol, ProtocolEntry, read_protocol_csv
 from unmask.evaluation.protocols.registry import protocol_kinds, read_protocol
@@ -73,6 +74,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     score.add_argument("--level", choices=LEVEL_NAMES, default=DEFAULT_LEVEL)
     score.add_argument("--workers", type=int, default=None)
     add_engine_flags(score)
+    add_force_flag(score)
     add_json_flag(score)
     score.set_defaults(handler=run_score)
 
@@ -137,6 +139,7 @@ def run_train(args: argparse.Namespace) -> Outcome:
 
 
 def run_score(args: argparse.Namespace) -> Outcome:
+    claim_outputs([args.out], args.force)
     protocol = read_protocol_csv(args.protocol)
     if args.model is None:
         default_model()
