@@ -352,6 +352,7 @@ class Gallery:
                 raise InputError(f"template for {name!r} is not a finite {EMBEDDING_SIZE}-d vector")
             vectors.append(vector.tobytes())
         key = self.sealing_key()
+        self.matrix()  # every stored seal holds: never add to a gallery that was tampered with
         now = time.time()
         with transaction(self.connection):
             self.connection.execute(
