@@ -27,6 +27,8 @@ from unmask.types import Frame
 
 T = TypeVar("T")
 
+EBML_MAGIC = b"\x1a\x45\xdf\xa3"
+MATROSKA_SEGMENT = b"\x18\x53\x80\x67"
 ISO_BOX_BRANDS = (b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot", b"uuid")
 
 
@@ -77,7 +79,8 @@ def declared_size(file: Path) -> int | None:
     """The byte length the container's own top-level structure declares, where it says one.
 
     RIFF (AVI) and ISO media (MP4, MOV, 3GP) chain sized chunks from the first byte to the
-    last, so a file shorter than their sum was cut. Other containers return None.
+    last, and Matroska (MKV, WebM) sizes its one Segment, so a file shorter than that was cut.
+    Other containers (and live-written Matroska, whose size is "unknown") return None.
     """
     size = file.stat().st_size
     with file.open("rb") as handle:
@@ -92,6 +95,9 @@ def declared_size(file: Path) -> int | None:
                 position += 8 + int.from_bytes(chunk[4:8], "little")
                 position += position % 2
             return position
+        if head[:4] == EBML_MAGIC:
+            handle.seek(0)
+            return matroska_size(handle.read(64))
         if head[4:8] not in ISO_BOX_BRANDS:
             return None
         position = 0
@@ -107,6 +113,33 @@ def declared_size(file: Path) -> int | None:
                 return None
             position += length
         return position
+
+
+def ebml_number(data: bytes, position: int) -> tuple[int, int, bool] | None:
+    """An EBML variable-length number at `position`: (value, next position, all-ones)."""
+    if position >= len(data) or data[position] == 0:
+        return None
+    length = 9 - data[position].bit_length()
+    if position + length > len(data):
+        return None
+    value = data[position] & (0xFF >> length)
+    for byte in data[position + 1 : position + length]:
+        value = value << 8 | byte
+    return value, position + length, value == (1 << (7 * length)) - 1
+
+
+def matroska_size(head: bytes) -> int | None:
+    """The end of the Segment that follows the EBML header, or None when it is not declared."""
+    header = ebml_number(head, len(EBML_MAGIC))
+    if header is None:
+        return None
+    segment_start = header[1] + header[0]
+    if head[segment_start : segment_start + 4] != MATROSKA_SEGMENT:
+        return None
+    segment = ebml_number(head, segment_start + 4)
+    if segment is None or segment[2]:
+        return None
+    return segment[1] + segment[0]
 
 
 def truncation(file: Path) -> str | None:
