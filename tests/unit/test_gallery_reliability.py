@@ -182,9 +182,20 @@ def test_a_template_copied_to_another_identity_fails_verification(tmp_path: Path
     before = path.read_bytes()
     code, report = run_cli(capsys, "gallery", "check", "--db", str(path))
     assert code == GalleryError.exit_code and "template 5 of 'bob' fails its seal" in report
+    code, line = run_cli(capsys, "gallery", "list", "--db", str(path))
+    assert code == GalleryError.exit_code and "fails its seal" in line
     with Gallery(path) as gallery, pytest.raises(GalleryError, match="fails its seal"):
         gallery.enroll("carol", templates(3, 1))
     assert path.read_bytes() == before
+
+
+def test_a_template_of_no_identity_is_damage(tmp_path: Path, capsys) -> None:
+    path = two_people(tmp_path / "g.sqlite")
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA foreign_keys = OFF")
+        connection.execute("DELETE FROM identities WHERE name = 'bob'")
+    code, line = run_cli(capsys, "gallery", "list", "--db", str(path))
+    assert code == GalleryError.exit_code and "of no identity" in line
 
 
 def test_swapped_names_fail_their_seals(tmp_path: Path) -> None:

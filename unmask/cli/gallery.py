@@ -7,6 +7,7 @@ import argparse
 from unmask.cli.output import Outcome, add_json_flag
 from unmask.errors import GalleryError
 from unmask.identity import Gallery
+from unmask.identity.gallery import FIRST_SEALED_VERSION
 
 
 def add_data_dir_flag(parser: argparse.ArgumentParser) -> None:
@@ -27,6 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="identities and their template counts")
     listing.add_argument("--db", required=True, help="gallery file")
+    add_data_dir_flag(listing)
     add_json_flag(listing)
     listing.set_defaults(handler=run_list)
     remove = actions.add_parser("remove", help="erase an identity and all its biometric data")
@@ -57,7 +59,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_list(args: argparse.Namespace) -> Outcome:
-    with Gallery(args.db) as gallery:
+    """Counts only what verifies: a sealed gallery's seals are checked before anything is listed;
+    a schema 1 gallery is listed as it is, so its owner can see what a reseal would vouch for."""
+    with Gallery(args.db, data_dir=args.data_dir) as gallery:
+        if gallery.version >= FIRST_SEALED_VERSION:
+            gallery.matrix()
         records = gallery.identities()
     identities = [{"id": r.name, "templates": r.templates} for r in records]
     lines = [f"{r['id']}: {r['templates']} template(s)" for r in identities] or ["(empty gallery)"]

@@ -296,9 +296,12 @@ class Gallery:
         return int(self.meta["schema_version"])
 
     def quick_check(self) -> None:
-        """SQLite's cheap structural check (pages, records, indexes): a damaged file is refused
-        before anything reads from it or writes into it."""
+        """SQLite's cheap structural check (pages, records, indexes) and templates that belong
+        to no identity: a damaged file is refused before anything reads or writes it."""
         result = [str(row[0]) for row in self.connection.execute("PRAGMA quick_check(3)")]
+        if result == ["ok"]:
+            orphans = self.connection.execute("PRAGMA foreign_key_check(templates)").fetchall()
+            result = [f"{len(orphans)} template(s) of no identity"] if orphans else result
         if result != ["ok"]:
             raise GalleryError(
                 f"{self.path}: the gallery is damaged ({'; '.join(result)}); "
