@@ -68,6 +68,9 @@ def open_container(path: Path) -> av.container.InputContainer:
     if not container.streams.video:
         container.close()
         raise UnsupportedMediaError(f"{file}: has no video stream")
+    if container.streams.video[0].codec_context is None:
+        container.close()
+        raise CorruptMediaError(f"{file}: its video stream names no codec we can decode")
     return container
 
 
