@@ -110,7 +110,7 @@ def seal(key: bytes, identity_id: int, name: str, embedding: bytes) -> bytes:
             embedding,
         ]
     )
-    return hmac.new(key, message, hashlib.sha256).digest()
+    return hmac.digest(key, message, "sha256")
 
 
 def key_id(key: bytes) -> str:
@@ -504,9 +504,15 @@ class Gallery:
             "JOIN identities i ON i.id = t.identity_id ORDER BY i.name, t.id"
         ).fetchall()
         for template_id, identity_id, name, blob, mac in rows:
-            problem = self.template_problem(key, template_id, identity_id, name, blob, mac)
-            if problem:
-                raise GalleryError(problem)
+            sound = (
+                isinstance(blob, bytes)
+                and len(blob) == TEMPLATE_BYTES
+                and isinstance(mac, bytes)
+                and hmac.compare_digest(mac, seal(key, identity_id, name, blob))
+            )
+            if not sound:
+                problem = self.template_problem(key, template_id, identity_id, name, blob, mac)
+                raise GalleryError(problem or f"{self.path}: template {template_id} is unusable")
         names = sorted({row[2] for row in rows})
         position = {name: index for index, name in enumerate(names)}
         embeddings = (
@@ -516,6 +522,12 @@ class Gallery:
             if rows
             else np.zeros((0, EMBEDDING_SIZE), dtype=np.float32)
         )
+        finite = np.isfinite(embeddings).all(axis=1)
+        if not finite.all():
+            template_id, _, name, blob, _ = rows[int(np.argmin(finite))]
+            raise GalleryError(
+                self.content_problem(template_id, name, blob) or f"{self.path}: non-finite values"
+            )
         owners = np.array([position[row[2]] for row in rows], dtype=np.int64)
         self.cache, self.cache_version = (embeddings, owners, names), cache_key
         return self.cache
