@@ -524,7 +524,7 @@ def open_costs(folder: Path, sizes: list[int]) -> list[tuple[int, float, float, 
                     Template(rng.normal(0, 0.09, 128).astype(np.float32), "x")
                     for _ in range(min(500, size - start))
                 ]
-                gallery.enroll(f"id{start // 10}", batch)
+                gallery.enroll(f"id{start // 500}", batch)
             gallery.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
         def best(work: Callable[[], None], repeats: int = 5) -> float:

@@ -8,6 +8,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from unmask.cli.gallery import add_data_dir_flag
 from unmask.cli.liveness import LEVEL_NAMES, add_engine_flags
 from unmask.cli.output import Outcome, add_json_flag, dump_json
 from unmask.cli.outputs import add_force_flag, claim_outputs
@@ -67,6 +68,7 @@ def register(subparsers: Any) -> None:
         type=Path,
         help="gallery whose identities are the protocol's targets (recognition scores, IAPAR)",
     )
+    add_data_dir_flag(bench)
     bench.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     add_engine_flags(bench)
     _add_common(bench, with_dev=False)
@@ -153,7 +155,9 @@ def run_benchmark_command(args: argparse.Namespace) -> Outcome:
         )
     scored = scored_part(protocol)
     references = (
-        gallery_references(args.gallery) if args.gallery is not None else lab_references(protocol)
+        gallery_references(args.gallery, args.data_dir)
+        if args.gallery is not None
+        else lab_references(protocol)
     )
     run = run_benchmark(
         scored,
