@@ -16,7 +16,9 @@ Probe classes, all on inputs this script makes itself (simulated damage, real co
   concurrency 4 processes enrol 10 templates each into a new, then an existing, gallery.
   tampering   damaged or tampered galleries through list, identify, verify, enroll and check:
               an exit 0 whose answer differs from the untouched gallery's is a silent
-              acceptance; a refused gallery that is written into is counted too.
+              acceptance; a refused gallery that is written into is counted too. A read-only
+              gallery file and a valid gallery in a read-only folder must answer as usual
+              and refuse enrolment (exit 7) untouched (as root, simulated through os.access).
 Also prints what the integrity check on open costs (PRAGMA quick_check) by gallery size.
 Secrets go to a throwaway data folder (UNMASK_HOME), never the user's.
 """
@@ -37,7 +39,7 @@ import tempfile
 import time
 import warnings
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 os.environ["UNMASK_HOME"] = tempfile.mkdtemp(prefix="unmask-home-")
@@ -487,7 +489,40 @@ def tamper_probe(
             tally.add("writes into damaged galleries", label)
         if code not in (0, None) and path.read_bytes() != before:
             tally.add("writes into damaged galleries", f"{label} (refused, yet changed)")
+    for what in ("file", "folder"):
+        path = folder / f"read-only-{what}" / "g.sqlite"
+        path.parent.mkdir()
+        path.write_bytes(pristine.read_bytes())
+        before = path.read_bytes()
+        with read_only(path if what == "file" else path.parent):
+            for name in commands:
+                code, out, _ = run_cli(argv(name, path), tally, GALLERY_CODES)
+                if code != baseline[name][0] or (out and json.loads(out) != baseline[name][1]):
+                    tally.add(
+                        "read-only galleries misread", f"read-only {what}: {name} exit {code}"
+                    )
+            code, _, _ = run_cli(
+                ["enroll", "--json", "--db", str(path), "--id", "newcomer", str(newcomer)],
+                tally,
+                GALLERY_CODES,
+            )
+        if code != 7 or path.read_bytes() != before:
+            tally.add("read-only galleries misread", f"read-only {what}: enroll exit {code}")
     return tally
+
+
+@contextlib.contextmanager
+def read_only(target: Path) -> Iterator[None]:
+    """Permission bits that forbid writing; as root (who ignores them) unmask is told so too."""
+    mode, real_access = target.stat().st_mode, os.access
+    target.chmod(0o555 if target.is_dir() else 0o444)
+    if os.geteuid() == 0:
+        os.access = lambda p, m: real_access(p, m) and not (m & os.W_OK and Path(p) == target)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        os.access = real_access
+        target.chmod(mode)
 
 
 # Files that hold no tables: `enroll` may create a gallery there (and only `enroll` may).

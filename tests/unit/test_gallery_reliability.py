@@ -303,11 +303,23 @@ def test_empty_and_foreign_files_are_never_given_a_schema(tmp_path: Path, capsys
         assert path.read_bytes() == before
 
 
-def test_read_only_file_is_read_and_refuses_writes_in_one_line(tmp_path: Path, capsys) -> None:
-    if os.geteuid() == 0:
-        pytest.skip("root ignores file permissions")
+def deny_writes(monkeypatch: pytest.MonkeyPatch, denied: Path) -> None:
+    """Root ignores permission bits, so as root the gallery is told it may not write here."""
+    real_access = os.access
+    monkeypatch.setattr(
+        os,
+        "access",
+        lambda p, mode: real_access(p, mode) and not (mode & os.W_OK and Path(p) == denied),
+    )
+
+
+def test_read_only_file_is_read_and_refuses_writes_in_one_line(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
     path = two_people(tmp_path / "g.sqlite")
     path.chmod(0o444)
+    if os.geteuid() == 0:
+        deny_writes(monkeypatch, path)
     before = path.read_bytes()
     assert run_cli(capsys, "gallery", "list", "--db", str(path))[0] == 0
     code, line = run_cli(capsys, "gallery", "remove", "--db", str(path), "--id", "ada")
@@ -323,11 +335,8 @@ def test_read_only_folder_still_opens_a_valid_gallery(tmp_path: Path, monkeypatc
         gallery.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     for side in ("-wal", "-shm"):
         Path(f"{path}{side}").unlink(missing_ok=True)
-    if os.geteuid() == 0:  # root writes anyway: simulate the folder's permissions
-        real_access = os.access
-        monkeypatch.setattr(
-            os, "access", lambda p, mode: real_access(p, mode) and Path(p) != folder
-        )
+    if os.geteuid() == 0:
+        deny_writes(monkeypatch, folder)
     else:
         folder.chmod(0o555)
     try:
