@@ -10,7 +10,7 @@ install:
 	@$(UV) sync --frozen --quiet
 
 demo: install
-	@$(UV) run --frozen unmask demo
+	@$(UV) run --frozen unmask demo --force
 
 test: install
 	@$(UV) run --frozen pytest -q

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from unmask.cli.output import Outcome, add_json_flag
+from unmask.cli.outputs import add_force_flag, claim_outputs
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -13,6 +14,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--out", default="out/demo", help="folder for the demo's files (default out/demo)"
     )
+    add_force_flag(parser)
     add_json_flag(parser)
     parser.set_defaults(handler=run)
 
@@ -20,6 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> Outcome:
     from unmask.demo import run_demo
 
+    claim_outputs([Path(args.out)], args.force)
     lines: list[str] = []
     run_demo(Path(args.out), say=lines.append if args.json else print)
     return Outcome(document={"out": args.out, "log": lines})

@@ -7,6 +7,7 @@ from typing import Any
 
 from unmask.cli.batch import error_lines, run_batch
 from unmask.cli.output import Outcome, add_json_flag
+from unmask.cli.reading import add_reading_flags
 from unmask.face import FaceAnalyzer, analyze_stream
 from unmask.media import is_video, iter_frames
 from unmask.types import Face
@@ -18,9 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--detector", choices=["auto", "short", "full"], default="auto")
     parser.add_argument("--min-score", type=float, default=0.5)
     parser.add_argument("--no-mesh", action="store_true", help="boxes only (faster)")
-    parser.add_argument(
-        "--max-seconds", type=float, default=None, help="stop a video after this long"
-    )
+    add_reading_flags(parser)
     add_json_flag(parser)
     parser.set_defaults(handler=run)
 

@@ -8,8 +8,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from unmask.cli.gallery import add_data_dir_flag
 from unmask.cli.liveness import LEVEL_NAMES, add_engine_flags
 from unmask.cli.output import Outcome, add_json_flag, dump_json
+from unmask.cli.outputs import add_force_flag, claim_outputs
 from unmask.errors import InputError
 from unmask.evaluation import (
     BootstrapSpec,
@@ -66,6 +68,7 @@ def register(subparsers: Any) -> None:
         type=Path,
         help="gallery whose identities are the protocol's targets (recognition scores, IAPAR)",
     )
+    add_data_dir_flag(bench)
     bench.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     add_engine_flags(bench)
     _add_common(bench, with_dev=False)
@@ -83,6 +86,7 @@ def _add_common(parser: argparse.ArgumentParser, *, with_dev: bool = True) -> No
         "--match-threshold", type=float, help="recognition threshold for match_score"
     )
     parser.add_argument("--report", type=Path, help="folder for report.html, metrics.json")
+    add_force_flag(parser)
     parser.add_argument(
         "--species",
         default="",
@@ -129,13 +133,20 @@ def _finish(args: argparse.Namespace, evaluation: Evaluation, extra: dict[str, A
     return Outcome(document=document, text=lambda: summary_text(document))
 
 
+def claim_report(args: argparse.Namespace, *names: str) -> None:
+    if args.report is not None:
+        claim_outputs([args.report / name for name in names], args.force)
+
+
 def run_evaluate(args: argparse.Namespace) -> Outcome:
+    claim_report(args, "report.html", "metrics.json")
     scores = read_scores(args.scores)
     dev = read_scores(args.dev) if args.dev is not None else None
     return _finish(args, _evaluate(args, scores, dev), {"scores_file": str(args.scores)})
 
 
 def run_benchmark_command(args: argparse.Namespace) -> Outcome:
+    claim_report(args, "report.html", "metrics.json", "scores.csv")
     protocol = read_protocol(args.protocol, args.root)
     model = PadModel.load(args.model) if args.model is not None else default_model()
     if args.level not in model.fusion.levels:
@@ -144,7 +155,9 @@ def run_benchmark_command(args: argparse.Namespace) -> Outcome:
         )
     scored = scored_part(protocol)
     references = (
-        gallery_references(args.gallery) if args.gallery is not None else lab_references(protocol)
+        gallery_references(args.gallery, args.data_dir)
+        if args.gallery is not None
+        else lab_references(protocol)
     )
     run = run_benchmark(
         scored,

@@ -1,35 +1,69 @@
-"""`unmask gallery list|remove|rename`: look after the enrolled identities."""
+"""`unmask gallery list|remove|rename|check`: look after the enrolled identities."""
 
 from __future__ import annotations
 
 import argparse
 
 from unmask.cli.output import Outcome, add_json_flag
+from unmask.errors import GalleryError
 from unmask.identity import Gallery
+from unmask.identity.gallery import FIRST_SEALED_VERSION
+
+
+def add_data_dir_flag(parser: argparse.ArgumentParser) -> None:
+    """The folder whose `template-mac` key seals the gallery's templates (docs/gallery.md)."""
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        metavar="DIR",
+        help="data folder holding the gallery's template key (default $UNMASK_HOME or "
+        "~/.local/share/unmask)",
+    )
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("gallery", help="list, rename or erase enrolled identities")
+    parser = subparsers.add_parser(
+        "gallery", help="list, rename, erase or check enrolled identities"
+    )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="identities and their template counts")
-    listing.add_argument("--db", required=True)
+    listing.add_argument("--db", required=True, help="gallery file")
+    add_data_dir_flag(listing)
     add_json_flag(listing)
     listing.set_defaults(handler=run_list)
     remove = actions.add_parser("remove", help="erase an identity and all its biometric data")
-    remove.add_argument("--db", required=True)
-    remove.add_argument("--id", required=True)
+    remove.add_argument("--db", required=True, help="gallery file")
+    remove.add_argument("--id", required=True, help="identity to erase")
     add_json_flag(remove)
     remove.set_defaults(handler=run_remove)
     rename = actions.add_parser("rename", help="rename an identity")
-    rename.add_argument("--db", required=True)
-    rename.add_argument("--id", required=True)
-    rename.add_argument("--to", required=True)
+    rename.add_argument("--db", required=True, help="gallery file")
+    rename.add_argument("--id", required=True, help="identity to rename")
+    rename.add_argument("--to", required=True, help="its new name")
+    add_data_dir_flag(rename)
     add_json_flag(rename)
     rename.set_defaults(handler=run_rename)
+    check = actions.add_parser(
+        "check", help="full integrity check: SQLite pages, and every template's size and seal"
+    )
+    check.add_argument("--db", required=True, help="gallery file")
+    check.add_argument(
+        "--reseal",
+        action="store_true",
+        help="seal every template with this data folder's key (upgrades schema 1 galleries; "
+        "vouches for the rows as they are now)",
+    )
+    add_data_dir_flag(check)
+    add_json_flag(check)
+    check.set_defaults(handler=run_check)
 
 
 def run_list(args: argparse.Namespace) -> Outcome:
-    with Gallery(args.db) as gallery:
+    """Counts only what verifies: a sealed gallery's seals are checked before anything is listed;
+    a schema 1 gallery is listed as it is, so its owner can see what a reseal would vouch for."""
+    with Gallery(args.db, data_dir=args.data_dir) as gallery:
+        if gallery.version >= FIRST_SEALED_VERSION:
+            gallery.matrix()
         records = gallery.identities()
     identities = [{"id": r.name, "templates": r.templates} for r in records]
     lines = [f"{r['id']}: {r['templates']} template(s)" for r in identities] or ["(empty gallery)"]
@@ -46,9 +80,36 @@ def run_remove(args: argparse.Namespace) -> Outcome:
 
 
 def run_rename(args: argparse.Namespace) -> Outcome:
-    with Gallery(args.db) as gallery:
+    with Gallery(args.db, data_dir=args.data_dir) as gallery:
         gallery.rename(args.id, args.to)
     return Outcome(
         document={"renamed": {"from": args.id, "to": args.to}},
         text=f"renamed {args.id} -> {args.to}",
+    )
+
+
+def run_check(args: argparse.Namespace) -> Outcome:
+    """Exit 0 when sound, 7 (gallery error) with every problem listed when not."""
+    with Gallery(args.db, data_dir=args.data_dir) as gallery:
+        report = gallery.check(reseal=args.reseal)
+    document = {
+        "ok": report.ok,
+        "problems": report.problems,
+        "identities": report.identities,
+        "templates": report.templates,
+        "schema_version": report.schema_version,
+        "resealed": report.resealed,
+    }
+    if report.ok:
+        summary = f"{args.db}: ok ({report.identities} identities, {report.templates} templates)"
+        if args.reseal:
+            summary += f"; sealed {report.resealed} template(s)"
+        lines = [summary]
+    else:
+        refused = "; nothing sealed" if args.reseal else ""
+        lines = [f"{args.db}: {len(report.problems)} problem(s){refused}", *report.problems]
+    return Outcome(
+        document=document,
+        text="\n".join(lines),
+        exit_code=0 if report.ok else GalleryError.exit_code,
     )

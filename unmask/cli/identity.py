@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from unmask.cli.batch import error_lines, run_batch
+from unmask.cli.gallery import add_data_dir_flag
 from unmask.cli.output import Outcome, add_json_flag
+from unmask.cli.reading import add_reading_flags
 from unmask.errors import InputError, NoFaceError, UnmaskError
 from unmask.identity import (
     DEFAULT_FMR,
@@ -40,6 +42,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--from-folders", metavar="DIR", help="enrol each sub-folder of DIR as one identity"
     )
     enroll.add_argument("files", nargs="*", metavar="FILE")
+    add_reading_flags(enroll)
+    add_data_dir_flag(enroll)
     add_json_flag(enroll)
     enroll.set_defaults(handler=run_enroll)
 
@@ -49,6 +53,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ident.add_argument("--top", type=int, default=3, help="candidates per face (default 3)")
     add_fmr_flag(ident)
     add_liveness_flag(ident)
+    add_reading_flags(ident)
+    add_data_dir_flag(ident)
     add_json_flag(ident)
     ident.set_defaults(handler=run_identify)
 
@@ -58,6 +64,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check.add_argument("file", metavar="FILE")
     add_fmr_flag(check)
     add_liveness_flag(check)
+    add_reading_flags(check)
+    add_data_dir_flag(check)
     add_json_flag(check)
     check.set_defaults(handler=run_verify)
 
@@ -120,7 +128,7 @@ def run_enroll(args: argparse.Namespace) -> Outcome:
         if not args.files:
             raise InputError("no FILE given to enrol")
         plan = {args.id: list(args.files)}
-    maker = ProbeMaker()
+    maker = ProbeMaker(max_seconds=args.max_seconds)
     files: list[dict[str, Any]] = []
     templates: dict[str, list[Template]] = {}
     first_error: UnmaskError | None = None
@@ -138,7 +146,7 @@ def run_enroll(args: argparse.Namespace) -> Outcome:
     if not templates:
         raise first_error or InputError("nothing to enrol")
     enrolled = []
-    with Gallery(args.db, create=True) as gallery:
+    with Gallery(args.db, create=True, data_dir=args.data_dir) as gallery:
         for name, found in templates.items():
             enrolled.append({"id": name, "templates": gallery.enroll(name, found)})
 
@@ -179,8 +187,8 @@ def probe_entry(probe: Probe) -> dict[str, Any]:
 
 
 def run_identify(args: argparse.Namespace) -> Outcome:
-    maker = ProbeMaker()
-    with Gallery(args.db) as gallery:
+    maker = ProbeMaker(max_seconds=args.max_seconds)
+    with Gallery(args.db, data_dir=args.data_dir) as gallery:
         gallery.require_templates()
 
         def identify_one(file: str) -> dict[str, Any]:
@@ -234,8 +242,8 @@ def main_probe(args: argparse.Namespace, maker: ProbeMaker) -> tuple[Probe, Verd
 
 
 def run_verify(args: argparse.Namespace) -> Outcome:
-    maker = ProbeMaker()
-    with Gallery(args.db) as gallery:
+    maker = ProbeMaker(max_seconds=args.max_seconds)
+    with Gallery(args.db, data_dir=args.data_dir) as gallery:
         gallery.identity_id(args.id)
         probe, verdict = main_probe(args, maker)
         result = verify(probe.embedding, gallery, args.id, fmr=args.fmr)

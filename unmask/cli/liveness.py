@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from unmask.cli.output import Outcome, add_json_flag
+from unmask.cli.reading import add_strict_flag
 from unmask.liveness.channels import CHANNEL_NAMES
 from unmask.liveness.engine import (
     DEFAULT_MAX_SECONDS,
@@ -47,6 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             f"--{name}", type=Path, default=None, help=f"aligned {name} stack (npz: frames, times)"
         )
     add_engine_flags(parser)
+    add_strict_flag(parser)
     add_json_flag(parser)
     parser.set_defaults(handler=run)
 

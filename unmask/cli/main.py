@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from unmask.cli.output import Outcome, dump_json
+from unmask.cli.reading import run_handler
 from unmask.errors import UnmaskError
 
 # command -> the module that registers it; only the one being run is imported, so a script
@@ -50,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(arguments)
     as_json = bool(getattr(args, "json", False))
     try:
-        outcome: Outcome = args.handler(args)
+        outcome: Outcome = run_handler(args)
     except UnmaskError as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"unmask: error: {message}", file=sys.stderr)

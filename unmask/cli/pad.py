@@ -10,6 +10,7 @@ from typing import Any
 
 from unmask.cli.liveness import LEVEL_NAMES, add_engine_flags
 from unmask.cli.output import Outcome, add_json_flag
+from unmask.cli.outputs import add_force_flag, claim_outputs
 from unmask.errors import InputError, ProtocolError
 from unmask.evaluation.assessment import evaluate
 from unmask.evaluation.protocols.base import Protocol, ProtocolEntry, read_protocol_csv
@@ -91,6 +92,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     score.add_argument("--level", choices=LEVEL_NAMES, default=DEFAULT_LEVEL)
     score.add_argument("--workers", type=int, default=None)
     add_engine_flags(score)
+    add_force_flag(score)
     add_json_flag(score)
     score.set_defaults(handler=run_score)
 
@@ -242,6 +244,7 @@ def held_out_report(rows: list[dict[str, Any]], model: PadModel, folder: Path) -
 
 
 def run_score(args: argparse.Namespace) -> Outcome:
+    claim_outputs([args.out], args.force)
     protocol = read_protocol_csv(args.protocol)
     if args.model is None:
         default_model()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from unmask.cli.output import Outcome, add_json_flag
+from unmask.cli.reading import add_reading_flags
 from unmask.errors import InputError, MediaNotFoundError, NoFaceError
 from unmask.liveness.pulse import MIN_BITS_PER_PIXEL, pulse_cue
 from unmask.media import video_info
@@ -47,9 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="pulse extraction method (default pos for video, auto for --rgb-trace: best SNR of red/green/pos/chrom)",
     )
-    parser.add_argument(
-        "--max-seconds", type=float, default=None, help="read at most this much video"
-    )
+    add_reading_flags(parser)
     add_json_flag(parser)
     parser.set_defaults(handler=run)
 

@@ -52,9 +52,10 @@ def match_threshold(fmr: float = DEFAULT_FMR) -> float:
     return -threshold_for_fmr(fmr)
 
 
-def gallery_references(path: str | Path) -> References:
-    """Every identity of an unmask gallery file, with all its templates."""
-    with Gallery(path) as gallery:
+def gallery_references(path: str | Path, data_dir: str | Path | None = None) -> References:
+    """Every identity of an unmask gallery file, with all its templates (seals checked with
+    the key of `data_dir`)."""
+    with Gallery(path, data_dir=data_dir) as gallery:
         gallery.require_templates()
         embeddings, owners, names = gallery.matrix()
     templates = {name: embeddings[owners == index] for index, name in enumerate(names)}

@@ -9,6 +9,7 @@ comparison score of the presentation against `target` (higher = more similar).
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -145,50 +146,72 @@ def _parse_float(text: str, *, where: str, column: str) -> float:
     return value
 
 
+def scores_text(source: Path) -> str:
+    """The file as text, if it is UTF-8 (a BOM is allowed); otherwise one line saying what it is."""
+    data = source.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ProtocolError(f"{source}: is UTF-16 text; save the scores file as UTF-8")
+    if b"\x00" in data:
+        raise ProtocolError(f"{source}: is binary, not a CSV text file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ProtocolError(
+            f"{source}:{line}: not UTF-8 (byte 0x{data[exc.start]:02x}); save the scores file "
+            "as UTF-8"
+        ) from None
+
+
 def read_scores(path: str | Path) -> ScoreSet:
     """Read and validate a scores CSV; errors name the file and line."""
     source = Path(path)
     if not source.is_file():
         raise MediaNotFoundError(f"scores file not found: {source}")
-    with source.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        header = [name.strip() for name in reader.fieldnames or []]
-        reader.fieldnames = header
-        missing = [name for name in REQUIRED_COLUMNS if name not in header]
-        if missing:
-            raise ProtocolError(
-                f"{source}:1: missing column(s) {', '.join(missing)}; need path,label,score"
-            )
-        extra_names = [
-            name for name in header if name not in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
-        ]
-        paths: list[str] = []
-        labels: list[str] = []
-        scores: list[float] = []
-        subjects: list[str | None] = []
-        targets: list[str | None] = []
-        match: list[float] = []
-        extra: dict[str, list[str]] = {name: [] for name in extra_names}
-        for line, row in enumerate(reader, start=2):
-            where = f"{source}:{line}"
-            if None in row:
-                raise ProtocolError(f"{where}: more fields than the header has")
-            raw_label = (row.get("label") or "").strip()
-            label = normalize_label(raw_label)
-            if label is None:
-                raise ProtocolError(
-                    f"{where}: label {raw_label!r} is not bona_fide or a species name"
-                )
-            paths.append((row.get("path") or "").strip())
-            labels.append(label)
-            scores.append(_parse_float(row.get("score") or "", where=where, column="score"))
-            subjects.append((row.get("subject") or "").strip() or None)
-            targets.append((row.get("target") or "").strip() or None)
-            match.append(
-                _parse_float(row.get("match_score") or "", where=where, column="match_score")
-            )
-            for name in extra_names:
-                extra[name].append(row.get(name) or "")
+    reader = csv.DictReader(io.StringIO(scores_text(source), newline=""))
+    try:
+        return parse_rows(source, reader)
+    except csv.Error as exc:
+        raise ProtocolError(f"{source}:{reader.line_num}: not a valid CSV ({exc})") from None
+
+
+def parse_rows(source: Path, reader: csv.DictReader[str]) -> ScoreSet:
+    header = [name.strip() for name in reader.fieldnames or []]
+    duplicated = sorted({name for name in header if header.count(name) > 1})
+    if duplicated:
+        raise ProtocolError(
+            f"{source}:1: column(s) {', '.join(duplicated)} appear more than once; keep one"
+        )
+    reader.fieldnames = header
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if missing:
+        raise ProtocolError(
+            f"{source}:1: missing column(s) {', '.join(missing)}; need path,label,score"
+        )
+    extra_names = [name for name in header if name not in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)]
+    paths: list[str] = []
+    labels: list[str] = []
+    scores: list[float] = []
+    subjects: list[str | None] = []
+    targets: list[str | None] = []
+    match: list[float] = []
+    extra: dict[str, list[str]] = {name: [] for name in extra_names}
+    for line, row in enumerate(reader, start=2):
+        where = f"{source}:{line}"
+        if None in row:
+            raise ProtocolError(f"{where}: more fields than the header has")
+        raw_label = (row.get("label") or "").strip()
+        label = normalize_label(raw_label)
+        if label is None:
+            raise ProtocolError(f"{where}: label {raw_label!r} is not bona_fide or a species name")
+        paths.append((row.get("path") or "").strip())
+        labels.append(label)
+        scores.append(_parse_float(row.get("score") or "", where=where, column="score"))
+        subjects.append((row.get("subject") or "").strip() or None)
+        targets.append((row.get("target") or "").strip() or None)
+        match.append(_parse_float(row.get("match_score") or "", where=where, column="match_score"))
+        for name in extra_names:
+            extra[name].append(row.get(name) or "")
     if not labels:
         raise ProtocolError(f"{source}: no presentations (only a header, or empty)")
     return ScoreSet.from_columns(

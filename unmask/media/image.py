@@ -13,7 +13,8 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from unmask.errors import CorruptMediaError, MediaNotFoundError, UnsupportedMediaError
+from unmask.errors import CorruptMediaError, UnmaskError, UnsupportedMediaError
+from unmask.media.kind import require_file
 from unmask.types import Frame
 
 MAX_PIXELS = 100_000_000
@@ -49,9 +50,7 @@ def to_rgb8(image: Image.Image) -> NDArray[np.uint8]:
 
 def read_image(path: str | Path) -> Frame:
     """Decode one image file (its first frame for animations), upright, as RGB uint8."""
-    file = Path(path)
-    if not file.is_file():
-        raise MediaNotFoundError(f"{file}: no such file")
+    file = require_file(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -61,12 +60,15 @@ def read_image(path: str | Path) -> Frame:
                 image.load()
                 upright = ImageOps.exif_transpose(image) or image
                 pixels = to_rgb8(upright)
+    except UnmaskError:
+        raise
     except UnidentifiedImageError as exc:
         raise CorruptMediaError(f"{file}: not an image we can read") from exc
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise UnsupportedMediaError(f"{file}: image is absurdly large") from exc
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise CorruptMediaError(f"{file}: corrupt or truncated image ({exc})") from exc
+    except Exception as exc:  # a decoder on untrusted bytes: any failure is a corrupt file
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CorruptMediaError(f"{file}: corrupt or truncated image ({reason})") from exc
     return Frame(image=pixels, index=0, timestamp=0.0, source=str(file))
 
 

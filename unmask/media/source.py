@@ -5,30 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
-
-from unmask.errors import MediaNotFoundError
 from unmask.media.camera import read_camera
 from unmask.media.image import read_image
+from unmask.media.kind import is_still_image, require_file
 from unmask.media.video import read_video
 from unmask.types import Frame
-
-VIDEO_SUFFIXES = frozenset(
-    {
-        ".mp4",
-        ".m4v",
-        ".mov",
-        ".avi",
-        ".mkv",
-        ".webm",
-        ".mpg",
-        ".mpeg",
-        ".wmv",
-        ".flv",
-        ".3gp",
-        ".ts",
-    }
-)
 
 
 def camera_index(source: str) -> int | None:
@@ -40,20 +21,14 @@ def camera_index(source: str) -> int | None:
 
 
 def is_video(source: str | Path) -> bool:
-    """True for cameras and for files a video container holds rather than a still image."""
+    """True for cameras and for files a video container holds rather than a still image.
+
+    A damaged still is still a still (see `unmask.media.kind`): its reader reports the damage.
+    """
     text = str(source)
     if camera_index(text) is not None:
         return True
-    path = Path(text)
-    if not path.exists():
-        raise MediaNotFoundError(f"{path}: no such file")
-    if path.suffix.lower() in VIDEO_SUFFIXES:
-        return True
-    try:
-        with Image.open(path):
-            return False
-    except (UnidentifiedImageError, OSError):
-        return True
+    return not is_still_image(require_file(text))
 
 
 def iter_frames(source: str | Path, *, max_seconds: float | None = None) -> Iterator[Frame]:
