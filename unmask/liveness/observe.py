@@ -68,6 +68,11 @@ class TrackObservation:
     def mean_area(self) -> float:
         return float(np.mean([f.box.area for f in self.faces])) if self.faces else 0.0
 
+    def views(self) -> list[tuple[Frame, Face]]:
+        """The best frames, each with this track's face in it (single-image cues read these)."""
+        by_index = {face.frame_index: face for face in self.faces}
+        return [(frame, by_index[frame.index]) for _, frame in self.frames]
+
     def keep_best(self, quality: float, frame: Frame, face: Face) -> None:
         """Bounded buffers of the best crops and frames: memory stays flat on long videos."""
         crop = crop_face(frame.image, face.box)
