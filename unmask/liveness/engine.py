@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 from unmask.errors import InputError, NoFaceError, UnsupportedMediaError
 from unmask.face import FaceAnalyzer
 from unmask.liveness.channels import CHANNEL_NAMES, channel_cues, median_cue
+from unmask.liveness.context import context_cue
 from unmask.liveness.extra_model import ExtraModel, extra_cue
 from unmask.liveness.eyes import eyes_cue
 from unmask.liveness.levels import DEFAULT_LEVEL
@@ -149,6 +150,7 @@ class LivenessEngine:
             cues.update(
                 {name: CueScore(name, None, reason=f"no {name} camera") for name in CHANNEL_NAMES}
             )
+        cues["context"] = context_cue(track.views(), track.comotion.pairs)
         for extra in self.extra_models:
             cues[extra.cue] = extra_cue(track.views(), extra)
         return cues
