@@ -1,0 +1,95 @@
+"""The context cue on the real data we have: what it measures, item by item.
+
+    uv run python benchmarks/context_real.py [--nuaa-per-subject 3]
+
+Real data, all bona fide except the attacks of pad/silent-face (print F1, tablet replay F2),
+the SiW-Mv2 demo spoof sequence (attack type undocumented) and NUAA prints. The sets are tiny
+and the NUAA and SiW-Mv2 pictures are tight face crops, so most of them leave no context to
+judge: these are measurements to read, not rates to quote. SiW-Mv2 frames are taken as a
+30 fps clip (rate assumed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable
+
+import numpy as np
+
+from benchmarks.pad_real import siw_frames
+from unmask.data import shared_data_dir
+from unmask.face import FaceAnalyzer
+from unmask.liveness.context import context_cue
+from unmask.liveness.observe import observe
+from unmask.media import iter_frames, read_image
+from unmask.types import CueScore, Frame
+
+
+def judge(frames: Iterable[Frame], analyzer: FaceAnalyzer) -> CueScore | None:
+    track = observe(frames, analyzer, max_seconds=12.0).main_track()
+    return None if track is None else context_cue(track.views(), track.comotion.pairs)
+
+
+def row(name: str, label: str, cue: CueScore | None) -> str:
+    if cue is None:
+        return f"{name:<34} {label:<9} no face"
+    e = cue.evidence
+    score = "   -  " if cue.score is None else f"{cue.score:6.3f}"
+    sides = ",".join(s[0] for s in e.get("enclosing_sides", [])) or "-"
+    ratio = e.get("background_comotion_ratio")
+    moving = "-" if ratio is None else f"{ratio:.2f} ({e['pairs_used']}/{e['pairs_offered']})"
+    text = (
+        f"{name:<34} {label:<9} {score} {sides:<8} {e.get('corners_found', '-')!s:>7} "
+        f"{e.get('dark_band_sides', '-')!s:>5}  {moving:<12}"
+    )
+    return text + (f"  {cue.reason}" if cue.reason else "")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--nuaa-per-subject", type=int, default=3)
+    args = parser.parse_args()
+    root = shared_data_dir()
+    if root is None:
+        print("shared data not found", file=sys.stderr)
+        return 1
+    analyzer = FaceAnalyzer()
+    print(
+        f"{'item':<34} {'truth':<9} {'score':>6} {'sides':<8} {'corners':>7} {'bands':>5}  "
+        "co-motion (pairs used/offered)"
+    )
+    silent = root / "pad" / "silent-face"
+    for name, label in (("image_T1", "bona fide"), ("image_F1", "print"), ("image_F2", "replay")):
+        print(
+            row(f"silent-face/{name}", label, judge([read_image(silent / f"{name}.jpg")], analyzer))
+        )
+    for folder, label in (("live", "bona fide"), ("spoof", "attack")):
+        frames = siw_frames(root / "pad" / "siw-mv2-demo" / folder)
+        print(row(f"siw-mv2-demo/{folder} (25 frames)", label, judge(frames, analyzer)))
+    videos = [
+        root / "video" / "pexels_wolfgang_langer.mp4",
+        *sorted((root / "video" / "grid").glob("*.mpg")),
+    ]
+    for path in videos:
+        cue = judge(iter_frames(path, max_seconds=12.0), analyzer)
+        print(row(f"{path.parent.name}/{path.name}"[:34], "bona fide", cue))
+    for folder in ("bona_fide", "print"):
+        cues = []
+        for subject in sorted((root / "pad" / "nuaa" / folder).iterdir()):
+            files = sorted(subject.glob("*.jpg"))
+            step = max(1, len(files) // args.nuaa_per_subject)
+            cues += [
+                judge([read_image(p)], analyzer) for p in files[::step][: args.nuaa_per_subject]
+            ]
+        scores = [c.score for c in cues if c is not None and c.score is not None]
+        middle = f"median score {np.median(scores):.3f}" if scores else "no score"
+        print(
+            f"nuaa/{folder}: {len(scores)} of {len(cues)} crops judged ({middle}); the rest: "
+            "the face fills the frame or no face"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
