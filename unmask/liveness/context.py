@@ -18,7 +18,10 @@ often show around the face while the face itself looks fine. Two kinds of eviden
   moves). If the far background moves as much as the face, the camera moved and co-motion
   says nothing.
 
-A face that fills the frame leaves no context to judge: inconclusive, with that reason. Edge
+Either sign of an instrument is strong evidence and its absence weak (a screen on a stand shows
+a moving face inside a still frame; a print may fill the picture), so the lower of the two
+scores is the cue's. A face that fills the frame leaves no context to judge: inconclusive,
+with that reason. Edge
 and band thresholds are rules of thumb in face widths, to be calibrated by fusion; every
 measurement is in the evidence.
 """
@@ -452,7 +455,8 @@ def context_cue(
     views: Sequence[tuple[Frame, Face | Box]],
     pairs: Sequence[tuple[MotionSample, MotionSample]] = (),
 ) -> CueScore:
-    """Edges enclosing the face on its best frames (median), and co-motion on video pairs."""
+    """Edges enclosing the face on its best frames (median), and co-motion on video pairs; the
+    lower of the two scores."""
     measured = []
     for frame, face in views:
         box = face.box if isinstance(face, Face) else face
@@ -460,14 +464,14 @@ def context_cue(
         if found is not None:
             measured.append(found)
     evidence: dict[str, Any] = {}
-    parts: list[tuple[float, float]] = []  # (score, weight)
+    parts: list[float] = []
     if measured:
         measured.sort(key=lambda m: m["enclosure_strength"])
         middle = measured[len(measured) // 2]
         evidence.update(middle, frames_measured=len(measured))
         still = enclosure_score(middle["enclosure_strength"])
         evidence["enclosure_score"] = round(still, 3)
-        parts.append((still, 1.0))
+        parts.append(still)
     if pairs:
         moving = comotion(pairs)
         evidence.update(moving)
@@ -475,7 +479,7 @@ def context_cue(
         if ratio is not None:
             video = comotion_score(ratio)
             evidence["comotion_score"] = round(video, 3)
-            parts.append((video, 2.0))
+            parts.append(video)
     if not parts:
         reason = (
             "the face fills the frame: no surroundings to look for a print's or a screen's edges"
@@ -485,11 +489,10 @@ def context_cue(
         if evidence.get("pairs_camera_moved"):
             reason += "; the whole frame moved with the face (camera motion)"
         return CueScore(CUE, None, reason=reason, evidence=evidence)
-    score = sum(s * w for s, w in parts) / sum(w for _, w in parts)
-    weight = min(1.0, sum(w for _, w in parts) / 2.0)
+    # Each part is strong evidence of an instrument and weak evidence of its absence (a screen
+    # on a stand shows a moving face in a still frame; a print may fill the picture), so the
+    # stronger sign of an instrument decides.
+    score = min(parts)
     return CueScore(
-        CUE,
-        round(score, 4),
-        confidence=round(abs(2.0 * score - 1.0) * weight, 4),
-        evidence=evidence,
+        CUE, round(score, 4), confidence=round(abs(2.0 * score - 1.0), 4), evidence=evidence
     )
