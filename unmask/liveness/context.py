@@ -21,9 +21,8 @@ often show around the face while the face itself looks fine. Two kinds of eviden
 Either sign of an instrument is strong evidence and its absence weak (a screen on a stand shows
 a moving face inside a still frame; a print may fill the picture), so the lower of the two
 scores is the cue's. A face that fills the frame leaves no context to judge: inconclusive,
-with that reason. Edge
-and band thresholds are rules of thumb in face widths, to be calibrated by fusion; every
-measurement is in the evidence.
+with that reason. Edge and band thresholds are rules of thumb in face widths, to be calibrated
+by fusion; every measurement is in the evidence.
 """
 
 from __future__ import annotations
