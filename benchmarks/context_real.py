@@ -3,7 +3,8 @@
     uv run python benchmarks/context_real.py [--nuaa-per-subject 3]
 
 Real data, all bona fide except the attacks of pad/silent-face (print F1, tablet replay F2),
-the SiW-Mv2 demo spoof sequence (attack type undocumented) and NUAA prints. The sets are tiny
+the SiW-Mv2 demo spoof sequence (attack type undocumented) and NUAA prints; then one 2 s
+attack-lab clip per species (simulated, from the bundled portraits). The sets are tiny
 and the NUAA and SiW-Mv2 pictures are tight face crops, so most of them leave no context to
 judge: these are measurements to read, not rates to quote. SiW-Mv2 frames are taken as a
 30 fps clip (rate assumed). Columns: sides with an enclosing edge (t, r, b, l), corners, dark
@@ -23,6 +24,7 @@ import numpy as np
 from benchmarks.pad_real import siw_frames
 from unmask.data import shared_data_dir
 from unmask.face import FaceAnalyzer
+from unmask.lab import SPECIES, load_identities, render_presentation
 from unmask.liveness.context import context_cue
 from unmask.liveness.observe import observe
 from unmask.media import iter_frames, read_image
@@ -42,14 +44,14 @@ def judge(frames: Iterable[Frame], analyzer: FaceAnalyzer) -> CueScore | None:
 
 def row(name: str, label: str, cue: CueScore | None) -> str:
     if cue is None:
-        return f"{name:<34} {label:<9} no face"
+        return f"{name:<34} {label:<13} no face"
     e = cue.evidence
     score = "   -  " if cue.score is None else f"{cue.score:6.3f}"
     sides = ",".join(s[0] for s in e.get("enclosing_sides", [])) or "-"
     ratio = e.get("background_comotion_ratio")
     moving = "-" if ratio is None else f"{ratio:.2f} ({e['pairs_used']}/{e['pairs_offered']})"
     text = (
-        f"{name:<34} {label:<9} {score} {sides:<8} {e.get('corners_found', '-')!s:>7} "
+        f"{name:<34} {label:<13} {score} {sides:<8} {e.get('corners_found', '-')!s:>7} "
         f"{e.get('dark_band_sides', '-')!s:>5}  {moving:<12} {e['ms']:5.0f}"
     )
     return text + (f"  {cue.reason}" if cue.reason else "")
@@ -58,6 +60,7 @@ def row(name: str, label: str, cue: CueScore | None) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nuaa-per-subject", type=int, default=3)
+    parser.add_argument("--lab-seed", type=int, default=3, help="seed of the simulated lab clips")
     args = parser.parse_args()
     root = shared_data_dir()
     if root is None:
@@ -65,7 +68,7 @@ def main() -> int:
         return 1
     analyzer = FaceAnalyzer()
     print(
-        f"{'item':<34} {'truth':<9} {'score':>6} {'sides':<8} {'corners':>7} {'bands':>5}  "
+        f"{'item':<34} {'truth':<13} {'score':>6} {'sides':<8} {'corners':>7} {'bands':>5}  "
         "co-motion     ms"
     )
     silent = root / "pad" / "silent-face"
@@ -83,6 +86,21 @@ def main() -> int:
     for path in videos:
         cue = judge(iter_frames(path, max_seconds=12.0), analyzer)
         print(row(f"{path.parent.name}/{path.name}"[:34], "bona fide", cue))
+    people = load_identities(None)[0]
+    names = sorted(people)
+    for species in SPECIES:
+        target = names[0] if species == "bona_fide" else names[1]
+        clip = render_presentation(
+            species,
+            people[names[0]][0],
+            people[target][0],
+            seconds=2.0,
+            fps=15.0,
+            size=(480, 360),
+            seed=args.lab_seed,
+        )
+        frames = [Frame(image, i, i / 15.0) for i, image in enumerate(clip.frames)]
+        print(row(f"lab {species} (simulated)", species, judge(frames, analyzer)))
     for folder in ("bona_fide", "print"):
         cues = []
         for subject in sorted((root / "pad" / "nuaa" / folder).iterdir()):
