@@ -72,8 +72,8 @@ class TrackObservation:
 
     def views(self) -> list[tuple[Frame, Face]]:
         """The best frames, each with this track's face in it (single-image cues read these)."""
-        by_index = {face.frame_index: face for face in self.faces}
-        return [(frame, by_index[frame.index]) for _, frame in self.frames]
+        seen = {(face.frame_index, face.timestamp): face for face in self.faces}
+        return [(frame, seen[frame.index, frame.timestamp]) for _, frame in self.frames]
 
     def keep_best(self, quality: float, frame: Frame, face: Face) -> None:
         """Bounded buffers of the best crops and frames: memory stays flat on long videos."""
