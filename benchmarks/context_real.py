@@ -4,7 +4,8 @@
 
 Real data, all bona fide except the attacks of pad/silent-face (print F1, tablet replay F2),
 the SiW-Mv2 demo spoof sequence (attack type undocumented) and NUAA prints; then one 2 s
-attack-lab clip per species (simulated, from the bundled portraits). The sets are tiny
+attack-lab clip per species (simulated, from the bundled portraits), and summaries over real
+bona fide portraits (faces/interfaces, faces/frl-canada) and NUAA crops. The sets are tiny
 and the NUAA and SiW-Mv2 pictures are tight face crops, so most of them leave no context to
 judge: these are measurements to read, not rates to quote. SiW-Mv2 frames are taken as a
 30 fps clip (rate assumed). Columns: sides with an enclosing edge (t, r, b, l), corners, dark
@@ -101,6 +102,17 @@ def main() -> int:
         )
         frames = [Frame(image, i, i / 15.0) for i, image in enumerate(clip.frames)]
         print(row(f"lab {species} (simulated)", species, judge(frames, analyzer)))
+    for folder in ("interfaces", "frl-canada"):
+        portraits = sorted((root / "faces" / folder).glob("*.jpg"))
+        cues = [judge([read_image(p)], analyzer) for p in portraits]
+        scored = [c for c in cues if c is not None and c.score is not None]
+        low = sum(float(c.score or 0) < 0.5 for c in scored)
+        quads = sum(bool(c.evidence.get("enclosing_quad_found")) for c in scored)
+        middle = np.median([c.score for c in scored]) if scored else float("nan")
+        print(
+            f"faces/{folder} (bona fide portraits): {len(scored)} of {len(cues)} judged, median "
+            f"{middle:.3f}, {low} below 0.5, {quads} with an enclosing quad"
+        )
     for folder in ("bona_fide", "print"):
         cues = []
         for subject in sorted((root / "pad" / "nuaa" / folder).iterdir()):
