@@ -52,6 +52,7 @@ MAX_DISTANCE_FW = 2.5  # an edge farther than this from the face says nothing ab
 CLEARANCE_FW = 0.08  # an edge must stay this far out of the face box (hair outlines hug it)
 SIDE_ANGLE_DEG = 25.0  # an edge may tilt this much from its side's direction (perspective)
 MIN_COVERAGE = 0.6  # share of the face's extent an edge must span to enclose that side
+REPEATING_EDGES = 4  # this many spanning edges on one side are a pattern, not a border
 CORNER_FW = 0.35  # a corner: both edges end within this of their intersection
 BAND_FW = 0.06  # width of the strip examined outside an edge for a bezel
 BEZEL_MAX_GREY = 70.0
@@ -215,23 +216,20 @@ def merge_collinear(lines: NDArray[np.float64], gap: float) -> NDArray[np.float6
     return np.array(merged)
 
 
-def find_edges(grey: NDArray[np.uint8], box: Box) -> list[Edge]:
-    """The best enclosing edge on each side of the face where there is one."""
+def find_edges(grey: NDArray[np.uint8], box: Box) -> tuple[list[Edge], list[str]]:
+    """The best enclosing edge on each side of the face where there is one, and the sides
+    where REPEATING_EDGES or more edges span the face (a grid, blinds, siding: a pattern in the
+    room, not the border of an object; a sheet or a bezel shows one to three lines a side)."""
     fw = max(box.w, box.h)
     lines = segments(grey, MIN_SEGMENT_FW * fw, MERGE_GAP_FW * fw)
-    edges = []
+    edges, repeating = [], []
     for side in SIDES:
-        best: Edge | None = None
-        for line in lines:
-            edge = _as_edge(line, side, box, grey)
-            if edge is not None and (
-                best is None
-                or (edge.coverage, -edge.distance_fw) > (best.coverage, -best.distance_fw)
-            ):
-                best = edge
-        if best is not None:
-            edges.append(best)
-    return edges
+        found = [e for line in lines if (e := _as_edge(line, side, box, grey)) is not None]
+        if sum(e.coverage >= MIN_COVERAGE for e in found) >= REPEATING_EDGES:
+            repeating.append(side)
+        elif found:
+            edges.append(max(found, key=lambda e: (e.coverage, -e.distance_fw)))
+    return edges, repeating
 
 
 def _as_edge(
@@ -327,7 +325,8 @@ def enclosure(image: NDArray[np.uint8], box: Box) -> dict[str, Any] | None:
         grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     small = Box((box.x - x0) * scale, (box.y - y0) * scale, box.w * scale, box.h * scale)
     fw = max(small.w, small.h)
-    edges = [e for e in find_edges(np.ascontiguousarray(grey), small) if e.coverage >= MIN_COVERAGE]
+    found, repeating = find_edges(np.ascontiguousarray(grey), small)
+    edges = [e for e in found if e.coverage >= MIN_COVERAGE]
     by_side = {e.side: e for e in edges}
     corners = sum(
         _corner(by_side[a], by_side[b], fw)
@@ -340,6 +339,7 @@ def enclosure(image: NDArray[np.uint8], box: Box) -> dict[str, Any] | None:
         "enclosing_sides": sorted(by_side, key=SIDES.index),
         "enclosing_quad_found": len(edges) >= 3 or corners >= 1,
         "corners_found": int(corners),
+        "repeating_sides": repeating,
         "dark_band_sides": int(bezel),
         "edge_coverage": {e.side: round(e.coverage, 2) for e in edges},
         "border_distance_face_widths": {e.side: round(e.distance_fw, 2) for e in edges},
