@@ -159,6 +159,28 @@ def test_a_face_moving_over_a_still_room_is_not(astronaut, analyzer) -> None:
     assert cue.score is not None and cue.score >= 0.7
 
 
+def test_a_screen_on_a_stand_replaying_a_moving_face_is_still_caught_by_its_edges(
+    astronaut, analyzer
+) -> None:
+    # The screen (fixed in the room) shows a recording in which the face moves over a still
+    # background: nothing around the face moves with it, so only the edges can tell.
+    face = blended_face(astronaut)
+    recorded = room(seed=1)[:260, :230]
+    frames = []
+    for i in range(24):
+        t = i / 12.0
+        shown = paste(recorded, face, (115 + 25 * np.sin(2 * np.pi * t / 2.0), 130))
+        screen = cv2.copyMakeBorder(shown, 12, 12, 12, 12, cv2.BORDER_CONSTANT, value=(22, 22, 25))
+        image = paste(room(), (screen, (127, 142), None), (W / 2, H / 2))
+        frames.append(Frame(image, i, t))
+    track = observe(frames, analyzer).main_track()
+    assert track is not None
+    cue = context_cue(track.views(), track.comotion.pairs)
+    assert cue.evidence["background_comotion_ratio"] < 0.3, cue.evidence
+    assert cue.evidence["comotion_score"] >= 0.8 and cue.evidence["enclosure_score"] < 0.2
+    assert cue.score is not None and cue.score < 0.2
+
+
 def test_camera_motion_makes_comotion_say_nothing(astronaut, analyzer) -> None:
     track = observe(clip(blended_face(astronaut), camera_pan=True), analyzer).main_track()
     assert track is not None
