@@ -70,12 +70,13 @@ SIDES = ("top", "right", "bottom", "left")
 
 @dataclass(frozen=True, eq=False)
 class MotionSample:
-    """A downscaled grey frame and the face in it, in that frame's pixels."""
+    """A grey frame downscaled by `scale` and the face in it, in the downscaled pixels."""
 
     grey: NDArray[np.uint8]
     box: Box
     points: NDArray[np.float64]
     timestamp: float
+    scale: float
 
 
 @dataclass
@@ -83,33 +84,34 @@ class CoMotionSampler:
     """Up to `max_pairs` pairs of frames between which the face moved; flat memory on any length.
 
     A pair opens on a frame and closes on the first later frame in which the face moved by
-    MIN_SHIFT_FW; one that stays open longer than MAX_GAP_S starts again from the current frame.
+    MIN_SHIFT_FW (centre shift plus size change); one that stays open longer than MAX_GAP_S
+    starts again from the current frame, so a pair never spans a slow drift.
     """
 
     max_pairs: int = MAX_PAIRS
     pairs: list[tuple[MotionSample, MotionSample]] = field(default_factory=list)
     pending: MotionSample | None = None
-    pending_face: Face | None = None
 
     def offer(self, frame: Frame, face: Face) -> None:
         if len(self.pairs) >= self.max_pairs:
             return
-        start = self.pending_face
-        if start is None or self.pending is None or face.timestamp - start.timestamp > MAX_GAP_S:
-            self.pending, self.pending_face = motion_sample(frame, face), face
+        start = self.pending
+        if start is None or face.timestamp - start.timestamp > MAX_GAP_S:
+            self.pending = motion_sample(frame, face)
             return
-        side = max(start.box.w, start.box.h)
+        was, now, s = start.box, face.box, start.scale
+        side = max(was.w, was.h)
         shift = np.hypot(
-            face.box.x + face.box.w / 2 - start.box.x - start.box.w / 2,
-            face.box.y + face.box.h / 2 - start.box.y - start.box.h / 2,
-        ) + abs(max(face.box.w, face.box.h) - side)
+            (now.x + now.w / 2) * s - was.x - was.w / 2, (now.y + now.h / 2) * s - was.y - was.h / 2
+        ) + abs(max(now.w, now.h) * s - side)
         if shift >= MIN_SHIFT_FW * side:
             after = motion_sample(frame, face)
-            self.pairs.append((self.pending, after))
-            self.pending, self.pending_face = after, face
+            self.pairs.append((start, after))
+            self.pending = after
 
 
 def motion_sample(frame: Frame, face: Face) -> MotionSample:
+    """Small and grey: optical flow needs no more, and each kept frame costs 77 kB at 320 px."""
     scale = min(1.0, MOTION_SIDE / max(frame.height, frame.width))
     grey = cv2.cvtColor(frame.image, cv2.COLOR_RGB2GRAY)
     if scale < 1.0:
@@ -121,6 +123,7 @@ def motion_sample(frame: Frame, face: Face) -> MotionSample:
         box=Box(box.x * scale, box.y * scale, box.w * scale, box.h * scale),
         points=points[:, :2] * scale,
         timestamp=face.timestamp,
+        scale=scale,
     )
 
 
@@ -139,6 +142,7 @@ class Edge:
 
 
 def free_margin_fw(box: Box, height: int, width: int) -> float:
+    """The widest margin beside the face, in face widths: one side in view can show an edge."""
     side = max(box.w, box.h)
     margins = (box.x, box.y, width - box.x - box.w, height - box.y - box.h)
     return max(margins) / side
