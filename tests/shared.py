@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from unmask.data import shared_data_dir
+from unmask.data import shared_data_dir, shared_models_dir
 
 
 def shared_path(*parts: str) -> Path:
@@ -18,3 +18,13 @@ def shared_path(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{'/'.join(parts)} is not in the shared data at {root}")
     return path
+
+
+def shared_model_path(*parts: str) -> Path:
+    """A file in the shared third-party models; the calling test is skipped when it is not there."""
+    root = shared_models_dir()
+    if root is None or not root.joinpath(*parts).exists():
+        pytest.skip(
+            f"models/{'/'.join(parts)} not found (set UNMASK_MODELS or place shared/models)"
+        )
+    return root.joinpath(*parts)

@@ -17,3 +17,11 @@ def shared_data_dir() -> Path | None:
     configured = os.environ.get("UNMASK_DATA")
     candidate = Path(configured) if configured else REPO_ROOT.parent / "shared" / "data"
     return candidate if candidate.is_dir() else None
+
+
+def shared_models_dir() -> Path | None:
+    """Third-party models kept beside the data for tests and comparisons (never shipped):
+    `UNMASK_MODELS` if set, else `shared/models` beside the repository."""
+    configured = os.environ.get("UNMASK_MODELS")
+    candidate = Path(configured) if configured else REPO_ROOT.parent / "shared" / "models"
+    return candidate if candidate.is_dir() else None

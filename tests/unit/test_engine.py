@@ -10,7 +10,7 @@ import pytest
 from unmask.errors import NoFaceError
 from unmask.lab import load_identities, render_presentation
 from unmask.liveness.engine import LivenessEngine
-from unmask.liveness.fusion import FusionModel
+from unmask.liveness.fusion import CUE_NAMES, FusionModel
 from unmask.liveness.model import PadModel
 from unmask.liveness.veto import veto
 from unmask.media import frame_from_array
@@ -67,7 +67,7 @@ def test_video_verdict_has_every_cue_and_a_track(engine: LivenessEngine, people)
     report = engine.assess(clip_frames("bona_fide", people))
     verdict = report.main.verdict
     assert not report.still
-    assert set(verdict.cues) == {"pulse", "motion", "eyes", "surface", "thermal", "nir", "depth"}
+    assert set(verdict.cues) == {*CUE_NAMES, "context"}
     assert verdict.cues["surface"].score is None and "no surface classifier" in (
         verdict.cues["surface"].reason or ""
     )

@@ -16,6 +16,7 @@ from unmask.liveness.engine import (
     load_channel,
     verdict_document,
 )
+from unmask.liveness.extra_model import load_extra_models
 from unmask.liveness.levels import DEFAULT_LEVEL, LEVEL_NAMES
 from unmask.liveness.model import PadModel
 
@@ -34,7 +35,8 @@ def add_engine_flags(parser: argparse.ArgumentParser) -> None:
 
 def make_engine(args: argparse.Namespace, level: str) -> LivenessEngine:
     model = PadModel.load(args.model) if args.model is not None else None
-    return LivenessEngine(model, level=level, max_seconds=args.max_seconds)
+    extra = load_extra_models(getattr(args, "extra_model", None) or [])
+    return LivenessEngine(model, level=level, max_seconds=args.max_seconds, extra_models=extra)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -47,6 +49,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         parser.add_argument(
             f"--{name}", type=Path, default=None, help=f"aligned {name} stack (npz: frames, times)"
         )
+    parser.add_argument(
+        "--extra-model",
+        type=Path,
+        action="append",
+        metavar="FILE.onnx",
+        help="a single-image PAD network to add as cue extra:NAME, with FILE.json beside it "
+        "(docs/plugins.md); repeatable",
+    )
     add_engine_flags(parser)
     add_strict_flag(parser)
     add_json_flag(parser)

@@ -13,6 +13,8 @@ from numpy.typing import NDArray
 from unmask.errors import InputError, NoFaceError, UnsupportedMediaError
 from unmask.face import FaceAnalyzer
 from unmask.liveness.channels import CHANNEL_NAMES, channel_cues, median_cue
+from unmask.liveness.context import context_cue
+from unmask.liveness.extra_model import ExtraModel, extra_cue
 from unmask.liveness.eyes import eyes_cue
 from unmask.liveness.levels import DEFAULT_LEVEL
 from unmask.liveness.model import PadModel, default_model
@@ -82,12 +84,14 @@ class LivenessEngine:
         level: str = DEFAULT_LEVEL,
         max_seconds: float | None = DEFAULT_MAX_SECONDS,
         pulse_method: str = "pos",
+        extra_models: Sequence[ExtraModel] = (),
     ) -> None:
         self.explicit_model = model
         self.level = level
         self.max_seconds = max_seconds
         self.pulse_config = PulseCueConfig(method=pulse_method)
         self.analyzer = FaceAnalyzer()
+        self.extra_models = tuple(extra_models)
 
     @property
     def model(self) -> PadModel:
@@ -146,6 +150,9 @@ class LivenessEngine:
             cues.update(
                 {name: CueScore(name, None, reason=f"no {name} camera") for name in CHANNEL_NAMES}
             )
+        cues["context"] = context_cue(track.views(), track.comotion.pairs)
+        for extra in self.extra_models:
+            cues[extra.cue] = extra_cue(track.views(), extra)
         return cues
 
     def verdict(

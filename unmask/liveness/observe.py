@@ -3,8 +3,8 @@
 Video frames are never all kept: the pulse cue needs region colour traces (sampled as frames
 pass), the motion and eyes cues need the landmark track, the eyes cue also the darkness of each
 eye opening per frame (a blink the mesh under-tracks shows there), the surface cue a few
-best-quality face crops, the eye-hole ring a few frames, and the extra channels a subsample of
-maps.
+best-quality face crops, the eye-hole ring a few frames, the context cue a few pairs of small
+grey frames in which the face moved, and the extra channels a subsample of maps.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from unmask.face import FaceAnalyzer, IouTracker, analyze_stream
+from unmask.liveness.context import CoMotionSampler
 from unmask.liveness.eyes import eye_contrast
 from unmask.liveness.surface import crop_face
 from unmask.pulse.recorder import FaceTraceRecorder
@@ -55,6 +56,7 @@ class TrackObservation:
     channel_faces: list[Face] = field(default_factory=list)
     channel_maps: dict[str, list[NDArray[np.generic]]] = field(default_factory=dict)
     eye_contrast: dict[int, float | None] = field(default_factory=dict)
+    comotion: CoMotionSampler = field(default_factory=CoMotionSampler)
 
     @property
     def track(self) -> Track:
@@ -67,6 +69,11 @@ class TrackObservation:
     @property
     def mean_area(self) -> float:
         return float(np.mean([f.box.area for f in self.faces])) if self.faces else 0.0
+
+    def views(self) -> list[tuple[Frame, Face]]:
+        """The best frames, each with this track's face in it (single-image cues read these)."""
+        seen = {(face.frame_index, face.timestamp): face for face in self.faces}
+        return [(frame, seen[frame.index, frame.timestamp]) for _, frame in self.frames]
 
     def keep_best(self, quality: float, frame: Frame, face: Face) -> None:
         """Bounded buffers of the best crops and frames: memory stays flat on long videos."""
@@ -123,6 +130,7 @@ def observe(
             state = tracks.setdefault(face.track_id, TrackObservation(face.track_id))
             state.faces.append(face)
             state.recorder.add_face(frame, face)
+            state.comotion.offer(frame, face)
             if face.mesh is not None:
                 state.eye_contrast[frame.index] = eye_contrast(frame.image, np.asarray(face.mesh))
             quality = face.quality.score if face.quality is not None else face.score
