@@ -118,3 +118,28 @@ def test_training_holds_named_subjects_out_and_reports_on_them(
     assert sum(document["dev"].values()) == 6
     scores = (out / "held-out" / "scores.csv").read_text().splitlines()
     assert scores[0].startswith("path,label,score") and len(scores) == 4
+
+
+def test_extra_models_are_calibrated_recorded_and_checked(
+    tiny_lab: Path, tmp_path: Path, capsys
+) -> None:
+    from tests.unit.test_extra_model import channel_means_model, sidecar
+
+    extra = channel_means_model(tmp_path / "means.onnx")
+    sidecar(extra, name="means")
+    out = tmp_path / "model"
+    args = ["pad", "train", "--protocol", str(tiny_lab), "--out", str(out), "--workers", "1"]
+    assert main([*args, "--without-surface", "--extra-model", str(extra)]) == 0
+    model = PadModel.load(out)
+    assert [e["name"] for e in model.extra_models] == ["means"]
+    assert "extra:means" in model.fusion.calibration
+    clip = str(read_protocol_csv(tiny_lab).entries[0].path)
+    capsys.readouterr()
+    code = main(["liveness", clip, "--model", str(out), "--extra-model", str(extra), "--json"])
+    assert code == 0
+    assert "extra:means" in json.loads(capsys.readouterr().out)["cues"]
+    (tmp_path / "other").mkdir()
+    other = channel_means_model(tmp_path / "other" / "means.onnx", layout="NHWC")
+    sidecar(other, name="means", layout="NHWC")
+    assert main(["liveness", clip, "--model", str(out), "--extra-model", str(other)]) == 11
+    assert "sha256 differs" in capsys.readouterr().err

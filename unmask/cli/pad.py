@@ -25,6 +25,7 @@ from unmask.liveness.levels import DEFAULT_LEVEL
 from unmask.liveness.model import PadModel, default_model
 from unmask.liveness.scoring import PadScorer
 from unmask.liveness.training import train_pad
+from unmask.liveness.workers import process_engine
 from unmask.parallel import parallel_map
 
 
@@ -81,6 +82,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="fit no texture classifier (when the training faces do not look like your camera's, "
         "it would judge the camera rather than the face); decide on the other cues",
     )
+    add_extra_model_flag(train)
     add_json_flag(train)
     train.set_defaults(handler=run_train)
 
@@ -92,6 +94,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     score.add_argument("--level", choices=LEVEL_NAMES, default=DEFAULT_LEVEL)
     score.add_argument("--workers", type=int, default=None)
     add_engine_flags(score)
+    add_extra_model_flag(score)
     add_force_flag(score)
     add_json_flag(score)
     score.set_defaults(handler=run_score)
@@ -133,6 +136,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     levels.add_argument("--model", type=Path, default=None)
     add_json_flag(levels)
     levels.set_defaults(handler=run_levels)
+
+
+def add_extra_model_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--extra-model",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE.onnx",
+        help="a single-image PAD network (FILE.json beside it, docs/plugins.md) whose cue is "
+        "calibrated and fused like the others (repeatable)",
+    )
 
 
 def folder_protocol(root: Path) -> Protocol:
@@ -185,6 +200,7 @@ def run_train(args: argparse.Namespace) -> Outcome:
         command=command,
         test_subjects={s.strip() for s in args.test_subjects.split(",") if s.strip()},
         test_share=args.test_share,
+        extra_models=args.extra_model,
     )
     model.save(args.out)
     held_out = summary.pop("held_out", [])
@@ -246,11 +262,15 @@ def held_out_report(rows: list[dict[str, Any]], model: PadModel, folder: Path) -
 def run_score(args: argparse.Namespace) -> Outcome:
     claim_outputs([args.out], args.force)
     protocol = read_protocol_csv(args.protocol)
-    if args.model is None:
-        default_model()
     scorer = PadScorer(
-        str(protocol.root), str(args.model) if args.model else None, args.level, args.max_seconds
+        str(protocol.root),
+        str(args.model) if args.model else None,
+        args.level,
+        args.max_seconds,
+        tuple(str(p.resolve()) for p in args.extra_model),
     )
+    # Fail before the run rather than once per file: no model, or extras it was not calibrated with.
+    _ = process_engine(scorer.model, scorer.level, scorer.max_seconds, scorer.extra).model
     scored = parallel_map(
         scorer, list(protocol.entries), workers=args.workers, description="scoring"
     )

@@ -17,7 +17,7 @@ from unmask.liveness.context import context_cue
 from unmask.liveness.extra_model import ExtraModel, extra_cue
 from unmask.liveness.eyes import eyes_cue
 from unmask.liveness.levels import DEFAULT_LEVEL
-from unmask.liveness.model import PadModel, default_model
+from unmask.liveness.model import PadModel, check_extra_models, default_model
 from unmask.liveness.motion import motion_cue
 from unmask.liveness.observe import ChannelStack, Observation, TrackObservation, observe
 from unmask.liveness.pulse import PulseCueConfig, pulse_cue
@@ -92,10 +92,15 @@ class LivenessEngine:
         self.pulse_config = PulseCueConfig(method=pulse_method)
         self.analyzer = FaceAnalyzer()
         self.extra_models = tuple(extra_models)
+        self.checked_extras = False
 
     @property
     def model(self) -> PadModel:
-        return self.explicit_model or default_model()
+        model = self.explicit_model or default_model()
+        if self.extra_models and not self.checked_extras:
+            check_extra_models(model, self.extra_models)
+            self.checked_extras = True
+        return model
 
     def observe(
         self,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -32,12 +33,17 @@ class PadModel:
     fusion: FusionModel
     provenance: dict[str, Any] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
+    extra_models: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def identity(self) -> str:
         """sha256 of what decides: the fusion, levels and every model file's digest. Printed
         in verdicts so an audit can tell which model made a decision."""
-        content = {"fusion": self.fusion.to_dict(), "files": dict(sorted(self.files.items()))}
+        content = {
+            "fusion": self.fusion.to_dict(),
+            "files": dict(sorted(self.files.items())),
+            "extra_models": self.extra_models,
+        }
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
     def save(self, folder: str | Path) -> Path:
@@ -49,6 +55,7 @@ class PadModel:
             "provenance": self.provenance,
             "fusion": self.fusion.to_dict(),
             "surface": None,
+            "extra_models": self.extra_models,
         }
         if self.surface is not None:
             surface_path = self.surface.save(target / "surface.npz")
@@ -89,7 +96,25 @@ class PadModel:
             fusion=fusion,
             provenance=dict(document.get("provenance", {})),
             files=files,
+            extra_models=list(document.get("extra_models", [])),
         )
+
+
+def check_extra_models(model: PadModel, given: Sequence[Any]) -> None:
+    """An extra ONNX model's cue counts only where this PAD model was calibrated with that very
+    file: an uncalibrated cue would be silently ignored, a different file silently trusted."""
+    calibrated = {entry["name"]: entry for entry in model.extra_models}
+    for extra in given:
+        entry = calibrated.get(extra.identity["name"])
+        if entry is None or extra.cue not in model.fusion.calibration:
+            raise ModelError(
+                f"extra model {extra.cue} was not calibrated into this PAD model; run `unmask pad "
+                f"train ... --extra-model {extra.path}` and use that model with --model"
+            )
+        if entry.get("sha256") != extra.identity["sha256"]:
+            raise ModelError(
+                f"{extra.path}: not the file this PAD model was calibrated with (sha256 differs)"
+            )
 
 
 def member_file(header: Path, entry: Any) -> Path:

@@ -35,9 +35,10 @@ class PadScorer:
     model: str | None
     level: str
     max_seconds: float | None
+    extra: tuple[str, ...] = ()
 
     def __call__(self, entry: ProtocolEntry) -> dict[str, Any]:
-        engine = process_engine(self.model, self.level, self.max_seconds)
+        engine = process_engine(self.model, self.level, self.max_seconds, self.extra)
         try:
             channels = {
                 name: load_channel(path)

@@ -31,6 +31,7 @@ from unmask.liveness.engine import (
     load_channel,
     surface_from_crops,
 )
+from unmask.liveness.extra_model import load_extra_models
 from unmask.liveness.fusion import CUE_NAMES, FusionModel
 from unmask.liveness.levels import DEFAULT_LEVEL
 from unmask.liveness.model import PadModel
@@ -83,9 +84,10 @@ class ObserveJob:
     root: str
     max_seconds: float | None
     model: str | None = None
+    extra: tuple[str, ...] = ()
 
     def __call__(self, entry: ProtocolEntry) -> Observed:
-        engine = process_engine(self.model, max_seconds=self.max_seconds)
+        engine = process_engine(self.model, max_seconds=self.max_seconds, extra=self.extra)
         try:
             channels = {
                 n: load_channel(p) for n, p in channel_paths(entry, Path(self.root)).items()
@@ -158,6 +160,7 @@ def train_pad(
     test_subjects: Collection[str] = (),
     test_share: float = 0.0,
     held_out_report: bool = True,
+    extra_models: Sequence[str] = (),
 ) -> tuple[PadModel, dict[str, Any]]:
     """Observe every presentation, fit surface on train, calibrate fusion on dev, and judge
     the held-out rows (declared test rows, `test_subjects`, or a `test_share` of subjects)
@@ -166,14 +169,18 @@ def train_pad(
     `with_surface_model=False` leaves the texture classifier out: a classifier fitted on data
     unlike the cameras it will meet (the simulated lab) accuses real faces, and a model without
     one decides on the physiological and geometric cues alone; every train row then calibrates.
+    `extra_models` (ONNX files with their sidecars) add their cues, calibrated like the others;
+    the model records their identity and refuses to run with any other file.
     """
+    extras = tuple(str(Path(p).resolve()) for p in extra_models)
+    identities = [m.identity for m in load_extra_models(extras)]
     wanted = ("train", "dev", HELD_OUT) if held_out_report else ("train", "dev")
     observed: list[tuple[Observed, str]] = []
     for protocol in protocols:
         splits = assign_splits(protocol.entries, seed, test_subjects, test_share)
         chosen = [(e, s) for e, s in zip(protocol.entries, splits, strict=True) if s in wanted]
         results = parallel_map(
-            ObserveJob(str(protocol.root), max_seconds),
+            ObserveJob(str(protocol.root), max_seconds, extra=extras),
             [e for e, _ in chosen],
             workers=workers,
             description=f"observing {protocol.name}",
@@ -240,7 +247,8 @@ def train_pad(
     held_out = [o for o, s in usable if s == HELD_OUT]
     if held_out:
         summary["held_out"] = held_out_scores(held_out, surface, fusion)
-    return PadModel(surface=surface, fusion=fusion, provenance=provenance), summary
+    model = PadModel(surface=surface, fusion=fusion, provenance=provenance, extra_models=identities)
+    return model, summary
 
 
 def held_out_scores(

@@ -10,15 +10,23 @@ from __future__ import annotations
 from functools import cache
 
 from unmask.liveness.engine import LivenessEngine
+from unmask.liveness.extra_model import load_extra_models
 from unmask.liveness.levels import DEFAULT_LEVEL
 from unmask.liveness.model import PadModel
 
 
 @cache
 def process_engine(
-    model: str | None, level: str = DEFAULT_LEVEL, max_seconds: float | None = None
+    model: str | None,
+    level: str = DEFAULT_LEVEL,
+    max_seconds: float | None = None,
+    extra: tuple[str, ...] = (),
 ) -> LivenessEngine:
-    """This process's engine for these settings (`model` None: the shipped default model)."""
+    """This process's engine for these settings (`model` None: the shipped default model;
+    `extra`: paths of extra ONNX PAD models whose cues join the others)."""
     return LivenessEngine(
-        PadModel.load(model) if model else None, level=level, max_seconds=max_seconds
+        PadModel.load(model) if model else None,
+        level=level,
+        max_seconds=max_seconds,
+        extra_models=load_extra_models(extra),
     )
