@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from unmask.cli.batch import error_lines, run_batch
 from unmask.cli.output import Outcome, add_json_flag
-from unmask.face import FaceAnalyzer, analyze_stream
-from unmask.media import is_video, iter_frames
-from unmask.types import Face
+
+if TYPE_CHECKING:
+    from unmask.types import Face
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,6 +38,9 @@ def face_entry(face: Face, video: bool) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> Outcome:
+    from unmask.face import FaceAnalyzer, analyze_stream
+    from unmask.media import is_video, iter_frames
+
     analyzer = FaceAnalyzer(detector=args.detector, min_score=args.min_score, mesh=not args.no_mesh)
 
     def detect_one(file: str) -> dict[str, Any]:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from unmask.cli.output import Outcome, add_json_flag
-from unmask.identity import Gallery
+
+if TYPE_CHECKING:
+    from unmask.identity import Gallery
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,8 +31,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rename.set_defaults(handler=run_rename)
 
 
+def open_gallery(path: str) -> Gallery:
+    from unmask.identity import Gallery
+
+    return Gallery(path)
+
+
 def run_list(args: argparse.Namespace) -> Outcome:
-    with Gallery(args.db) as gallery:
+    with open_gallery(args.db) as gallery:
         records = gallery.identities()
     identities = [{"id": r.name, "templates": r.templates} for r in records]
     lines = [f"{r['id']}: {r['templates']} template(s)" for r in identities] or ["(empty gallery)"]
@@ -37,7 +46,7 @@ def run_list(args: argparse.Namespace) -> Outcome:
 
 
 def run_remove(args: argparse.Namespace) -> Outcome:
-    with Gallery(args.db) as gallery:
+    with open_gallery(args.db) as gallery:
         removed = gallery.remove(args.id)
     return Outcome(
         document={"removed": {"id": args.id, "templates": removed}},
@@ -46,7 +55,7 @@ def run_remove(args: argparse.Namespace) -> Outcome:
 
 
 def run_rename(args: argparse.Namespace) -> Outcome:
-    with Gallery(args.db) as gallery:
+    with open_gallery(args.db) as gallery:
         gallery.rename(args.id, args.to)
     return Outcome(
         document={"renamed": {"from": args.id, "to": args.to}},

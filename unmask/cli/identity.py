@@ -9,22 +9,13 @@ from typing import TYPE_CHECKING, Any
 from unmask.cli.batch import error_lines, run_batch
 from unmask.cli.output import Outcome, add_json_flag
 from unmask.errors import InputError, NoFaceError, UnmaskError
-from unmask.identity import (
-    DEFAULT_FMR,
-    Gallery,
-    Probe,
-    ProbeMaker,
-    Template,
-    identify,
-    threshold_for_fmr,
-    verify,
-)
+from unmask.identity.thresholds import DEFAULT_FMR, threshold_for_fmr
 from unmask.liveness.levels import LEVEL_NAMES
-from unmask.media import is_video
-from unmask.types import Verdict
 
 if TYPE_CHECKING:
+    from unmask.identity import Probe, ProbeMaker
     from unmask.liveness.veto import GuardedMedia
+    from unmask.types import Verdict
 
 IMAGE_SUFFIXES = frozenset(
     {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".pgm", ".ppm", ".pnm", ".gif", ".tif", ".tiff"}
@@ -120,6 +111,8 @@ def run_enroll(args: argparse.Namespace) -> Outcome:
         if not args.files:
             raise InputError("no FILE given to enrol")
         plan = {args.id: list(args.files)}
+    from unmask.identity import Gallery, ProbeMaker, Template
+
     maker = ProbeMaker()
     files: list[dict[str, Any]] = []
     templates: dict[str, list[Template]] = {}
@@ -179,6 +172,8 @@ def probe_entry(probe: Probe) -> dict[str, Any]:
 
 
 def run_identify(args: argparse.Namespace) -> Outcome:
+    from unmask.identity import Gallery, ProbeMaker, identify
+
     maker = ProbeMaker()
     with Gallery(args.db) as gallery:
         gallery.require_templates()
@@ -223,6 +218,8 @@ def run_identify(args: argparse.Namespace) -> Outcome:
 
 def main_probe(args: argparse.Namespace, maker: ProbeMaker) -> tuple[Probe, Verdict | None]:
     """Verification needs one face: the only one in a still, the main (longest) track in a video."""
+    from unmask.media import is_video
+
     if args.liveness is not None:
         return guarded(args.liveness, args.file).main(args.file)
     if not is_video(args.file):
@@ -234,6 +231,8 @@ def main_probe(args: argparse.Namespace, maker: ProbeMaker) -> tuple[Probe, Verd
 
 
 def run_verify(args: argparse.Namespace) -> Outcome:
+    from unmask.identity import Gallery, ProbeMaker, verify
+
     maker = ProbeMaker()
     with Gallery(args.db) as gallery:
         gallery.identity_id(args.id)
