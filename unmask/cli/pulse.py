@@ -144,12 +144,7 @@ def _from_faces(path: str, method: str, max_seconds: float | None) -> Outcome:
                 "regions": {
                     n: _region_entry(estimate_pulse(t, method), t) for n, t in track.traces.items()
                 },
-                "liveness": {
-                    "score": cue.score,
-                    "confidence": cue.confidence,
-                    "reason": cue.reason,
-                    "evidence": dict(cue.evidence),
-                },
+                "liveness": cue.as_dict(),
             }
         )
     main = max(entries, key=lambda e: e["frames"])
