@@ -9,15 +9,34 @@ from unmask.cli.batch import error_lines, run_batch
 from unmask.cli.output import Outcome, add_json_flag
 
 if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
     from unmask.types import Face
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("detect", help="find faces, landmarks, pose and quality")
     parser.add_argument("files", nargs="+", metavar="FILE", help="images, videos, or camera:N")
-    parser.add_argument("--detector", choices=["auto", "short", "full"], default="auto")
-    parser.add_argument("--min-score", type=float, default=0.5)
+    parser.add_argument(
+        "--detector",
+        choices=["auto", "short", "full"],
+        default="auto",
+        help="BlazeFace model: short range (faces within about 2 m), full range (small or far "
+        "faces), or auto, both (default)",
+    )
+    parser.add_argument(
+        "--min-score",
+        type=float,
+        default=0.5,
+        help="detection confidence to keep a face, 0-1 (default 0.5)",
+    )
     parser.add_argument("--no-mesh", action="store_true", help="boxes only (faster)")
+    parser.add_argument(
+        "--landmarks",
+        action="store_true",
+        help="add each face's 6 keypoints, 468-point mesh (x, y, z) and iris rings, in pixels",
+    )
     parser.add_argument(
         "--max-seconds", type=float, default=None, help="stop a video after this long"
     )
@@ -25,8 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def face_entry(face: Face, video: bool) -> dict[str, Any]:
-    return {
+def face_entry(face: Face, video: bool, landmarks: bool = False) -> dict[str, Any]:
+    entry = {
         "box": face.box.as_list(),
         "score": round(face.score, 4),
         "pose": face.pose.as_dict() if face.pose else None,
@@ -35,6 +54,16 @@ def face_entry(face: Face, video: bool) -> dict[str, Any]:
         "frame": face.frame_index if video else None,
         "time": round(face.timestamp, 4) if video else None,
     }
+    if landmarks:
+        entry["keypoints"] = points(face.keypoints)
+        entry["mesh"] = points(face.mesh)
+        entry["iris"] = points(face.iris)
+    return entry
+
+
+def points(values: NDArray[np.float32] | None) -> list[Any] | None:
+    """Coordinates rounded to a tenth of a pixel: finer is noise, and it keeps the JSON small."""
+    return None if values is None else values.astype("float64").round(1).tolist()
 
 
 def run(args: argparse.Namespace) -> Outcome:
@@ -49,7 +78,7 @@ def run(args: argparse.Namespace) -> Outcome:
         count = 0
         for _, found in analyze_stream(iter_frames(file, max_seconds=args.max_seconds), analyzer):
             count += 1
-            faces.extend(face_entry(face, video) for face in found)
+            faces.extend(face_entry(face, video, args.landmarks) for face in found)
         return {"frames": count, "faces": faces}
 
     batch = run_batch(args.files, detect_one)
