@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from unmask.cli.flags import add_db
 from unmask.cli.output import Outcome, add_json_flag
 
 if TYPE_CHECKING:
@@ -15,18 +16,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("gallery", help="list, rename or erase enrolled identities")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="identities and their template counts")
-    listing.add_argument("--db", required=True)
+    add_db(listing, "gallery file")
     add_json_flag(listing)
     listing.set_defaults(handler=run_list)
     remove = actions.add_parser("remove", help="erase an identity and all its biometric data")
-    remove.add_argument("--db", required=True)
-    remove.add_argument("--id", required=True)
+    add_db(remove, "gallery file")
+    remove.add_argument("--id", required=True, help="the identity to erase")
     add_json_flag(remove)
     remove.set_defaults(handler=run_remove)
     rename = actions.add_parser("rename", help="rename an identity")
-    rename.add_argument("--db", required=True)
-    rename.add_argument("--id", required=True)
-    rename.add_argument("--to", required=True)
+    add_db(rename, "gallery file")
+    rename.add_argument("--id", required=True, help="the identity's current name")
+    rename.add_argument("--to", required=True, help="its new name")
     add_json_flag(rename)
     rename.set_defaults(handler=run_rename)
 

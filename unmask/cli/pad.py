@@ -7,6 +7,7 @@ import csv
 import sys
 from pathlib import Path
 
+from unmask.cli.flags import add_liveness_level, dataset_spec
 from unmask.cli.liveness import LEVEL_NAMES, add_engine_flags
 from unmask.cli.output import Outcome, add_json_flag
 from unmask.errors import InputError
@@ -20,6 +21,8 @@ from unmask.liveness.model import PadModel, default_model
 from unmask.liveness.scoring import PadScorer
 from unmask.liveness.training import train_pad
 from unmask.parallel import parallel_map
+
+WORKERS_HELP = "processes to run (default: one per core)"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -53,9 +56,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"a dataset in a supported layout ({', '.join(protocol_kinds())})",
     )
     train.add_argument("--out", type=Path, required=True, help="model folder to write")
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--workers", type=int, default=None)
-    train.add_argument("--max-seconds", type=float, default=DEFAULT_MAX_SECONDS)
+    train.add_argument("--seed", type=int, default=0, help="same seed, same model (default 0)")
+    train.add_argument("--workers", type=int, default=None, help=WORKERS_HELP)
+    train.add_argument(
+        "--max-seconds",
+        type=float,
+        default=DEFAULT_MAX_SECONDS,
+        help=f"video read per presentation (default {DEFAULT_MAX_SECONDS:g} s)",
+    )
     train.add_argument(
         "--without-surface",
         action="store_true",
@@ -66,18 +74,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.set_defaults(handler=run_train)
 
     score = actions.add_parser("score", help="run the engine over a protocol and write scores")
-    score.add_argument("--protocol", type=Path, required=True)
+    score.add_argument(
+        "--protocol",
+        type=Path,
+        required=True,
+        help="protocol CSV (path,label[,subject,target,split])",
+    )
     score.add_argument(
         "--out", type=Path, required=True, help="scores CSV: path,label,score,decision"
     )
-    score.add_argument("--level", choices=LEVEL_NAMES, default=DEFAULT_LEVEL)
-    score.add_argument("--workers", type=int, default=None)
+    add_liveness_level(
+        score,
+        default=DEFAULT_LEVEL,
+        help=f"security level: {', '.join(LEVEL_NAMES)} (default {DEFAULT_LEVEL})",
+    )
+    score.add_argument("--workers", type=int, default=None, help=WORKERS_HELP)
     add_engine_flags(score)
     add_json_flag(score)
     score.set_defaults(handler=run_score)
 
     levels = actions.add_parser("levels", help="the security levels of a model and what they cost")
-    levels.add_argument("--model", type=Path, default=None)
+    levels.add_argument(
+        "--model", type=Path, default=None, help="PAD model folder (default: the shipped one)"
+    )
     add_json_flag(levels)
     levels.set_defaults(handler=run_levels)
 
@@ -103,13 +122,7 @@ def folder_protocol(root: Path) -> Protocol:
 def run_train(args: argparse.Namespace) -> Outcome:
     protocols = [read_protocol_csv(p) for p in args.protocol]
     protocols += [folder_protocol(p) for p in args.folders]
-    for spec in args.dataset:
-        kind, _, root = spec.partition("=")
-        if not root:
-            raise InputError(
-                f"--dataset {spec!r}: write KIND=ROOT, e.g. nuaa=../shared/data/pad/nuaa"
-            )
-        protocols.append(read_protocol(kind, root))
+    protocols += [read_protocol(*dataset_spec(spec)) for spec in args.dataset]
     if not protocols:
         raise InputError("give training data: --protocol CSV, --folders DIR or --dataset KIND=ROOT")
     command = (
@@ -141,7 +154,7 @@ def run_score(args: argparse.Namespace) -> Outcome:
     if args.model is None:
         default_model()
     scorer = PadScorer(
-        str(protocol.root), str(args.model) if args.model else None, args.level, args.max_seconds
+        str(protocol.root), str(args.model) if args.model else None, args.liveness, args.max_seconds
     )
     scored = parallel_map(
         scorer, list(protocol.entries), workers=args.workers, description="scoring"
@@ -174,13 +187,13 @@ def run_score(args: argparse.Namespace) -> Outcome:
     failures = {row["path"]: row["error"] for row in rows if row["error"]}
     document = {
         "scores": str(args.out),
-        "level": args.level,
+        "level": args.liveness,
         "presentations": len(rows),
         "decisions": decisions,
         "failures": failures,
     }
     text = "\n".join(
-        [f"wrote {args.out} ({len(rows)} presentations, level {args.level})"]
+        [f"wrote {args.out} ({len(rows)} presentations, level {args.liveness})"]
         + [f"  {label}: {counts}" for label, counts in sorted(decisions.items())]
     )
     return Outcome(
