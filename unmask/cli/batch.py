@@ -54,7 +54,7 @@ def run_batch(
     A lone file that fails raises its error, as a single-file command would; in a batch, each
     failure stays in its own entry.
     """
-    from unmask.cli.progress import bar
+    from unmask.progress import bar
 
     entries: list[dict[str, Any]] = []
     first_error: UnmaskError | None = None

@@ -9,7 +9,6 @@ from typing import Any
 from unmask.cli.batch import error_lines, run_batch
 from unmask.cli.flags import add_liveness_level
 from unmask.cli.output import Outcome, add_json_flag
-from unmask.cli.progress import note
 from unmask.liveness.channels import CHANNEL_NAMES
 from unmask.liveness.engine import (
     DEFAULT_MAX_SECONDS,
@@ -22,6 +21,7 @@ from unmask.liveness.evidence import evidence_summary
 from unmask.liveness.levels import DEFAULT_LEVEL, LEVEL_NAMES
 from unmask.liveness.model import PadModel
 from unmask.liveness.report import EvidenceItem, write_evidence_report
+from unmask.progress import note
 
 
 def add_engine_flags(parser: argparse.ArgumentParser) -> None:

@@ -9,10 +9,10 @@ from typing import Any
 
 from unmask.cli.batch import error_lines, run_batch
 from unmask.cli.output import Outcome, add_json_flag
-from unmask.cli.progress import note
 from unmask.errors import InputError, MediaNotFoundError, NoFaceError
 from unmask.liveness.pulse import MIN_BITS_PER_PIXEL, pulse_cue
 from unmask.media import video_info
+from unmask.progress import note
 from unmask.pulse import (
     FULL_FRAME,
     METHOD_NAMES,
