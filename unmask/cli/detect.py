@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from unmask.cli.batch import error_lines, run_batch
-from unmask.cli.output import Outcome, add_json_flag
+from unmask.cli.output import Outcome, add_json_flag, plural
 
 if TYPE_CHECKING:
     import numpy as np
@@ -90,9 +90,11 @@ def run(args: argparse.Namespace) -> Outcome:
             if entry["error"]:
                 continue
             tracks = {f["track"] for f in entry["faces"] if f["track"] is not None}
-            summary = f"{entry['file']}: {len(entry['faces'])} face(s)"
+            summary = f"{entry['file']}: {plural(len(entry['faces']), 'face')}"
             if entry["frames"] > 1:
-                summary += f" over {entry['frames']} frames, {len(tracks)} track(s)"
+                summary += (
+                    f" over {plural(entry['frames'], 'frame')}, {plural(len(tracks), 'track')}"
+                )
             lines.append(summary)
             if entry["frames"] <= 1:
                 for face in entry["faces"]:

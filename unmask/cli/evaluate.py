@@ -16,7 +16,7 @@ from unmask.cli.flags import (
     dataset_spec,
 )
 from unmask.cli.liveness import LEVEL_NAMES, add_engine_flags
-from unmask.cli.output import Outcome, add_json_flag, dump_json
+from unmask.cli.output import Outcome, add_json_flag, dump_json, plural
 from unmask.errors import InputError
 from unmask.evaluation import (
     BootstrapSpec,
@@ -184,6 +184,7 @@ def run_benchmark_command(args: argparse.Namespace) -> Outcome:
         ),
         match_scorer=None if references is None else TargetMatcher(references, args.max_seconds),
         workers=args.workers,
+        progress=not args.json,
     )
     test, dev = evaluated_sets(run.scores)
     threshold, source = args.threshold, "argument"
@@ -280,7 +281,7 @@ def summary_text(document: dict[str, Any]) -> str:
     pad, counts = document["pad"], document["counts"]
     lines = [
         f"presentations: {counts['presentations']} ({counts['bona_fide']} bona fide, "
-        f"{counts['attacks']} attacks, {counts['unscored']} unscored)"
+        f"{plural(counts['attacks'], 'attack')}, {counts['unscored']} unscored)"
     ]
     if pad["threshold"] is None:
         lines.append(f"PAD: {pad['note']}")

@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from unmask.cli.flags import add_db
-from unmask.cli.output import Outcome, add_json_flag
+from unmask.cli.output import Outcome, add_json_flag, plural
 
 if TYPE_CHECKING:
     from unmask.identity import Gallery
@@ -42,7 +42,7 @@ def run_list(args: argparse.Namespace) -> Outcome:
     with open_gallery(args.db) as gallery:
         records = gallery.identities()
     identities = [{"id": r.name, "templates": r.templates} for r in records]
-    lines = [f"{r['id']}: {r['templates']} template(s)" for r in identities] or ["(empty gallery)"]
+    lines = [f"{r.name}: {plural(r.templates, 'template')}" for r in records] or ["(empty gallery)"]
     return Outcome(document={"identities": identities}, text="\n".join(lines))
 
 
@@ -51,7 +51,7 @@ def run_remove(args: argparse.Namespace) -> Outcome:
         removed = gallery.remove(args.id)
     return Outcome(
         document={"removed": {"id": args.id, "templates": removed}},
-        text=f"erased {args.id} ({removed} template(s))",
+        text=f"erased {args.id} ({plural(removed, 'template')})",
     )
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from unmask.cli.batch import IMAGE_SUFFIXES, error_lines, run_batch
 from unmask.cli.flags import add_db, add_liveness_level
-from unmask.cli.output import Outcome, add_json_flag
+from unmask.cli.output import Outcome, add_json_flag, plural
 from unmask.errors import InputError, NoFaceError, UnmaskError
 from unmask.identity.thresholds import DEFAULT_FMR, threshold_for_fmr
 from unmask.liveness.levels import LEVEL_NAMES
@@ -129,13 +129,16 @@ def run_enroll(args: argparse.Namespace) -> Outcome:
         first_error = first_error or batch.first_error
     if not templates:
         raise first_error or InputError("nothing to enrol")
-    enrolled = []
+    enrolled: list[dict[str, Any]] = []
     with Gallery(args.db, create=True) as gallery:
         for name, found in templates.items():
             enrolled.append({"id": name, "templates": gallery.enroll(name, found)})
 
     def text() -> str:
-        lines = [f"enrolled {e['id']}: {e['templates']} template(s) in {args.db}" for e in enrolled]
+        lines = [
+            f"enrolled {e['id']}: {plural(e['templates'], 'template')} in {args.db}"
+            for e in enrolled
+        ]
         return "\n".join(lines + error_lines(files))
 
     return Outcome(

@@ -51,6 +51,11 @@ def dump_json(document: dict[str, Any]) -> str:
     return json.dumps(json_ready(document), indent=2, allow_nan=False)
 
 
+def plural(count: int, word: str) -> str:
+    """`1 attack`, `2 attacks`: the count with its noun, as a person writes it."""
+    return f"{count} {word if count == 1 else word + 's'}"
+
+
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
     """Every command takes --json; added per command so it can follow the command name."""
     parser.add_argument(

@@ -157,7 +157,11 @@ def run_score(args: argparse.Namespace) -> Outcome:
         str(protocol.root), str(args.model) if args.model else None, args.liveness, args.max_seconds
     )
     scored = parallel_map(
-        scorer, list(protocol.entries), workers=args.workers, description="scoring"
+        scorer,
+        list(protocol.entries),
+        workers=args.workers,
+        description="scoring",
+        progress=not args.json,
     )
     rows = [
         {"path": str(entry.path), "label": entry.label, **columns}
@@ -194,7 +198,10 @@ def run_score(args: argparse.Namespace) -> Outcome:
     }
     text = "\n".join(
         [f"wrote {args.out} ({len(rows)} presentations, level {args.liveness})"]
-        + [f"  {label}: {counts}" for label, counts in sorted(decisions.items())]
+        + [
+            f"  {label}: " + ", ".join(f"{decision} {n}" for decision, n in sorted(counts.items()))
+            for label, counts in sorted(decisions.items())
+        ]
     )
     return Outcome(
         document=document, text=text, exit_code=1 if failures and len(failures) == len(rows) else 0
