@@ -12,7 +12,7 @@ import pytest
 from tests.unit.test_eval_models import tiny_pad_model
 from unmask.cli.main import main
 from unmask.evaluation import read_scores
-from unmask.evaluation.matching import match_threshold
+from unmask.identity.scoring import match_threshold
 from unmask.lab import generate
 
 

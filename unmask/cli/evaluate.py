@@ -31,7 +31,7 @@ from unmask.evaluation import (
     write_report,
     write_scores,
 )
-from unmask.evaluation.matching import (
+from unmask.identity.scoring import (
     TargetMatcher,
     gallery_references,
     lab_references,

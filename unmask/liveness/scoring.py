@@ -10,6 +10,7 @@ than scoring a short clip).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -19,17 +20,13 @@ from unmask.liveness.engine import LivenessEngine, load_channel
 from unmask.liveness.model import PadModel
 from unmask.liveness.training import channel_paths
 
-ENGINES: dict[tuple[str | None, str, float | None], LivenessEngine] = {}
 
-
+@cache
 def process_engine(model: str | None, level: str, max_seconds: float | None) -> LivenessEngine:
     """This process's engine for these settings (`model` None: the shipped default model)."""
-    key = (model, level, max_seconds)
-    if key not in ENGINES:
-        ENGINES[key] = LivenessEngine(
-            PadModel.load(model) if model else None, level=level, max_seconds=max_seconds
-        )
-    return ENGINES[key]
+    return LivenessEngine(
+        PadModel.load(model) if model else None, level=level, max_seconds=max_seconds
+    )
 
 
 @dataclass(frozen=True)
