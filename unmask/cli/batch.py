@@ -47,12 +47,17 @@ def expand(files: Iterable[str]) -> Iterator[str]:
 
 
 def run_batch(
-    files: Iterable[str], work: Callable[[str], dict[str, Any]], *, progress: bool = False
+    files: Iterable[str],
+    work: Callable[[str], dict[str, Any]],
+    *,
+    progress: bool = False,
+    lone_raises: bool = True,
 ) -> Batch:
     """Every file (folders expanded) through `work`, with a progress bar when asked and useful.
 
-    A lone file that fails raises its error, as a single-file command would; in a batch, each
-    failure stays in its own entry.
+    A lone file that fails raises its error, as a single-file command would (unless
+    `lone_raises` is off, for callers that run several batches); in a batch, each failure stays
+    in its own entry.
     """
     from unmask.progress import bar
 
@@ -73,7 +78,7 @@ def run_batch(
             }
             first_error = first_error or exc
         entries.append(entry)
-    if len(entries) == 1 and first_error is not None:
+    if lone_raises and len(entries) == 1 and first_error is not None:
         raise first_error  # one file: the error itself (one stderr line, its exit code)
     return Batch(entries, first_error)
 

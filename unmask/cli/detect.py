@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> Outcome:
             faces.extend(face_entry(face, video, args.landmarks) for face in found)
         return {"frames": count, "faces": faces}
 
-    batch = run_batch(args.files, detect_one)
+    batch = run_batch(args.files, detect_one, progress=not args.json)
     results = batch.entries
 
     def text() -> str:

@@ -124,7 +124,7 @@ def run_enroll(args: argparse.Namespace) -> Outcome:
             templates.setdefault(name, []).append(Template(probe.embedding, path, quality))
             return {"id": name, "box": probe.face.box.as_list()}
 
-        batch = run_batch(paths, embed_one, progress=not args.json)
+        batch = run_batch(paths, embed_one, progress=not args.json, lone_raises=False)
         files.extend(batch.entries)
         first_error = first_error or batch.first_error
     if not templates:
