@@ -98,3 +98,19 @@ def test_evidence_reads_as_words_with_units():
     assert evidence_text("gaze_range_eye_widths", 0.25) == "gaze range 0.25 eye widths"
     assert evidence_text("ear_min", 0.2) == "eye aspect ratio, closed 0.2"
     assert evidence_summary({"blinks": 2, "samples_c": [1.0, 2.0]}) == "blinks 2"
+
+
+def test_enrolling_folders_goes_on_past_a_sub_folder_whose_only_image_is_broken(
+    capsys, portrait_files, tmp_path
+):
+    (tmp_path / "people" / "grace").mkdir(parents=True)
+    (tmp_path / "people" / "broken").mkdir()
+    shutil.copy(portrait_files["grace_hopper"], tmp_path / "people" / "grace" / "a.png")
+    (tmp_path / "people" / "broken" / "b.png").write_bytes(b"not a png")
+    db = str(tmp_path / "g.sqlite")
+    code, document = run_json(
+        capsys, "enroll", "--db", db, "--from-folders", str(tmp_path / "people")
+    )
+    assert code == 4
+    assert document["enrolled"] == [{"id": "grace", "templates": 1}]
+    assert [entry["error"] is None for entry in document["files"]] == [False, True]
