@@ -5,11 +5,13 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 .PHONY: install demo test lint bench
 
 install:
+	@echo "make: installing the dependencies with uv (quick once they are cached)"
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
 		python3 -m pip install --quiet --user uv || python3 -m pip install --quiet --user --break-system-packages uv
 	@$(UV) sync --frozen --quiet
 
 demo: install
+	@echo "make: running the demo (every step says what it does; the attack-lab rendering is the slow one)"
 	@$(UV) run --frozen unmask demo --force
 
 test: install

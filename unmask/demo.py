@@ -17,6 +17,7 @@ from PIL import Image
 from unmask.bundled import bundled_faces
 from unmask.data import shared_data_dir
 from unmask.identity import DEFAULT_FMR, Gallery, ProbeMaker, Template, identify, verify
+from unmask.progress import bar
 
 Say = Callable[[str], None]
 
@@ -89,6 +90,7 @@ def video_demo(gallery: Gallery, say: Say) -> None:
         name = reference.stem.removeprefix("hamilton_ref_")
         gallery.enroll(name, [Template(maker.single(reference).embedding, str(reference))])
         say(f"   enrolled {name} from {reference.name}")
+    say(f"   tracking the faces of {video.name} ...")
     say(f"   {'track':>5} {'on screen':>13} {'identified as':<22} {'distance':>8}")
     for probe in sorted(maker.probes(video), key=lambda p: p.first_seen or 0.0):
         best = identify(probe.embedding, gallery, top=1)[0]
@@ -97,7 +99,9 @@ def video_demo(gallery: Gallery, say: Say) -> None:
         say(f"   {probe.track_id:>5} {span:>13} {who:<22} {best.distance:>8.3f}")
 
 
-def attack_demo(out: Path, gallery: Gallery, say: Say, *, seconds: float, level: str) -> Path:
+def attack_demo(
+    out: Path, gallery: Gallery, say: Say, *, seconds: float, level: str, progress: bool
+) -> Path:
     """Lab presentations of the bundled faces: a recogniser alone accepts the attacks;
     with the liveness veto, unmask refuses them and still accepts the living faces."""
     from unmask.evaluation.protocols.base import read_protocol_csv
@@ -115,6 +119,13 @@ def attack_demo(out: Path, gallery: Gallery, say: Say, *, seconds: float, level:
         f"NIR and depth maps (seed {DEMO_SEED})"
     )
     say(f"   {SIMULATION_NOTE}")
+    say(
+        "   rendering the presentations, the slowest step (each clip with its thermal, NIR and depth maps)"
+    )
+
+    def rendered(done: int, total: int) -> None:
+        say(f"   rendered {done}/{total}")
+
     protocol = read_protocol_csv(
         generate(
             out / "lab",
@@ -124,6 +135,7 @@ def attack_demo(out: Path, gallery: Gallery, say: Say, *, seconds: float, level:
             codec="h264",
             crf=0,
             channels=("rgb", *CHANNEL_NAMES),
+            progress=rendered,
         )
     )
     engine = LivenessEngine(level=level)
@@ -136,7 +148,7 @@ def attack_demo(out: Path, gallery: Gallery, say: Say, *, seconds: float, level:
         f"{'+thermal/NIR/depth':>18} {'unmask':>7}  decided by"
     )
     items = []
-    for entry in protocol.entries:
+    for entry in bar(protocol.entries, "presentation", enabled=progress):
         channels = {n: load_channel(p) for n, p in channel_paths(entry, protocol.root).items()}
         guarded = guarded_probes(engine, entry.path, channels)
         probe, verdict = guarded.main(entry.path)
@@ -178,12 +190,20 @@ def attack_demo(out: Path, gallery: Gallery, say: Say, *, seconds: float, level:
 DEMO_SEED = 2026
 
 
-def run_demo(out: Path, say: Say = print, *, seconds: float = 12.0, level: str = "medium") -> None:
+def run_demo(
+    out: Path,
+    say: Say = print,
+    *,
+    seconds: float = 12.0,
+    level: str = "medium",
+    progress: bool = True,
+) -> None:
+    """The whole story; `progress` shows a bar on a terminal for the steps that take a while."""
     out.mkdir(parents=True, exist_ok=True)
     say(f"unmask demo (outputs in {out})")
     gallery = recognition_demo(out, say)
     try:
         video_demo(gallery, say)
-        attack_demo(out, gallery, say, seconds=seconds, level=level)
+        attack_demo(out, gallery, say, seconds=seconds, level=level, progress=progress)
     finally:
         gallery.close()

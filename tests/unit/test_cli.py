@@ -96,8 +96,10 @@ def test_verify_contract(capsys, gallery: Path, portrait_files) -> None:
         str(portrait_files["eileen_collins"]),
     )
     assert code == 0
-    assert document["match"] is True
-    assert set(document) >= {"id", "match", "distance", "threshold"}
+    assert set(document) >= {"id", "threshold", "fmr", "results"}
+    (entry,) = document["results"]
+    assert entry["match"] is True and entry["file"] == str(portrait_files["eileen_collins"])
+    assert set(entry) >= {"file", "error", "match", "distance", "box"}
     code, document = run_json(
         capsys,
         "verify",
@@ -106,8 +108,9 @@ def test_verify_contract(capsys, gallery: Path, portrait_files) -> None:
         "--id",
         "grace_hopper",
         str(portrait_files["eileen_collins"]),
+        str(portrait_files["grace_hopper"]),
     )
-    assert document["match"] is False
+    assert [entry["match"] for entry in document["results"]] == [False, True]
 
 
 def test_gallery_list_rename_remove(capsys, portrait_files, tmp_path: Path) -> None:

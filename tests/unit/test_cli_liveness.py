@@ -20,8 +20,10 @@ def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict]
 
 
 def test_liveness_json_contract_on_a_still(capsys, portrait_files) -> None:
-    code, document = run_json(capsys, "liveness", str(portrait_files["eileen_collins"]))
+    code, listing = run_json(capsys, "liveness", str(portrait_files["eileen_collins"]))
     assert code == 0
+    (document,) = listing["results"]
+    assert document["file"] == str(portrait_files["eileen_collins"]) and listing["model"]
     assert document["decision"] in ("bona_fide", "attack", "inconclusive")
     assert set(document) >= {
         "decision",
@@ -50,11 +52,12 @@ def test_stills_never_pass_level_high_so_verify_refuses(
     assert main(["enroll", "--db", db, "--id", "eileen", eileen]) == 0
     capsys.readouterr()
     code, plain = run_json(capsys, "verify", "--db", db, "--id", "eileen", eileen)
-    assert plain["match"] is True
-    code, guarded = run_json(
+    assert plain["results"][0]["match"] is True
+    code, listing = run_json(
         capsys, "verify", "--db", db, "--id", "eileen", eileen, "--liveness", "high"
     )
     assert code == 0
+    (guarded,) = listing["results"]
     assert guarded["distance_match"] is True and guarded["match"] is False
     assert guarded["match_refused"].startswith("liveness:")
     assert guarded["liveness"]["decision"] in ("attack", "inconclusive")

@@ -134,7 +134,7 @@ def test_benchmark_scores_dev_and_test_and_evaluates_test_at_dev_threshold(
     assert document["counts"]["presentations"] == 6  # the test split only
     assert document["pad"]["apcer_max"] == 0.0 and document["pad"]["bpcer"] == 0.0
     assert bench["decisions"] == {"bona_fide": {"bona_fide": 3}, "print": {"attack": 3}}
-    assert bench["references"] is None and "--gallery" in bench["references_note"]
+    assert bench["references"] is None and "--db" in bench["references_note"]
     written = read_scores(tmp_path / "r" / "scores.csv")
     assert len(written) == 12 and set(written.extra["decision"]) == {"bona_fide", "attack"}
 
@@ -142,7 +142,7 @@ def test_benchmark_scores_dev_and_test_and_evaluates_test_at_dev_threshold(
 def test_benchmark_without_splits_uses_the_level_threshold(tmp_path: Path, fakes: Path) -> None:
     protocol = _protocol(tmp_path / "p.csv", ["live.jpg,bona_fide,a,,", "fake.jpg,print,b,,"])
     args = _parse(
-        "benchmark", "--protocol", str(protocol), "--model", str(fakes), "--level", "high",
+        "benchmark", "--protocol", str(protocol), "--model", str(fakes), "--liveness", "high",
         "--workers", "1", "--replicates", "0",
     )  # fmt: skip
     document = args.handler(args).document
@@ -172,7 +172,7 @@ def test_benchmark_with_a_gallery_reports_iapar_with_and_without_pad(
         ],
     )
     args = _parse(
-        "benchmark", "--protocol", str(protocol), "--model", str(fakes), "--gallery",
+        "benchmark", "--protocol", str(protocol), "--model", str(fakes), "--db",
         str(tmp_path / "g.sqlite"), "--workers", "1", "--replicates", "0", "--threshold", "0.5",
     )  # fmt: skip
     document = args.handler(args).document

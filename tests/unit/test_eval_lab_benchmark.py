@@ -12,7 +12,7 @@ import pytest
 from tests.unit.test_eval_models import tiny_pad_model
 from unmask.cli.main import main
 from unmask.evaluation import read_scores
-from unmask.evaluation.matching import match_threshold
+from unmask.identity.scoring import match_threshold
 from unmask.lab import generate
 
 
@@ -25,7 +25,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
     )  # fmt: skip
     model = tiny_pad_model(folder / "model")
     report = folder / "report"
-    argv = ["benchmark", "--protocol", str(protocol), "--model", str(model), "--level", "low"]
+    argv = ["benchmark", "--protocol", str(protocol), "--model", str(model), "--liveness", "low"]
     assert main([*argv, "--workers", "1", "--replicates", "0", "--report", str(report)]) == 0
     return json.loads((report / "metrics.json").read_text()), report
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from unmask.evaluation import BootstrapSpec, ScoreSet, evaluate, write_report
+from unmask.evaluation.report import species_colour, summary_line
 
 
 def _scores() -> ScoreSet:
@@ -52,3 +53,18 @@ def test_report_without_recognition_or_intervals(tmp_path: Path) -> None:
     html = write_report(evaluate(scores), tmp_path).read_text()
     assert len(re.findall(r"data:image/png;base64,", html)) == 2
     assert "bootstrap off" in html
+
+
+def test_report_opens_with_a_summary_and_says_why_a_chart_is_missing(tmp_path: Path) -> None:
+    scores = ScoreSet.from_columns(["bona_fide", "print", "bona_fide"], [0.9, 0.1, 0.7])
+    evaluation = evaluate(scores, threshold=0.5)
+    html = write_report(evaluation, tmp_path).read_text()
+    assert summary_line(evaluation.document).startswith("3 presentations (2 bona fide, 1 attack)")
+    assert html.index(summary_line(evaluation.document)) < html.index("<img")
+    assert "No recognition DET: " in html
+
+
+def test_a_species_keeps_its_colour_across_charts_and_reports() -> None:
+    colours = [species_colour(name) for name in ("bona_fide", "print", "replay", "mask_rigid")]
+    assert len(set(colours)) == 4
+    assert species_colour("print_glossy") == species_colour("print_glossy")

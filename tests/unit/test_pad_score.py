@@ -36,7 +36,7 @@ def scored(
     )
     out = folder / "scores.csv"
     argv = ["pad", "score", "--protocol", str(protocol), "--out", str(out), "--model", str(model)]
-    assert main([*argv, "--level", "low", "--workers", "1", "--json"]) == 0
+    assert main([*argv, "--liveness", "low", "--workers", "1", "--json"]) == 0
     with out.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     return folder, model, rows

@@ -14,8 +14,10 @@ from unmask.pulse.synthetic import BLOOD_SIGNATURE, pulse_wave
 
 
 def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict]:
+    """The exit code and the one file's entry of `results`."""
     code = main(["pulse", *argv, "--json"])
-    return code, json.loads(capsys.readouterr().out)
+    (entry,) = json.loads(capsys.readouterr().out)["results"]
+    return code, entry
 
 
 def write_trace(path: Path, bpm: float, *, dead_green: bool = False) -> None:

@@ -19,10 +19,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
 def run(args: argparse.Namespace) -> Outcome:
     from unmask.demo import run_demo
 
     claim_outputs([Path(args.out)], args.force)
     lines: list[str] = []
-    run_demo(Path(args.out), say=lines.append if args.json else print)
+    run_demo(Path(args.out), say=lines.append if args.json else say, progress=not args.json)
     return Outcome(document={"out": args.out, "log": lines})

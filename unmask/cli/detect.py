@@ -3,29 +3,48 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from unmask.cli.batch import error_lines, run_batch
-from unmask.cli.output import Outcome, add_json_flag
+from unmask.cli.output import Outcome, add_json_flag, plural
 from unmask.cli.reading import add_reading_flags
-from unmask.face import FaceAnalyzer, analyze_stream
-from unmask.media import is_video, iter_frames
-from unmask.types import Face
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from unmask.types import Face
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("detect", help="find faces, landmarks, pose and quality")
     parser.add_argument("files", nargs="+", metavar="FILE", help="images, videos, or camera:N")
-    parser.add_argument("--detector", choices=["auto", "short", "full"], default="auto")
-    parser.add_argument("--min-score", type=float, default=0.5)
+    parser.add_argument(
+        "--detector",
+        choices=["auto", "short", "full"],
+        default="auto",
+        help="BlazeFace model: short range (faces within about 2 m), full range (small or far "
+        "faces), or auto, both (default)",
+    )
+    parser.add_argument(
+        "--min-score",
+        type=float,
+        default=0.5,
+        help="detection confidence to keep a face, 0-1 (default 0.5)",
+    )
     parser.add_argument("--no-mesh", action="store_true", help="boxes only (faster)")
+    parser.add_argument(
+        "--landmarks",
+        action="store_true",
+        help="add each face's 6 keypoints, 468-point mesh (x, y, z) and iris rings, in pixels",
+    )
     add_reading_flags(parser)
     add_json_flag(parser)
     parser.set_defaults(handler=run)
 
 
-def face_entry(face: Face, video: bool) -> dict[str, Any]:
-    return {
+def face_entry(face: Face, video: bool, landmarks: bool = False) -> dict[str, Any]:
+    entry = {
         "box": face.box.as_list(),
         "score": round(face.score, 4),
         "pose": face.pose.as_dict() if face.pose else None,
@@ -34,9 +53,22 @@ def face_entry(face: Face, video: bool) -> dict[str, Any]:
         "frame": face.frame_index if video else None,
         "time": round(face.timestamp, 4) if video else None,
     }
+    if landmarks:
+        entry["keypoints"] = points(face.keypoints)
+        entry["mesh"] = points(face.mesh)
+        entry["iris"] = points(face.iris)
+    return entry
+
+
+def points(values: NDArray[np.float32] | None) -> list[Any] | None:
+    """Coordinates rounded to a tenth of a pixel: finer is noise, and it keeps the JSON small."""
+    return None if values is None else values.astype("float64").round(1).tolist()
 
 
 def run(args: argparse.Namespace) -> Outcome:
+    from unmask.face import FaceAnalyzer, analyze_stream
+    from unmask.media import is_video, iter_frames
+
     analyzer = FaceAnalyzer(detector=args.detector, min_score=args.min_score, mesh=not args.no_mesh)
 
     def detect_one(file: str) -> dict[str, Any]:
@@ -45,10 +77,10 @@ def run(args: argparse.Namespace) -> Outcome:
         count = 0
         for _, found in analyze_stream(iter_frames(file, max_seconds=args.max_seconds), analyzer):
             count += 1
-            faces.extend(face_entry(face, video) for face in found)
+            faces.extend(face_entry(face, video, args.landmarks) for face in found)
         return {"frames": count, "faces": faces}
 
-    batch = run_batch(args.files, detect_one)
+    batch = run_batch(args.files, detect_one, progress=not args.json)
     results = batch.entries
 
     def text() -> str:
@@ -57,9 +89,11 @@ def run(args: argparse.Namespace) -> Outcome:
             if entry["error"]:
                 continue
             tracks = {f["track"] for f in entry["faces"] if f["track"] is not None}
-            summary = f"{entry['file']}: {len(entry['faces'])} face(s)"
+            summary = f"{entry['file']}: {plural(len(entry['faces']), 'face')}"
             if entry["frames"] > 1:
-                summary += f" over {entry['frames']} frames, {len(tracks)} track(s)"
+                summary += (
+                    f" over {plural(entry['frames'], 'frame')}, {plural(len(tracks), 'track')}"
+                )
             lines.append(summary)
             if entry["frames"] <= 1:
                 for face in entry["faces"]:

@@ -8,9 +8,16 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from unmask.cli.gallery import add_data_dir_flag
+from unmask.cli.flags import (
+    Deprecated,
+    add_data_dir,
+    add_db,
+    add_deprecated_db,
+    add_liveness_level,
+    dataset_spec,
+)
 from unmask.cli.liveness import LEVEL_NAMES, add_engine_flags
-from unmask.cli.output import Outcome, add_json_flag, dump_json
+from unmask.cli.output import Outcome, add_json_flag, dump_json, plural
 from unmask.cli.outputs import add_force_flag, claim_outputs
 from unmask.errors import InputError
 from unmask.evaluation import (
@@ -26,7 +33,7 @@ from unmask.evaluation import (
     write_report,
     write_scores,
 )
-from unmask.evaluation.matching import (
+from unmask.identity.scoring import (
     TargetMatcher,
     gallery_references,
     lab_references,
@@ -58,17 +65,28 @@ def register(subparsers: Any) -> None:
         "threshold for the test split; otherwise every presentation is evaluated at the level's "
         "threshold.",
     )
-    bench.add_argument(
-        "--protocol", required=True, help=f"protocol CSV, or a kind: {', '.join(protocol_kinds())}"
+    data = bench.add_mutually_exclusive_group(required=True)
+    data.add_argument("--protocol", help="protocol CSV (path,label[,subject,target,split])")
+    data.add_argument(
+        "--dataset",
+        metavar="KIND=ROOT",
+        help=f"a dataset in a supported layout ({', '.join(protocol_kinds())}), e.g. nuaa=DIR",
     )
-    bench.add_argument("--root", type=Path, help="dataset folder (for a protocol kind)")
-    bench.add_argument("--level", choices=LEVEL_NAMES, default=DEFAULT_LEVEL)
     bench.add_argument(
-        "--gallery",
-        type=Path,
-        help="gallery whose identities are the protocol's targets (recognition scores, IAPAR)",
+        "--root", action=Deprecated, use="--dataset KIND=ROOT", help=argparse.SUPPRESS
     )
-    add_data_dir_flag(bench)
+    add_liveness_level(
+        bench,
+        default=DEFAULT_LEVEL,
+        help=f"security level: {', '.join(LEVEL_NAMES)} (default {DEFAULT_LEVEL})",
+    )
+    add_db(
+        bench,
+        "gallery whose identities are the protocol's targets (recognition scores, IAPAR)",
+        required=False,
+    )
+    add_deprecated_db(bench)
+    add_data_dir(bench)
     bench.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     add_engine_flags(bench)
     _add_common(bench, with_dev=False)
@@ -81,7 +99,12 @@ def _add_common(parser: argparse.ArgumentParser, *, with_dev: bool = True) -> No
         parser.add_argument(
             "--dev", type=Path, help="development scores CSV: sets the threshold at its EER"
         )
-    parser.add_argument("--threshold", type=float, help="PAD threshold (overrides --dev)")
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        help="PAD threshold: score >= threshold is accepted as bona fide (overrides --dev for "
+        "evaluate, and the level's threshold for benchmark)",
+    )
     parser.add_argument(
         "--match-threshold", type=float, help="recognition threshold for match_score"
     )
@@ -145,18 +168,25 @@ def run_evaluate(args: argparse.Namespace) -> Outcome:
     return _finish(args, _evaluate(args, scores, dev), {"scores_file": str(args.scores)})
 
 
+def benchmark_protocol(args: argparse.Namespace) -> Protocol:
+    """`--dataset KIND=ROOT`, a protocol CSV, or the old `--protocol KIND --root ROOT`."""
+    if args.dataset is not None:
+        return read_protocol(*dataset_spec(args.dataset))
+    return read_protocol(args.protocol, args.root)
+
+
 def run_benchmark_command(args: argparse.Namespace) -> Outcome:
     claim_report(args, "report.html", "metrics.json", "scores.csv")
-    protocol = read_protocol(args.protocol, args.root)
+    protocol = benchmark_protocol(args)
     model = PadModel.load(args.model) if args.model is not None else default_model()
-    if args.level not in model.fusion.levels:
+    if args.liveness not in model.fusion.levels:
         raise InputError(
-            f"--level {args.level}: the model has levels {', '.join(model.fusion.levels)}"
+            f"--liveness {args.liveness}: the model has levels {', '.join(model.fusion.levels)}"
         )
     scored = scored_part(protocol)
     references = (
-        gallery_references(args.gallery, args.data_dir)
-        if args.gallery is not None
+        gallery_references(args.db, args.data_dir)
+        if args.db is not None
         else lab_references(protocol)
     )
     run = run_benchmark(
@@ -164,16 +194,17 @@ def run_benchmark_command(args: argparse.Namespace) -> Outcome:
         PadScorer(
             str(protocol.root),
             str(args.model) if args.model is not None else None,
-            args.level,
+            args.liveness,
             args.max_seconds,
         ),
         match_scorer=None if references is None else TargetMatcher(references, args.max_seconds),
         workers=args.workers,
+        progress=not args.json,
     )
     test, dev = evaluated_sets(run.scores)
     threshold, source = args.threshold, "argument"
     if threshold is None and dev is None:
-        threshold, source = model.fusion.levels[args.level].threshold, "pad_level"
+        threshold, source = model.fusion.levels[args.liveness].threshold, "pad_level"
     match, match_source = args.match_threshold, "argument"
     if match is None and references is not None:
         match, match_source = match_threshold(), "recogniser_fmr"
@@ -191,7 +222,7 @@ def run_benchmark_command(args: argparse.Namespace) -> Outcome:
         "protocol": protocol.summary(),
         "benchmark": {
             "model": str(args.model) if args.model is not None else "default",
-            "level": args.level,
+            "level": args.liveness,
             "scored": len(scored),
             "skipped_train": len(protocol) - len(scored),
             "evaluated": len(test),
@@ -215,7 +246,7 @@ MATCH_CONVENTION = (
     "reference template (higher = more similar)"
 )
 NO_REFERENCES = (
-    "no recognition scores: pass --gallery GALLERY.sqlite whose identities are the targets "
+    "no recognition scores: pass --db GALLERY.sqlite whose identities are the targets "
     "(attack-lab protocols use their photo_target photos by themselves)"
 )
 
@@ -265,7 +296,7 @@ def summary_text(document: dict[str, Any]) -> str:
     pad, counts = document["pad"], document["counts"]
     lines = [
         f"presentations: {counts['presentations']} ({counts['bona_fide']} bona fide, "
-        f"{counts['attacks']} attacks, {counts['unscored']} unscored)"
+        f"{plural(counts['attacks'], 'attack')}, {counts['unscored']} unscored)"
     ]
     if pad["threshold"] is None:
         lines.append(f"PAD: {pad['note']}")

@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from unmask.cli.output import Outcome, add_json_flag
+from unmask.cli.flags import add_data_dir, add_db
+from unmask.cli.output import Outcome, add_json_flag, plural
 from unmask.errors import GalleryError
-from unmask.identity import Gallery
-from unmask.identity.gallery import FIRST_SEALED_VERSION
 
-
-def add_data_dir_flag(parser: argparse.ArgumentParser) -> None:
-    """The folder whose `template-mac` key seals the gallery's templates (docs/gallery.md)."""
-    parser.add_argument(
-        "--data-dir",
-        default=None,
-        metavar="DIR",
-        help="data folder holding the gallery's template key (default $UNMASK_HOME or "
-        "~/.local/share/unmask)",
-    )
+if TYPE_CHECKING:
+    from unmask.identity import Gallery
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,60 +19,68 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="identities and their template counts")
-    listing.add_argument("--db", required=True, help="gallery file")
-    add_data_dir_flag(listing)
+    add_db(listing, "gallery file")
+    add_data_dir(listing)
     add_json_flag(listing)
     listing.set_defaults(handler=run_list)
     remove = actions.add_parser("remove", help="erase an identity and all its biometric data")
-    remove.add_argument("--db", required=True, help="gallery file")
-    remove.add_argument("--id", required=True, help="identity to erase")
+    add_db(remove, "gallery file")
+    remove.add_argument("--id", required=True, help="the identity to erase")
     add_json_flag(remove)
     remove.set_defaults(handler=run_remove)
     rename = actions.add_parser("rename", help="rename an identity")
-    rename.add_argument("--db", required=True, help="gallery file")
-    rename.add_argument("--id", required=True, help="identity to rename")
+    add_db(rename, "gallery file")
+    rename.add_argument("--id", required=True, help="the identity's current name")
     rename.add_argument("--to", required=True, help="its new name")
-    add_data_dir_flag(rename)
+    add_data_dir(rename)
     add_json_flag(rename)
     rename.set_defaults(handler=run_rename)
     check = actions.add_parser(
         "check", help="full integrity check: SQLite pages, and every template's size and seal"
     )
-    check.add_argument("--db", required=True, help="gallery file")
+    add_db(check, "gallery file")
     check.add_argument(
         "--reseal",
         action="store_true",
         help="seal every template with this data folder's key (upgrades schema 1 galleries; "
         "vouches for the rows as they are now)",
     )
-    add_data_dir_flag(check)
+    add_data_dir(check)
     add_json_flag(check)
     check.set_defaults(handler=run_check)
+
+
+def open_gallery(path: str, data_dir: str | None = None) -> Gallery:
+    from unmask.identity import Gallery
+
+    return Gallery(path, data_dir=data_dir)
 
 
 def run_list(args: argparse.Namespace) -> Outcome:
     """Counts only what verifies: a sealed gallery's seals are checked before anything is listed;
     a schema 1 gallery is listed as it is, so its owner can see what a reseal would vouch for."""
-    with Gallery(args.db, data_dir=args.data_dir) as gallery:
+    from unmask.identity.gallery import FIRST_SEALED_VERSION
+
+    with open_gallery(args.db, args.data_dir) as gallery:
         if gallery.version >= FIRST_SEALED_VERSION:
             gallery.matrix()
         records = gallery.identities()
     identities = [{"id": r.name, "templates": r.templates} for r in records]
-    lines = [f"{r['id']}: {r['templates']} template(s)" for r in identities] or ["(empty gallery)"]
+    lines = [f"{r.name}: {plural(r.templates, 'template')}" for r in records] or ["(empty gallery)"]
     return Outcome(document={"identities": identities}, text="\n".join(lines))
 
 
 def run_remove(args: argparse.Namespace) -> Outcome:
-    with Gallery(args.db) as gallery:
+    with open_gallery(args.db) as gallery:
         removed = gallery.remove(args.id)
     return Outcome(
         document={"removed": {"id": args.id, "templates": removed}},
-        text=f"erased {args.id} ({removed} template(s))",
+        text=f"erased {args.id} ({plural(removed, 'template')})",
     )
 
 
 def run_rename(args: argparse.Namespace) -> Outcome:
-    with Gallery(args.db, data_dir=args.data_dir) as gallery:
+    with open_gallery(args.db, args.data_dir) as gallery:
         gallery.rename(args.id, args.to)
     return Outcome(
         document={"renamed": {"from": args.id, "to": args.to}},
@@ -90,7 +90,7 @@ def run_rename(args: argparse.Namespace) -> Outcome:
 
 def run_check(args: argparse.Namespace) -> Outcome:
     """Exit 0 when sound, 7 (gallery error) with every problem listed when not."""
-    with Gallery(args.db, data_dir=args.data_dir) as gallery:
+    with open_gallery(args.db, args.data_dir) as gallery:
         report = gallery.check(reseal=args.reseal)
     document = {
         "ok": report.ok,

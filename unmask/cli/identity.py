@@ -6,66 +6,65 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from unmask.cli.batch import error_lines, run_batch
-from unmask.cli.gallery import add_data_dir_flag
-from unmask.cli.output import Outcome, add_json_flag
+from unmask.cli.batch import IMAGE_SUFFIXES, error_lines, run_batch
+from unmask.cli.flags import add_data_dir, add_db, add_liveness_level
+from unmask.cli.output import Outcome, add_json_flag, plural
 from unmask.cli.reading import add_reading_flags
 from unmask.errors import InputError, NoFaceError, UnmaskError
-from unmask.identity import (
-    DEFAULT_FMR,
-    Gallery,
-    Probe,
-    ProbeMaker,
-    Template,
-    identify,
-    threshold_for_fmr,
-    verify,
-)
+from unmask.identity.thresholds import DEFAULT_FMR, threshold_for_fmr
 from unmask.liveness.levels import LEVEL_NAMES
-from unmask.media import is_video
-from unmask.types import Verdict
+
+VETO_HELP = (
+    f"refuse a match unless the face is judged bona fide at this security level "
+    f"({', '.join(LEVEL_NAMES)})"
+)
 
 if TYPE_CHECKING:
+    from unmask.identity import Probe, ProbeMaker
     from unmask.liveness.veto import GuardedMedia
-
-IMAGE_SUFFIXES = frozenset(
-    {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".pgm", ".ppm", ".pnm", ".gif", ".tif", ".tiff"}
-)
+    from unmask.types import Verdict
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     enroll = subparsers.add_parser("enroll", help="enrol faces into a gallery")
-    enroll.add_argument("--db", required=True, help="gallery file (created if missing)")
+    add_db(enroll, "gallery file (created if missing)")
     target = enroll.add_mutually_exclusive_group(required=True)
     target.add_argument("--id", help="identity name for FILE...")
     target.add_argument(
         "--from-folders", metavar="DIR", help="enrol each sub-folder of DIR as one identity"
     )
-    enroll.add_argument("files", nargs="*", metavar="FILE")
+    enroll.add_argument(
+        "files", nargs="*", metavar="FILE", help="images (or folders of them) of the identity --id"
+    )
     add_reading_flags(enroll)
-    add_data_dir_flag(enroll)
+    add_data_dir(enroll)
     add_json_flag(enroll)
     enroll.set_defaults(handler=run_enroll)
 
     ident = subparsers.add_parser("identify", help="1:N: who is in these images or videos")
-    ident.add_argument("--db", required=True)
-    ident.add_argument("files", nargs="+", metavar="FILE")
+    add_db(ident, "gallery file to search")
+    ident.add_argument("files", nargs="+", metavar="FILE", help="images, videos or folders of them")
     ident.add_argument("--top", type=int, default=3, help="candidates per face (default 3)")
     add_fmr_flag(ident)
-    add_liveness_flag(ident)
+    add_liveness_level(ident, default=None, help=VETO_HELP)
     add_reading_flags(ident)
-    add_data_dir_flag(ident)
+    add_data_dir(ident)
     add_json_flag(ident)
     ident.set_defaults(handler=run_identify)
 
     check = subparsers.add_parser("verify", help="1:1: is this person who they claim to be")
-    check.add_argument("--db", required=True)
+    add_db(check, "gallery file holding the claimed identity")
     check.add_argument("--id", required=True, help="the claimed identity")
-    check.add_argument("file", metavar="FILE")
+    check.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="images, videos or folders of them: each claims --id",
+    )
     add_fmr_flag(check)
-    add_liveness_flag(check)
+    add_liveness_level(check, default=None, help=VETO_HELP)
     add_reading_flags(check)
-    add_data_dir_flag(check)
+    add_data_dir(check)
     add_json_flag(check)
     check.set_defaults(handler=run_verify)
 
@@ -76,16 +75,6 @@ def add_fmr_flag(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=DEFAULT_FMR,
         help=f"target false match rate that sets the threshold (default {DEFAULT_FMR:g})",
-    )
-
-
-def add_liveness_flag(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--liveness",
-        choices=LEVEL_NAMES,
-        default=None,
-        metavar="LEVEL",
-        help="veto matches of faces not judged bona fide at this security level",
     )
 
 
@@ -128,6 +117,8 @@ def run_enroll(args: argparse.Namespace) -> Outcome:
         if not args.files:
             raise InputError("no FILE given to enrol")
         plan = {args.id: list(args.files)}
+    from unmask.identity import Gallery, ProbeMaker, Template
+
     maker = ProbeMaker(max_seconds=args.max_seconds)
     files: list[dict[str, Any]] = []
     templates: dict[str, list[Template]] = {}
@@ -140,18 +131,21 @@ def run_enroll(args: argparse.Namespace) -> Outcome:
             templates.setdefault(name, []).append(Template(probe.embedding, path, quality))
             return {"id": name, "box": probe.face.box.as_list()}
 
-        batch = run_batch(paths, embed_one)
+        batch = run_batch(paths, embed_one, progress=not args.json, lone_raises=False)
         files.extend(batch.entries)
         first_error = first_error or batch.first_error
     if not templates:
         raise first_error or InputError("nothing to enrol")
-    enrolled = []
+    enrolled: list[dict[str, Any]] = []
     with Gallery(args.db, create=True, data_dir=args.data_dir) as gallery:
         for name, found in templates.items():
             enrolled.append({"id": name, "templates": gallery.enroll(name, found)})
 
     def text() -> str:
-        lines = [f"enrolled {e['id']}: {e['templates']} template(s) in {args.db}" for e in enrolled]
+        lines = [
+            f"enrolled {e['id']}: {plural(e['templates'], 'template')} in {args.db}"
+            for e in enrolled
+        ]
         return "\n".join(lines + error_lines(files))
 
     return Outcome(
@@ -187,6 +181,8 @@ def probe_entry(probe: Probe) -> dict[str, Any]:
 
 
 def run_identify(args: argparse.Namespace) -> Outcome:
+    from unmask.identity import Gallery, ProbeMaker, identify
+
     maker = ProbeMaker(max_seconds=args.max_seconds)
     with Gallery(args.db, data_dir=args.data_dir) as gallery:
         gallery.require_templates()
@@ -203,7 +199,7 @@ def run_identify(args: argparse.Namespace) -> Outcome:
                 faces.append(entry)
             return {"faces": faces}
 
-        batch = run_batch(args.files, identify_one)
+        batch = run_batch(args.files, identify_one, progress=not args.json)
     results = batch.entries
     threshold = threshold_for_fmr(args.fmr)
 
@@ -229,40 +225,64 @@ def run_identify(args: argparse.Namespace) -> Outcome:
     return Outcome(document=document, text=text, exit_code=batch.exit_code)
 
 
-def main_probe(args: argparse.Namespace, maker: ProbeMaker) -> tuple[Probe, Verdict | None]:
+def main_probe(
+    args: argparse.Namespace, maker: ProbeMaker, file: str
+) -> tuple[Probe, Verdict | None]:
     """Verification needs one face: the only one in a still, the main (longest) track in a video."""
+    from unmask.media import is_video
+
     if args.liveness is not None:
-        return guarded(args.liveness, args.file).main(args.file)
-    if not is_video(args.file):
-        return maker.single(args.file), None
-    probes = maker.probes(args.file)
+        return guarded(args.liveness, file).main(file)
+    if not is_video(file):
+        return maker.single(file), None
+    probes = maker.probes(file)
     if not probes:
-        raise NoFaceError(f"{args.file}: no face found")
+        raise NoFaceError(f"{file}: no face found")
     return probes[0], None
 
 
 def run_verify(args: argparse.Namespace) -> Outcome:
+    from unmask.identity import Gallery, ProbeMaker, verify
+
     maker = ProbeMaker(max_seconds=args.max_seconds)
+    threshold = threshold_for_fmr(args.fmr)
     with Gallery(args.db, data_dir=args.data_dir) as gallery:
         gallery.identity_id(args.id)
-        probe, verdict = main_probe(args, maker)
-        result = verify(probe.embedding, gallery, args.id, fmr=args.fmr)
-    threshold = threshold_for_fmr(args.fmr)
-    checks: dict[str, Any] = {}
-    refused = args.liveness is not None and apply_veto(checks, verdict)
+
+        def verify_one(file: str) -> dict[str, Any]:
+            probe, verdict = main_probe(args, maker, file)
+            result = verify(probe.embedding, gallery, args.id, fmr=args.fmr)
+            checks: dict[str, Any] = {}
+            refused = args.liveness is not None and apply_veto(checks, verdict)
+            return {
+                "match": result.match and not refused,
+                "distance_match": result.match,
+                "distance": round(result.distance, 4),
+                "box": probe.face.box.as_list(),
+                **checks,
+            }
+
+        batch = run_batch(args.files, verify_one, progress=not args.json)
+    results = batch.entries
+
+    def text() -> str:
+        lines = []
+        for entry in results:
+            if entry["error"]:
+                continue
+            outcome = "MATCH" if entry["match"] else "NO MATCH"
+            lines.append(
+                f"{entry['file']}: {outcome} for {args.id} (distance {entry['distance']:.3f}, "
+                f"threshold {threshold:.3f} at FMR {args.fmr:g})"
+            )
+            if "match_refused" in entry:
+                lines.append(f"  refused: {entry['match_refused']}")
+        return "\n".join(lines + error_lines(results))
+
     document = {
         "id": args.id,
-        "match": result.match and not refused,
-        "distance_match": result.match,
-        "distance": round(result.distance, 4),
         "threshold": round(threshold, 4),
         "fmr": args.fmr,
-        "file": args.file,
-        "box": probe.face.box.as_list(),
-        **checks,
+        "results": results,
     }
-    outcome = "MATCH" if document["match"] else "NO MATCH"
-    text = f"{args.file}: {outcome} for {args.id} (distance {result.distance:.3f}, threshold {threshold:.3f} at FMR {args.fmr:g})"
-    if refused:
-        text += f"\n  refused: {checks['match_refused']}"
-    return Outcome(document=document, text=text)
+    return Outcome(document=document, text=text, exit_code=batch.exit_code)

@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from unmask.cli.batch import error_lines, run_batch
+from unmask.cli.flags import add_liveness_level
 from unmask.cli.output import Outcome, add_json_flag
 from unmask.cli.reading import add_strict_flag
 from unmask.liveness.channels import CHANNEL_NAMES
@@ -16,9 +18,12 @@ from unmask.liveness.engine import (
     load_channel,
     verdict_document,
 )
+from unmask.liveness.evidence import evidence_summary
 from unmask.liveness.extra_model import load_extra_models
 from unmask.liveness.levels import DEFAULT_LEVEL, LEVEL_NAMES
 from unmask.liveness.model import PadModel
+from unmask.liveness.report import EvidenceItem, write_evidence_report
+from unmask.progress import note
 
 
 def add_engine_flags(parser: argparse.ArgumentParser) -> None:
@@ -43,8 +48,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "liveness", help="is this a living face or a presentation attack"
     )
-    parser.add_argument("file", metavar="FILE", help="image, video or camera:N")
-    parser.add_argument("--level", choices=LEVEL_NAMES, default=DEFAULT_LEVEL)
+    parser.add_argument(
+        "files", nargs="+", metavar="FILE", help="images, videos, folders of them, or camera:N"
+    )
+    add_liveness_level(
+        parser,
+        default=DEFAULT_LEVEL,
+        help=f"security level: {', '.join(LEVEL_NAMES)} (default {DEFAULT_LEVEL})",
+    )
+    parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="DIR",
+        help="write DIR/report.html: per-cue bars, pulse wave and spectrum, deciding cues",
+    )
     for name in CHANNEL_NAMES:
         parser.add_argument(
             f"--{name}", type=Path, default=None, help=f"aligned {name} stack (npz: frames, times)"
@@ -112,6 +129,9 @@ def describe(document: dict[str, Any]) -> str:
             lines.append(
                 f"    {name:<8} score {cue['score']:.3f} (confidence {cue['confidence']:.2f}{weight})"
             )
+            said = evidence_summary(cue["evidence"], limit=4)
+            if said:
+                lines.append(f"             {said}")
     return "\n".join(lines)
 
 
@@ -129,11 +149,38 @@ def verdict_line(document: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> Outcome:
-    engine = make_engine(args, args.level)
+    engine = make_engine(args, args.liveness)
     channels = {
         name: load_channel(getattr(args, name)) for name in CHANNEL_NAMES if getattr(args, name)
     }
-    report = engine.assess(args.file, channels=channels)
-    document = report_document(report, engine)
+    evidence: list[EvidenceItem] = []
+
+    def assess_one(file: str) -> dict[str, Any]:
+        note(f"judging {file}", enabled=not args.json)
+        observation = engine.observe(file, channels)
+        report = engine.judge(observation, file, args.liveness)
+        if args.report is not None:
+            track = observation.tracks.get(report.main.verdict.track_id or 0)
+            evidence.append(EvidenceItem(name=file, report=report, track=track))
+        return report_document(report, engine)
+
+    batch = run_batch(args.files, assess_one, progress=not args.json)
+    document: dict[str, Any] = {"results": batch.entries}
     document["model"] = model_summary(engine.model, args.model)
-    return Outcome(document=document, text=lambda: describe(document))
+    if args.report is not None and evidence:
+        page = write_evidence_report(
+            args.report / "report.html",
+            evidence,
+            "unmask liveness: the evidence per file",
+            f"Level {args.liveness}; model trained on "
+            f"{', '.join(map(str, document['model']['trained_on'])) or 'unknown data'}.",
+        )
+        document["report"] = str(page)
+
+    def text() -> str:
+        lines = [describe(entry) for entry in batch.entries if not entry["error"]]
+        if "report" in document:
+            lines.append(f"report: {document['report']}")
+        return "\n".join(lines + error_lines(batch.entries))
+
+    return Outcome(document=document, text=text, exit_code=batch.exit_code)

@@ -8,11 +8,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-
-import numpy as np
 
 
 @dataclass
@@ -29,14 +28,19 @@ class Outcome:
 
 
 def json_ready(value: Any) -> Any:
-    """Turn numpy scalars/arrays and non-finite floats into plain JSON values."""
+    """Turn numpy scalars/arrays and non-finite floats into plain JSON values.
+
+    numpy is looked up, not imported: if nothing loaded it, no value can be one of its types,
+    and `unmask --help` stays free of it.
+    """
+    np = sys.modules.get("numpy")
     if isinstance(value, dict):
         return {str(key): json_ready(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [json_ready(item) for item in value]
-    if isinstance(value, np.ndarray):
+    if np is not None and isinstance(value, np.ndarray):
         return json_ready(value.tolist())
-    if isinstance(value, np.generic):
+    if np is not None and isinstance(value, np.generic):
         return json_ready(value.item())
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -45,6 +49,11 @@ def json_ready(value: Any) -> Any:
 
 def dump_json(document: dict[str, Any]) -> str:
     return json.dumps(json_ready(document), indent=2, allow_nan=False)
+
+
+def plural(count: int, word: str) -> str:
+    """`1 attack`, `2 attacks`: the count with its noun, as a person writes it."""
+    return f"{count} {word if count == 1 else word + 's'}"
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from unmask.cli.flags import add_liveness_level, dataset_spec
 from unmask.cli.liveness import LEVEL_NAMES, add_engine_flags
 from unmask.cli.output import Outcome, add_json_flag
 from unmask.cli.outputs import add_force_flag, claim_outputs
@@ -27,6 +28,8 @@ from unmask.liveness.scoring import PadScorer
 from unmask.liveness.training import train_pad
 from unmask.liveness.workers import process_engine
 from unmask.parallel import parallel_map
+
+WORKERS_HELP = "processes to run (default: one per core)"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -73,9 +76,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="share of subjects held out for the report where a protocol declares no splits "
         "(0 trains on everything; default 0.25)",
     )
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--workers", type=int, default=None)
-    train.add_argument("--max-seconds", type=float, default=DEFAULT_MAX_SECONDS)
+    train.add_argument("--seed", type=int, default=0, help="same seed, same model (default 0)")
+    train.add_argument("--workers", type=int, default=None, help=WORKERS_HELP)
+    train.add_argument(
+        "--max-seconds",
+        type=float,
+        default=DEFAULT_MAX_SECONDS,
+        help=f"video read per presentation (default {DEFAULT_MAX_SECONDS:g} s)",
+    )
     train.add_argument(
         "--without-surface",
         action="store_true",
@@ -87,12 +95,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.set_defaults(handler=run_train)
 
     score = actions.add_parser("score", help="run the engine over a protocol and write scores")
-    score.add_argument("--protocol", type=Path, required=True)
+    score.add_argument(
+        "--protocol",
+        type=Path,
+        required=True,
+        help="protocol CSV (path,label[,subject,target,split])",
+    )
     score.add_argument(
         "--out", type=Path, required=True, help="scores CSV: path,label,score,decision"
     )
-    score.add_argument("--level", choices=LEVEL_NAMES, default=DEFAULT_LEVEL)
-    score.add_argument("--workers", type=int, default=None)
+    add_liveness_level(
+        score,
+        default=DEFAULT_LEVEL,
+        help=f"security level: {', '.join(LEVEL_NAMES)} (default {DEFAULT_LEVEL})",
+    )
+    score.add_argument("--workers", type=int, default=None, help=WORKERS_HELP)
     add_engine_flags(score)
     add_extra_model_flag(score)
     add_force_flag(score)
@@ -133,7 +150,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     adapt.set_defaults(handler=run_adapt)
 
     levels = actions.add_parser("levels", help="the security levels of a model and what they cost")
-    levels.add_argument("--model", type=Path, default=None)
+    levels.add_argument(
+        "--model", type=Path, default=None, help="PAD model folder (default: the shipped one)"
+    )
     add_json_flag(levels)
     levels.set_defaults(handler=run_levels)
 
@@ -177,13 +196,7 @@ def run_train(args: argparse.Namespace) -> Outcome:
         raise InputError(f"--test-share {args.test_share}: give a share in [0, 1)")
     protocols = [read_protocol_csv(p) for p in args.protocol]
     protocols += [folder_protocol(p) for p in args.folders]
-    for spec in args.dataset:
-        kind, _, root = spec.partition("=")
-        if not root:
-            raise InputError(
-                f"--dataset {spec!r}: write KIND=ROOT, e.g. nuaa=../shared/data/pad/nuaa"
-            )
-        protocols.append(read_protocol(kind, root))
+    protocols += [read_protocol(*dataset_spec(spec)) for spec in args.dataset]
     if not protocols:
         raise InputError("give training data: --protocol CSV, --folders DIR or --dataset KIND=ROOT")
     command = (
@@ -265,14 +278,18 @@ def run_score(args: argparse.Namespace) -> Outcome:
     scorer = PadScorer(
         str(protocol.root),
         str(args.model) if args.model else None,
-        args.level,
+        args.liveness,
         args.max_seconds,
         tuple(str(p.resolve()) for p in args.extra_model),
     )
     # Fail before the run rather than once per file: no model, or extras it was not calibrated with.
     _ = process_engine(scorer.model, scorer.level, scorer.max_seconds, scorer.extra).model
     scored = parallel_map(
-        scorer, list(protocol.entries), workers=args.workers, description="scoring"
+        scorer,
+        list(protocol.entries),
+        workers=args.workers,
+        description="scoring",
+        progress=not args.json,
     )
     rows = [
         {"path": str(entry.path), "label": entry.label, **columns}
@@ -302,14 +319,17 @@ def run_score(args: argparse.Namespace) -> Outcome:
     failures = {row["path"]: row["error"] for row in rows if row["error"]}
     document = {
         "scores": str(args.out),
-        "level": args.level,
+        "level": args.liveness,
         "presentations": len(rows),
         "decisions": decisions,
         "failures": failures,
     }
     text = "\n".join(
-        [f"wrote {args.out} ({len(rows)} presentations, level {args.level})"]
-        + [f"  {label}: {counts}" for label, counts in sorted(decisions.items())]
+        [f"wrote {args.out} ({len(rows)} presentations, level {args.liveness})"]
+        + [
+            f"  {label}: " + ", ".join(f"{decision} {n}" for decision, n in sorted(counts.items()))
+            for label, counts in sorted(decisions.items())
+        ]
     )
     return Outcome(
         document=document, text=text, exit_code=1 if failures and len(failures) == len(rows) else 0

@@ -7,11 +7,13 @@ import os
 from pathlib import Path
 from typing import Any
 
+from unmask.cli.batch import error_lines, run_batch
 from unmask.cli.output import Outcome, add_json_flag
 from unmask.cli.reading import add_reading_flags
 from unmask.errors import InputError, MediaNotFoundError, NoFaceError
 from unmask.liveness.pulse import MIN_BITS_PER_PIXEL, pulse_cue
 from unmask.media import video_info
+from unmask.progress import note
 from unmask.pulse import (
     FULL_FRAME,
     METHOD_NAMES,
@@ -34,8 +36,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Estimate the heart rate by remote photoplethysmography. 'No reliable pulse' "
         "is an answer (heart_rate_bpm null, with a reason), not an error.",
     )
-    parser.add_argument("video", nargs="?", metavar="VIDEO", help="a video file")
-    parser.add_argument("--rgb-trace", metavar="CSV", help="a CSV with columns time (ms), R, G, B")
+    parser.add_argument(
+        "videos", nargs="*", metavar="VIDEO", help="video files, or folders of them"
+    )
+    parser.add_argument(
+        "--rgb-trace",
+        metavar="CSV",
+        help="instead of videos: a CSV with columns time (ms), R, G, B",
+    )
     parser.add_argument(
         "--roi",
         choices=["face", "full-frame"],
@@ -70,10 +78,9 @@ def _region_entry(estimate: PulseEstimate, trace: RGBTrace) -> dict[str, Any]:
     }
 
 
-def _document(estimate: PulseEstimate, regions: dict[str, Any], source: str) -> dict[str, Any]:
+def _document(estimate: PulseEstimate, regions: dict[str, Any]) -> dict[str, Any]:
     document = estimate.as_dict()
     document["regions"] = regions
-    document["source"] = source
     return document
 
 
@@ -100,26 +107,28 @@ def _compression(bits: float | None) -> dict[str, Any]:
     return {"bits_per_pixel": round(bits, 4) if bits is not None else None, "warnings": warnings}
 
 
-def _from_trace(path: str, method: str) -> Outcome:
+Said = tuple[dict[str, Any], list[str]]
+
+
+def _from_trace(path: str, method: str) -> Said:
     trace = read_rgb_csv(path)
     estimate = _estimate(trace, method)
-    document = _document(estimate, {"trace": _region_entry(estimate, trace)}, path)
-    return Outcome(document=document, text=lambda: _describe(path, estimate))
+    return _document(estimate, {"trace": _region_entry(estimate, trace)}), [
+        _describe(path, estimate)
+    ]
 
 
-def _from_full_frame(path: str, method: str, max_seconds: float | None) -> Outcome:
+def _from_full_frame(path: str, method: str, max_seconds: float | None) -> Said:
     trace = full_frame_traces(path, max_seconds=max_seconds)[FULL_FRAME]
     estimate = _estimate(trace, method)
-    document = _document(estimate, {FULL_FRAME: _region_entry(estimate, trace)}, path)
+    document = _document(estimate, {FULL_FRAME: _region_entry(estimate, trace)})
     document["roi"] = "full-frame"
     document.update(_compression(_bits_per_pixel(path)))
-    warnings = [f"warning: {w}" for w in document["warnings"]]
-    return Outcome(
-        document=document, text=lambda: "\n".join([_describe(path, estimate), *warnings])
-    )
+    warnings = [f"  warning: {w}" for w in document["warnings"]]
+    return document, [_describe(path, estimate), *warnings]
 
 
-def _from_faces(path: str, method: str, max_seconds: float | None) -> Outcome:
+def _from_faces(path: str, method: str, max_seconds: float | None) -> Said:
     if method == "auto":
         method = "pos"
     tracks = face_track_traces(path, max_seconds=max_seconds)
@@ -143,12 +152,7 @@ def _from_faces(path: str, method: str, max_seconds: float | None) -> Outcome:
                 "regions": {
                     n: _region_entry(estimate_pulse(t, method), t) for n, t in track.traces.items()
                 },
-                "liveness": {
-                    "score": cue.score,
-                    "confidence": cue.confidence,
-                    "reason": cue.reason,
-                    "evidence": dict(cue.evidence),
-                },
+                "liveness": cue.as_dict(),
             }
         )
     main = max(entries, key=lambda e: e["frames"])
@@ -164,28 +168,23 @@ def _from_faces(path: str, method: str, max_seconds: float | None) -> Outcome:
         "roi": "face",
         "track": main["track"],
         "tracks": entries,
-        "source": path,
         **_compression(bits),
     }
-
-    def text() -> str:
-        lines = []
-        for entry in entries:
-            pulse = entry["pulse"] or {}
-            rate = pulse.get("heart_rate_bpm")
-            said = f"{rate:.1f} bpm" if rate is not None else _no_pulse(pulse.get("reason"))
-            cue = entry["liveness"]
-            verdict = (
-                f"score {cue['score']:.2f}"
-                if cue["score"] is not None
-                else f"inconclusive: {cue['reason']}"
-            )
-            lines.append(
-                f"track {entry['track']} ({entry['frames']} frames): {said}; pulse cue {verdict}"
-            )
-        return "\n".join(lines + [f"warning: {w}" for w in document["warnings"]])
-
-    return Outcome(document=document, text=text)
+    lines = []
+    for entry in entries:
+        pulse = entry["pulse"] or {}
+        rate = pulse.get("heart_rate_bpm")
+        said = f"{rate:.1f} bpm" if rate is not None else _no_pulse(pulse.get("reason"))
+        cue = entry["liveness"]
+        verdict = (
+            f"score {cue['score']:.2f}"
+            if cue["score"] is not None
+            else f"inconclusive: {cue['reason']}"
+        )
+        lines.append(
+            f"{path}: track {entry['track']} ({entry['frames']} frames): {said}; pulse cue {verdict}"
+        )
+    return document, lines + [f"  warning: {w}" for w in document["warnings"]]
 
 
 def _no_pulse(reason: str | None) -> str:
@@ -203,13 +202,28 @@ def _describe(source: str, estimate: PulseEstimate) -> str:
 
 
 def run(args: argparse.Namespace) -> Outcome:
-    if bool(args.video) == bool(args.rgb_trace):
-        raise InputError("give either a VIDEO or --rgb-trace CSV (exactly one)")
-    if args.rgb_trace:
-        return _from_trace(args.rgb_trace, args.method or "auto")
-    method = args.method or "pos"
-    if not Path(args.video).is_file():
-        raise MediaNotFoundError(f"{args.video}: no such file")
-    if args.roi == "full-frame":
-        return _from_full_frame(args.video, method, args.max_seconds)
-    return _from_faces(args.video, method, args.max_seconds)
+    if bool(args.videos) == bool(args.rgb_trace):
+        raise InputError("give either VIDEO... or --rgb-trace CSV (exactly one)")
+    texts: list[str] = []
+
+    def measure(path: str) -> dict[str, Any]:
+        if args.rgb_trace:
+            document, lines = _from_trace(path, args.method or "auto")
+        else:
+            method = args.method or "pos"
+            if not Path(path).is_file():
+                raise MediaNotFoundError(f"{path}: no such file")
+            note(f"measuring the pulse in {path}", enabled=not args.json)
+            extract = _from_full_frame if args.roi == "full-frame" else _from_faces
+            document, lines = extract(path, method, args.max_seconds)
+        texts.extend(lines)
+        return document
+
+    batch = run_batch(
+        [args.rgb_trace] if args.rgb_trace else args.videos, measure, progress=not args.json
+    )
+    return Outcome(
+        document={"results": batch.entries},
+        text=lambda: "\n".join(texts + error_lines(batch.entries)),
+        exit_code=batch.exit_code,
+    )

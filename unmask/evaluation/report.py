@@ -21,11 +21,23 @@ from scipy.stats import norm
 from unmask.evaluation.assessment import Evaluation
 from unmask.evaluation.curves import FloatArray
 from unmask.evaluation.pad import PadCurves
+from unmask.evaluation.species import BONA_FIDE, KNOWN_SPECIES
 from unmask.htmlkit import png_data, table
 
 _TICKS = [0.001, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8]
 _FLOOR = 1e-4
 _MAX_POINTS = 4000
+
+
+_PALETTE = [matplotlib.colors.to_hex(c) for c in plt.get_cmap("tab10").colors]  # type: ignore[attr-defined]
+
+
+def species_colour(name: str) -> str:
+    """The same colour for a species in every chart of every report: known species by their
+    place in the vocabulary, other names by a fixed function of their letters."""
+    known = list(KNOWN_SPECIES)
+    index = known.index(name) if name in known else len(known) + sum(map(ord, name))
+    return _PALETTE[index % len(_PALETTE)]
 
 
 def _deviate(rate: FloatArray) -> FloatArray:
@@ -59,13 +71,15 @@ def pad_det_figure(evaluation: Evaluation) -> Any:
     curves, pad = evaluation.curves, evaluation.document["pad"]
     figure, ax = plt.subplots(figsize=(6.2, 5.6))
     _det_axes(ax, "APCER", "BPCER")
+    if len(curves.apcer) > 1:
+        # Under the species lines, thin and dashed: it coincides with one of them wherever
+        # that species is the worst, and must not hide it.
+        x, y = _thin(_deviate(curves.apcer_max), _deviate(curves.bpcer))
+        ax.plot(x, y, lw=3.5, color="0.75", zorder=1, label="worst species (APCER max)")
     for name, apcer in curves.apcer.items():
         if not np.isnan(apcer).all():
             x, y = _thin(_deviate(apcer), _deviate(curves.bpcer))
-            ax.plot(x, y, lw=1.2, label=name)
-    if len(curves.apcer) > 1:
-        x, y = _thin(_deviate(curves.apcer_max), _deviate(curves.bpcer))
-        ax.plot(x, y, lw=2.0, color="black", label="worst species (APCER max)")
+            ax.plot(x, y, lw=1.3, color=species_colour(name), zorder=2, label=name)
     if pad["apcer_max"] is not None and pad["bpcer"] is not None:
         ax.plot(
             _deviate(np.asarray([pad["apcer_max"]])),
@@ -105,11 +119,28 @@ def recognition_det_figure(evaluation: Evaluation) -> Any | None:
     recognition = evaluation.document["recognition"]
     if not comparisons.usable or recognition.get("fmr") is None:
         return None
-    curves = PadCurves.from_samples(comparisons.as_pad_samples())
+    samples = comparisons.as_pad_samples()
+    curves = PadCurves.from_samples(samples)
     figure, ax = plt.subplots(figsize=(6.2, 5.6))
     _det_axes(ax, "FMR", "FNMR")
     x, y = _thin(_deviate(curves.apcer_pooled), _deviate(curves.bpcer))
     ax.plot(x, y, lw=1.5, label="verification")
+    genuine = int(samples.bona_fide.size)
+    impostor = sum(int(s.size) for s in samples.species.values())
+    inside = np.isfinite(curves.apcer_pooled) & (curves.apcer_pooled > 0) & (curves.bpcer > 0)
+    if np.count_nonzero(inside) < 2:
+        # Every point sits on an axis (no error at any threshold, or too few comparisons):
+        # say so on the chart, so an empty-looking DET is never left unexplained.
+        ax.text(
+            0.5,
+            0.5,
+            f"no curve to draw: FMR or FNMR is 0 at every threshold\n"
+            f"({genuine} genuine, {impostor} impostor comparisons)",
+            transform=ax.transAxes,
+            ha="center",
+            fontsize=8,
+            color="0.3",
+        )
     ax.plot(
         _deviate(np.asarray([recognition["fmr"]])),
         _deviate(np.asarray([recognition["fnmr"]])),
@@ -124,7 +155,7 @@ def recognition_det_figure(evaluation: Evaluation) -> Any | None:
 
 def histogram_figure(evaluation: Evaluation) -> Any | None:
     samples, pad = evaluation.samples, evaluation.document["pad"]
-    groups = {"bona_fide": samples.bona_fide, **dict(samples.species)}
+    groups = {BONA_FIDE: samples.bona_fide, **dict(samples.species)}
     groups = {name: s for name, s in groups.items() if s.size}
     if not groups:
         return None
@@ -136,9 +167,10 @@ def histogram_figure(evaluation: Evaluation) -> Any | None:
             scores,
             bins=list(edges),
             density=True,
-            histtype="step" if name != "bona_fide" else "stepfilled",
-            alpha=0.35 if name == "bona_fide" else 1.0,
+            histtype="step" if name != BONA_FIDE else "stepfilled",
+            alpha=0.35 if name == BONA_FIDE else 1.0,
             lw=1.4,
+            color=species_colour(name),
             label=f"{name} (n={scores.size})",
         )
     if pad["threshold"] is not None:
@@ -324,6 +356,38 @@ def _threshold_sentence(pad: dict[str, Any]) -> str:
     )
 
 
+def _missing_figures(document: Mapping[str, Any]) -> str:
+    reason = document["recognition"].get("note") or "the scores carry no usable match_score"
+    return f'<p class="note">No recognition DET: {html.escape(reason)}.</p>'
+
+
+def summary_line(document: Mapping[str, Any]) -> str:
+    """The report in one sentence: what was measured, and the numbers a reader looks for first."""
+    counts, pad = document["counts"], document["pad"]
+    attacks = counts["attacks"]
+    parts = [
+        f"{counts['presentations']} presentations ({counts['bona_fide']} bona fide, "
+        f"{attacks} attack{'' if attacks == 1 else 's'})"
+    ]
+    if pad["threshold"] is not None:
+        parts.append(
+            f"APCER max {_pct(pad['apcer_max'])} ({pad['apcer_max_species']}), "
+            f"BPCER {_pct(pad['bpcer'])}, EER {_pct(pad['eer'])}"
+        )
+    system = document["system"]
+    if system.get("iapar") is not None:
+        parts.append(
+            f"impostor attacks accepted {_pct(system['iapar'])} "
+            f"(without PAD {_pct(system['iapar_without_pad'])})"
+        )
+    recognition = document["recognition"]
+    if recognition.get("fmr") is not None:
+        parts.append(
+            f"recognition FMR {_pct(recognition['fmr'])}, FNMR {_pct(recognition['fnmr'])}"
+        )
+    return "; ".join(parts) + "."
+
+
 def render_report(evaluation: Evaluation, title: str = "unmask evaluation") -> str:
     """The report as one HTML string."""
     document = evaluation.document
@@ -335,6 +399,7 @@ def render_report(evaluation: Evaluation, title: str = "unmask evaluation") -> s
         recognition_det_figure(evaluation),
     ]
     figures = [png_data(figure) for figure in candidates if figure is not None]
+    missing = _missing_figures(document) if candidates[2] is None else ""
     pad_html = _pad_tables(pad) if has_pad else f"<p>{html.escape(pad['note'])}</p>"
     images = "".join(f'<img alt="figure" src="data:image/png;base64,{data}">' for data in figures)
     ci_note = (
@@ -351,8 +416,9 @@ def render_report(evaluation: Evaluation, title: str = "unmask evaluation") -> s
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>{_STYLE}</style></head><body>
 <h1>{html.escape(title)}</h1>
+<p><b>{html.escape(summary_line(document))}</b></p>
 <p>{_threshold_sentence(pad)} {html.escape(ci_note)}</p>
-<div class="figs">{images}</div>
+<div class="figs">{images}</div>{missing}
 <h2>Presentation attack detection (ISO/IEC 30107-3)</h2>{pad_html}
 <p class="note">APCER max is the worst species; ACER and HTER are shown for comparison with
 older papers and are not ISO/IEC 30107-3 metrics.</p>

@@ -11,6 +11,7 @@ from unmask.face.landmarks import MESH_PRESENCE_MIN, face_mesh, iris_rings
 from unmask.face.pose import pose_from_keypoints, pose_from_mesh
 from unmask.face.quality import face_quality
 from unmask.face.tracker import IouTracker
+from unmask.inputs import ImageLike, to_frame
 from unmask.media import iter_frames
 from unmask.types import Face, Frame, Track
 
@@ -37,7 +38,9 @@ class FaceAnalyzer:
         self.iris = iris and mesh
         self.max_faces = max_faces
 
-    def analyze(self, frame: Frame) -> list[Face]:
+    def analyze(self, frame: Frame | ImageLike) -> list[Face]:
+        """Every face in one picture: a Frame, a path, an RGB numpy array or a PIL image."""
+        frame = to_frame(frame)
         detections = sorted(self.detector.detect(frame.image), key=lambda d: -d.box.area)
         faces = []
         for detection in detections[: self.max_faces]:

@@ -9,6 +9,7 @@ boxes close faces less tightly.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 import cv2
@@ -173,10 +174,7 @@ class BlazeFaceDetector:
         return detections
 
 
-ANCHORS: dict[str, NDArray[np.float32]] = {}
-
-
+@cache
 def anchor_table(spec: AnchorSpec) -> NDArray[np.float32]:
-    if spec.file not in ANCHORS:
-        ANCHORS[spec.file] = make_anchors(spec)
-    return ANCHORS[spec.file]
+    """The anchors of one model, made once per process (callers only read them)."""
+    return make_anchors(spec)

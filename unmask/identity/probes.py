@@ -16,7 +16,8 @@ from numpy.typing import NDArray
 from unmask.errors import MultipleFacesError, NoFaceError
 from unmask.face import FaceAnalyzer, IouTracker, analyze_stream
 from unmask.identity.embedder import embed_face
-from unmask.media import is_video, iter_frames, read_image
+from unmask.inputs import ImageLike, is_path, to_frame
+from unmask.media import is_video, iter_frames
 from unmask.types import Face, Track
 
 
@@ -49,22 +50,26 @@ class ProbeMaker:
         self.min_track_frames = min_track_frames
         self.max_seconds = max_seconds
 
-    def probes(self, path: str | Path) -> list[Probe]:
-        """Every face of an image, or every lasting track of a video (largest first)."""
-        if is_video(path):
+    def probes(self, path: ImageLike) -> list[Probe]:
+        """Every face of an image, or every lasting track of a video (largest first).
+
+        `path` may also be an in-memory picture: an RGB numpy array or a PIL image.
+        """
+        if isinstance(path, (str, Path)) and is_video(path):
             return list(self.video_probes(path))
-        frame = read_image(path)
+        frame = to_frame(path)
         faces = self.analyzer.analyze(frame)
         return [Probe(face=face, embedding=embed_face(frame.image, face.box)) for face in faces]
 
-    def single(self, path: str | Path) -> Probe:
+    def single(self, path: ImageLike) -> Probe:
         """Exactly one face (or one track): enrolment and verification need to know whose."""
         found = self.probes(path)
+        name = str(path) if is_path(path) else "the image"
         if not found:
-            raise NoFaceError(f"{path}: no face found")
+            raise NoFaceError(f"{name}: no face found")
         if len(found) > 1:
             raise MultipleFacesError(
-                f"{path}: {len(found)} faces found where one is needed; crop the image"
+                f"{name}: {len(found)} faces found where one is needed; crop the image"
             )
         return found[0]
 

@@ -16,11 +16,13 @@ import numpy as np
 
 from unmask.htmlkit import image_tag, page, table
 from unmask.liveness.engine import LivenessReport
+from unmask.liveness.evidence import evidence_summary
 from unmask.liveness.observe import TrackObservation
 from unmask.pulse.estimate import estimate_pulse
 from unmask.pulse.rate import spectrum
 from unmask.pulse.regions import BACKGROUND_REGIONS, SKIN_REGIONS
 from unmask.pulse.trace import pooled_trace
+from unmask.types import Verdict
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,7 +48,12 @@ def pulse_figure(track: TrackObservation, method: str = "pos") -> str | None:
     times = estimate.pulse_start + np.arange(estimate.pulse.size) / estimate.pulse_fs
     wave_ax.plot(times, estimate.pulse, color="#b00020", linewidth=1)
     wave_ax.set_xlabel("time (s)")
-    wave_ax.set_title(f"skin pulse wave ({method.upper()})", fontsize=9)
+    rate = (
+        f"{estimate.heart_rate_bpm:.0f} bpm, SNR {estimate.snr_db:.1f} dB"
+        if estimate.heart_rate_bpm is not None and estimate.snr_db is not None
+        else (estimate.reason or "no reliable pulse")
+    )
+    wave_ax.set_title(f"skin pulse wave ({method.upper()}): {rate}", fontsize=9)
     for name, colour, trace in (
         ("skin", "#b00020", skin),
         (
@@ -71,6 +78,45 @@ def pulse_figure(track: TrackObservation, method: str = "pos") -> str | None:
     return image_tag(figure, "pulse wave and spectrum")
 
 
+def cue_bars(verdict: Verdict) -> str:
+    """Every cue's score as a bar (0 attack - 1 bona fide); a cue that could not judge is a
+    grey stub labelled with its reason, so an absent bar is never mistaken for a zero."""
+    names = list(verdict.cues)
+    figure, axes = plt.subplots(figsize=(7, 0.45 * len(names) + 0.8))
+    for row, name in enumerate(names):
+        cue = verdict.cues[name]
+        deciding = name in verdict.deciding_cues
+        if cue.score is None:
+            axes.barh(row, 0.02, color="#bbb")
+            axes.text(0.03, row, f"inconclusive: {cue.reason or ''}"[:70], va="center", fontsize=7)
+        else:
+            colour = "#1b7f3b" if cue.score >= 0.5 else "#b00020"
+            axes.barh(row, cue.score, color=colour, edgecolor="black" if deciding else colour)
+            axes.text(cue.score + 0.01, row, f"{cue.score:.2f}", va="center", fontsize=7)
+    axes.set_yticks(
+        range(len(names)), [f"{n} *" if n in verdict.deciding_cues else n for n in names]
+    )
+    axes.set_xlim(0, 1.25)
+    axes.axvline(0.5, color="#888", linewidth=0.8, linestyle=":")
+    axes.invert_yaxis()
+    axes.set_xlabel("cue score (0 = attack, 1 = bona fide); * = deciding cue")
+    return image_tag(figure, "per-cue scores")
+
+
+def deciding_words(verdict: Verdict) -> str:
+    """Which cues made the decision, said as a sentence."""
+    if not verdict.deciding_cues:
+        return "No single cue decided: " + (verdict.reason or "the fused evidence did.")
+    said = [
+        f"{name} ({verdict.cues[name].score:.2f})"
+        if name in verdict.cues and verdict.cues[name].score is not None
+        else name
+        for name in verdict.deciding_cues
+    ]
+    joined = said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
+    return f"Decided {verdict.decision.replace('_', ' ')} by {joined}."
+
+
 def verdict_cell(decision: str) -> str:
     return f'<span class="{html.escape(decision)}">{html.escape(decision.replace("_", " "))}</span>'
 
@@ -84,13 +130,12 @@ def write_evidence_report(path: Path, items: list[EvidenceItem], title: str, not
             if cue.score is None:
                 rows.append([name, "inconclusive", "", cue.reason or ""])
             else:
-                shown = {k: v for k, v in cue.evidence.items() if not isinstance(v, (dict, list))}
                 rows.append(
                     [
                         name,
                         f"{cue.score:.3f}",
                         f"{cue.confidence:.2f}",
-                        ", ".join(f"{k}={v}" for k, v in list(shown.items())[:8]),
+                        evidence_summary(cue.evidence, limit=8),
                     ]
                 )
         score = "–" if verdict.score is None else f"{verdict.score:.3f}"
@@ -98,18 +143,19 @@ def write_evidence_report(path: Path, items: list[EvidenceItem], title: str, not
             f"<h2>{html.escape(item.name)}</h2><p>truth: <b>{html.escape(item.truth or 'unknown')}</b> · "
             f"unmask: {verdict_cell(verdict.decision)} (score {score}, level {html.escape(verdict.level)})"
             + (f", likely {html.escape(verdict.species)}" if verdict.species else "")
+            + f"<br>{html.escape(deciding_words(verdict))}"
             + (
-                f" · decided by {html.escape(', '.join(verdict.deciding_cues))}"
-                if verdict.deciding_cues
+                f"<br>{html.escape(verdict.reason)}"
+                if verdict.reason and verdict.deciding_cues
                 else ""
             )
-            + (f"<br>{html.escape(verdict.reason)}" if verdict.reason else "")
             + (f"<br>{html.escape(item.recognition)}" if item.recognition else "")
             + "</p>"
         )
         figure = pulse_figure(item.track) if item.track is not None else None
         sections.append(
             header
+            + cue_bars(verdict)
             + table(["cue", "score", "confidence", "evidence / reason"], rows)
             + (figure or "")
         )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,10 @@ from numpy.typing import NDArray
 
 from unmask.errors import NoFaceError
 from unmask.evaluation.protocols.base import Protocol, ProtocolEntry
-from unmask.identity import DEFAULT_FMR, Gallery, Probe, ProbeMaker, embed_face, threshold_for_fmr
-from unmask.identity.embedder import distances
+from unmask.identity.embedder import distances, embed_face
+from unmask.identity.gallery import Gallery
+from unmask.identity.probes import Probe, ProbeMaker
+from unmask.identity.thresholds import DEFAULT_FMR, threshold_for_fmr
 
 PHOTO_COLUMN = "photo_target"
 
@@ -144,7 +147,10 @@ def embed_photo(image: NDArray[np.uint8]) -> NDArray[np.float32] | None:
     return embed_face(frame.image, max(faces, key=lambda face: face.box.area).box)
 
 
-MAKERS: dict[float | None, ProbeMaker] = {}
+@cache
+def probe_maker(max_seconds: float | None) -> ProbeMaker:
+    """One recogniser per process and video bound: its models load once."""
+    return ProbeMaker(max_seconds=max_seconds)
 
 
 def main_probe(probes: list[Probe]) -> Probe:
@@ -168,9 +174,7 @@ class TargetMatcher:
         templates = self.references.templates.get(entry.target or "")
         if templates is None:
             return None
-        if self.max_seconds not in MAKERS:
-            MAKERS[self.max_seconds] = ProbeMaker(max_seconds=self.max_seconds)
-        probes = MAKERS[self.max_seconds].probes(entry.path)
+        probes = probe_maker(self.max_seconds).probes(entry.path)
         if not probes:
             raise NoFaceError(f"{entry.path}: no face found for recognition")
         return -float(distances(main_probe(probes).embedding, templates).min())

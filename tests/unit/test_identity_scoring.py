@@ -12,7 +12,8 @@ from PIL import Image
 
 from unmask.errors import NoFaceError
 from unmask.evaluation import Protocol, ProtocolEntry
-from unmask.evaluation.matching import (
+from unmask.identity import DEFAULT_FMR, Gallery, Template, threshold_for_fmr
+from unmask.identity.scoring import (
     References,
     TargetMatcher,
     embed_photo,
@@ -20,7 +21,6 @@ from unmask.evaluation.matching import (
     lab_references,
     match_threshold,
 )
-from unmask.identity import DEFAULT_FMR, Gallery, Template, threshold_for_fmr
 
 
 def test_threshold_is_the_recognisers_on_the_negated_distance_scale() -> None:
