@@ -65,8 +65,13 @@ def sample(paths: list[Path], count: int, seed: int) -> list[Path]:
     return [paths[i] for i in sorted(chosen)]
 
 
-def siw_frames(folder: Path) -> tuple[Path, ...]:
+def siw_frame_paths(folder: Path) -> tuple[Path, ...]:
     return tuple(sorted(folder.glob("*.png"), key=lambda p: int(p.stem)))
+
+
+def siw_frames(folder: Path) -> Iterator[Frame]:
+    """The consecutive frames of a SiW-Mv2 demo folder as a 30 fps clip (rate assumed)."""
+    return clip(siw_frame_paths(folder))
 
 
 def presentations(root: Path, nuaa: int, seed: int) -> list[Presentation]:
@@ -93,7 +98,7 @@ def presentations(root: Path, nuaa: int, seed: int) -> list[Presentation]:
     ]
     siw = root / "pad" / "siw-mv2-demo"
     for kind, label in (("live", "bona_fide"), ("spoof", "spoof")):
-        frames = siw_frames(siw / kind)
+        frames = siw_frame_paths(siw / kind)
         out += [Presentation("siw-mv2 frames", label, "still", p) for p in frames]
         out.append(Presentation("siw-mv2 clip", label, "video", siw / kind, frames))
     out.append(Presentation("hamilton", "bona_fide", "video", root / "video" / "hamilton_clip.mp4"))

@@ -41,7 +41,7 @@ def test_liveness_json_contract_on_a_still(capsys, portrait_files) -> None:
         len(document["tracks"]) == 1 and document["tracks"][0]["decision"] == document["decision"]
     )
     assert document["model_identity"] == default_model().identity
-    assert document["model"]["identity"] == default_model().identity
+    assert listing["model"]["identity"] == default_model().identity
 
 
 def test_stills_never_pass_level_high_so_verify_refuses(

@@ -57,7 +57,7 @@ def test_detect_gives_a_documented_code_for_every_malformed_file(capsys, corpus)
     for path in corpus:
         code, document = run_json(capsys, ["detect", str(path)])
         assert code in MEDIA_EXIT_CODES, path.name
-        entry = document["results"][0]
+        entry = document["results"][0] if code == 0 else document  # a lone failure: its error
         if path.name.startswith(("bomb-", "negative-", "netpbm-", "empty")):
             assert code == CorruptMediaError.exit_code, path.name
         if code:
@@ -92,4 +92,4 @@ def test_a_few_as_real_programs(corpus: list[Path]) -> None:
         )
         assert result.returncode == CorruptMediaError.exit_code, name
         assert "Traceback" not in result.stderr
-        assert f"{path}: error: " in result.stdout
+        assert f"unmask: error: {path}: " in result.stderr

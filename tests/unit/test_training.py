@@ -137,7 +137,7 @@ def test_extra_models_are_calibrated_recorded_and_checked(
     capsys.readouterr()
     code = main(["liveness", clip, "--model", str(out), "--extra-model", str(extra), "--json"])
     assert code == 0
-    assert "extra:means" in json.loads(capsys.readouterr().out)["cues"]
+    assert "extra:means" in json.loads(capsys.readouterr().out)["results"][0]["cues"]
     (tmp_path / "other").mkdir()
     other = channel_means_model(tmp_path / "other" / "means.onnx", layout="NHWC")
     sidecar(other, name="means", layout="NHWC")
