@@ -1,24 +1,29 @@
-"""The PAD model file: the surface classifier, the fusion, and where they came from.
+"""The PAD model file: the surface and recapture classifiers, the fusion, and their provenance.
 
-A model is a folder with `pad.json` (format version, provenance, fusion and levels) and
-`surface.npz` (the trained surface classifier). The package ships one made by
-`unmask pad train`; `pad.json` records the data and the command, so anyone can rebuild it.
+A model is a folder with `pad.json` (format version, provenance, fusion and levels),
+`surface.npz` (the trained surface classifier) and `recapture.npz` (the recapture classifier,
+scripts/train_recapture.py). The package ships one made by `unmask pad train`; `pad.json`
+records the data and the command, so anyone can rebuild it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from unmask.errors import ModelError
 from unmask.liveness.fusion import FusionModel
+from unmask.liveness.recapture import RecaptureModel
 from unmask.liveness.surface import SurfaceModel
 
 FORMAT_VERSION = 1
+RECAPTURE_FILE = "recapture.npz"
+T = TypeVar("T")
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models" / "default"
 
 
@@ -27,6 +32,7 @@ class PadModel:
     surface: SurfaceModel | None
     fusion: FusionModel
     provenance: dict[str, Any] = field(default_factory=dict)
+    recapture: RecaptureModel | None = None
 
     def save(self, folder: str | Path) -> Path:
         target = Path(folder)
@@ -41,6 +47,9 @@ class PadModel:
         if self.surface is not None:
             surface_path = self.surface.save(target / "surface.npz")
             document["surface"] = {"file": surface_path.name, "sha256": digest(surface_path)}
+        if self.recapture is not None:
+            recapture_path = self.recapture.save(target / RECAPTURE_FILE)
+            document["recapture"] = {"file": recapture_path.name, "sha256": digest(recapture_path)}
         (target / "pad.json").write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
         return target
 
@@ -61,19 +70,28 @@ class PadModel:
                 f"{header}: PAD model format {document.get('format_version')}, this unmask reads "
                 f"{FORMAT_VERSION}; retrain it with `unmask pad train`"
             )
-        surface = None
-        if document.get("surface"):
-            surface_path = header.parent / document["surface"]["file"]
-            if not surface_path.is_file() or digest(surface_path) != document["surface"]["sha256"]:
-                raise ModelError(
-                    f"{surface_path}: missing or altered (checksum differs from pad.json)"
-                )
-            surface = SurfaceModel.load(surface_path)
+        surface = checked(header.parent, document.get("surface"), SurfaceModel.load)
+        recapture = checked(header.parent, document.get("recapture"), RecaptureModel.load)
+        if "recapture" not in document and (header.parent / RECAPTURE_FILE).is_file():
+            # A recapture model dropped beside a pad.json that predates it: used until the
+            # fusion is recalibrated with it and pad.json names it.
+            recapture = RecaptureModel.load(header.parent / RECAPTURE_FILE)
         return cls(
             surface=surface,
             fusion=FusionModel.from_dict(document["fusion"]),
             provenance=dict(document.get("provenance", {})),
+            recapture=recapture,
         )
+
+
+def checked(folder: Path, entry: dict[str, str] | None, load: Callable[[Path], T]) -> T | None:
+    """The classifier a pad.json entry names, after checking its file against the checksum."""
+    if not entry:
+        return None
+    path = folder / entry["file"]
+    if not path.is_file() or digest(path) != entry["sha256"]:
+        raise ModelError(f"{path}: missing or altered (checksum differs from pad.json)")
+    return load(path)
 
 
 def digest(path: Path) -> str:
