@@ -97,10 +97,11 @@ RANGES: dict[str, Range] = {
         50, 200, "face height on the sheet: from a 10x15 cm photo to life size on A4", PRINT
     ),
     "ink_saturation": Range(
-        0.6,
-        0.95,
-        "office printers reproduce roughly 50-80 % of sRGB's gamut volume; saturated colours "
-        "are compressed (assumption derived from published printer gamut volumes)",
+        0.7,
+        1.0,
+        "office printers reproduce roughly 50-80 % of sRGB's gamut volume, photo printers "
+        "nearly all of a face's colours; saturated colours are compressed (assumption derived "
+        "from published printer gamut volumes)",
         PRINT,
     ),
     "dot_gain": Range(0.0, 0.15, "uncompensated tone value increase at 50 % (ISO 12647-2)", PRINT),
@@ -108,19 +109,39 @@ RANGES: dict[str, Range] = {
         0.05, 0.25, "real inks absorb outside their band (block-dye Neugebauer model)", PRINT
     ),
     "ink_density": Range(
-        1.2,
-        2.0,
+        1.4,
+        2.4,
         "maximum optical density of solid ink on office to photo paper: reflectance 10**-density",
         PRINT,
     ),
     "paper_white": Range(0.8, 0.92, "paper reflectance (ISO brightness 80-92 %)", PRINT),
     "paper_tint": Range(0, 0.04, "warm or cool tint of office papers (assumption)", PRINT),
-    "paper_texture": Range(0.003, 0.03, "fibre and coating non-uniformity (assumption)", PRINT),
-    "gloss": Range(0, 0.35, "specular sheen of matte (0-0.05) to glossy photo paper", PRINT),
+    "paper_texture": Range(0.002, 0.015, "fibre and coating non-uniformity (assumption)", PRINT),
+    "gloss": Range(
+        0,
+        0.3,
+        "specular sheen: drawn from 0-0.04 (matte, 70 %) or 0.05-0.3 (glossy photo paper in the "
+        "specular direction, 30 %); assumption",
+        PRINT,
+    ),
+    "print_detail": Range(
+        0.3,
+        0.7,
+        "finest detail a halftone renders, as a Gaussian sigma in halftone cells (a screen "
+        "resolves about one line pair per cell)",
+        PRINT,
+    ),
     "bend_radius_faces": Range(
         1.5, 8.0, "a hand-held sheet bends with a radius of a few face heights (assumption)", PRINT
     ),
     "tilt_deg": Range(0, 15, "the held sheet or screen is rarely square to the camera", CAMERA),
+    "copy_resolution": Range(
+        0.35,
+        1.0,
+        "the attacker's copy of the photo (social media, a screenshot) holds the face at 35-100 %"
+        " of this capture's resolution; drawn for half the attacks (assumption)",
+        ("print", "screen"),
+    ),
     "light_falloff": Range(0, 0.25, "uneven light over a flat sheet (assumption)", PRINT),
     # Screen.
     "pixel_pitch_mm": Range(
@@ -315,8 +336,10 @@ def ink_coverage(linear: Image, params: dict[str, Any]) -> Image:
     grey = encoded @ LUMA
     encoded = grey[..., None] + params["ink_saturation"] * (encoded - grey[..., None])
     cmy = 1.0 - np.clip(encoded, 0.0, 1.0)
-    black = 0.5 * cmy.min(axis=-1, keepdims=True)
-    cmyk = np.concatenate([cmy - black, black], axis=-1)
+    # Grey component replacement: black ink where all three colours overlap, half of that
+    # taken out of the colours (a solid black is K plus 50 % CMY, a "rich black").
+    black = cmy.min(axis=-1, keepdims=True)
+    cmyk = np.concatenate([cmy - 0.5 * black, black], axis=-1)
     return np.clip(cmyk + 4.0 * params["dot_gain"] * cmyk * (1.0 - cmyk), 0.0, 1.0).astype(
         np.float32
     )
@@ -376,9 +399,15 @@ def dot_grain(
     return np.asarray(cv2.GaussianBlur(grain, (0, 0), 0.5), dtype=np.float32)
 
 
+def copy_resolution(rng: np.random.Generator) -> float:
+    return RANGES["copy_resolution"].draw(rng) if rng.random() < 0.5 else 1.0
+
+
 def sample_print(rng: np.random.Generator) -> dict[str, Any]:
     params: dict[str, Any] = draw(tuple(n for n, r in RANGES.items() if r.species == PRINT), rng)
     params["tilt_deg"] = RANGES["tilt_deg"].draw(rng)
+    params["gloss"] = rng.uniform(0.05, 0.3) if rng.random() < 0.3 else rng.uniform(0, 0.04)
+    params["copy_resolution"] = copy_resolution(rng)
     params["halftone"] = "amplitude" if rng.random() < 0.5 else "stochastic"
     params["bent"] = bool(rng.random() < 0.5)
     params["white_margin"] = float(rng.uniform(0.03, 0.15)) if rng.random() < 0.4 else 0.0
@@ -389,6 +418,7 @@ def sample_print(rng: np.random.Generator) -> dict[str, Any]:
 def sample_screen(rng: np.random.Generator) -> dict[str, Any]:
     params: dict[str, Any] = draw(tuple(n for n, r in RANGES.items() if r.species == SCREEN), rng)
     params["tilt_deg"] = RANGES["tilt_deg"].draw(rng)
+    params["copy_resolution"] = copy_resolution(rng)
     if rng.random() < 0.5:
         params["refresh_amplitude"] = 0.0
     params["bezel"] = float(rng.uniform(0.05, 0.4))
@@ -447,11 +477,16 @@ def print_radiance(
     rng: np.random.Generator,
 ) -> Image:
     """Light leaving a printed sheet: halftoned inks on paper, shading, texture and sheen."""
+    inches = params["print_face_mm"] / 25.4
+    period_src = source_face / (inches * params["lpi"])
+    detail = params["print_detail"] * period_src * view.scale
+    if params["halftone"] == "stochastic":
+        detail = params["print_detail"] * source_face * view.scale / (inches * params["dpi"] / 4)
+    if detail > 0.3:
+        content = np.asarray(cv2.GaussianBlur(content, (0, 0), detail), np.float32)
     coverage = ink_coverage(content, params)
     transmission = ink_transmission(params)
-    inches = params["print_face_mm"] / 25.4
     face_cam = source_face * view.scale
-    period_src = source_face / (inches * params["lpi"])
     period_cam = period_src * view.scale
     if params["halftone"] == "amplitude" and period_cam >= UNRESOLVED_PX:
         s = supersample_for(period_cam)
@@ -459,13 +494,12 @@ def print_radiance(
             view, s, halftone_pattern(coverage, period_src, transmission, s), 3
         )
     else:
-        dots = (
-            1.0 / period_cam
-            if params["halftone"] == "amplitude"
-            else inches * params["dpi"] / face_cam
-        )
+        # A regular screen finer than the pixel integrates to its mean (no grain); randomly
+        # placed inkjet dots leave binomial grain.
         transmitted = expected_print(coverage, transmission)
-        transmitted = transmitted + dot_grain(coverage, transmission, dots, rng)
+        if params["halftone"] == "stochastic":
+            dots = inches * params["dpi"] / face_cam
+            transmitted = transmitted + dot_grain(coverage, transmission, dots, rng)
     tint = params["paper_tint"] * rng.choice([-1.0, 1.0])
     paper = params["paper_white"] * np.array([1 + tint, 1.0, 1 - tint], dtype=np.float32)
     size = view.size
@@ -517,6 +551,32 @@ def screen_radiance(
     return np.where(inside[..., None], emitted, bezel).astype(np.float32)
 
 
+def attacker_copy(linear: Image, factor: float) -> Image:
+    """The photo as the attacker holds it: a lower-resolution copy, enlarged back to print or
+    show it at the same size."""
+    height, width = linear.shape[:2]
+    small = (max(8, round(width * factor)), max(8, round(height * factor)))
+    reduced = cv2.resize(linear, small, interpolation=cv2.INTER_AREA)
+    return np.asarray(
+        cv2.resize(reduced, (width, height), interpolation=cv2.INTER_LINEAR), np.float32
+    )
+
+
+def mosaic(image: Image) -> Image:
+    """The sensor's Bayer colour filter array (RGGB) and a bilinear demosaic: each pixel sees
+    one colour, so periodic structure near the pixel pitch turns into false-colour moire,
+    while smooth skin is left almost untouched."""
+    scaled = np.clip(image, 0.0, 1.0) * 65535.0
+    raw = np.empty(image.shape[:2], np.uint16)
+    raw[0::2, 0::2] = scaled[0::2, 0::2, 0]
+    raw[0::2, 1::2] = scaled[0::2, 1::2, 1]
+    raw[1::2, 0::2] = scaled[1::2, 0::2, 1]
+    raw[1::2, 1::2] = scaled[1::2, 1::2, 2]
+    # OpenCV names Bayer patterns by the second row's start: RGGB is its "BayerBG" to RGB.
+    rgb = cv2.cvtColor(raw, cv2.COLOR_BayerBG2RGB)
+    return np.asarray(rgb, np.float32) / np.float32(65535.0)
+
+
 def expose(radiance: Image, camera: dict[str, Any], rng: np.random.Generator) -> NDArray[np.uint8]:
     """The camera: optics, exposure, white balance, noise, tone, sharpening, scaling, JPEG."""
     image = np.asarray(cv2.GaussianBlur(radiance, (0, 0), camera["blur_sigma_px"]), np.float32)
@@ -534,6 +594,7 @@ def expose(radiance: Image, camera: dict[str, Any], rng: np.random.Generator) ->
     )
     variance = camera["shot_noise"] * np.clip(image, 0, None) + camera["read_noise"] ** 2
     image = image + np.sqrt(variance) * rng.standard_normal(image.shape).astype(np.float32)
+    image = mosaic(image)
     encoded = to_srgb(image)
     encoded = encoded - camera["contrast_curve"] * np.sin(2 * np.pi * encoded) / (2 * np.pi)
     if camera["sharpen"] > 0:
@@ -604,6 +665,8 @@ def capture(
     )
     xs, ys = view.grid()
     u, v, shade = view.source_coords(xs, ys)
+    if medium.get("copy_resolution", 1.0) < 1.0:
+        linear = attacker_copy(linear, medium["copy_resolution"])
     content = remap(linear, u, v)
     face_region = np.zeros((size, size), dtype=bool)
     half = 0.3 * face_px
