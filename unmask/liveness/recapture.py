@@ -51,6 +51,7 @@ FORMAT_VERSION = 1
 LOW_CUT = 0.04
 PEAK_BANDS = ((0.04, 0.15), (0.15, 0.3), (0.3, 0.5))
 PEAK_LEVEL = 3.0  # natural-log power above the local radial median: about 13 dB
+DB_PER_NEPER = 10.0 / float(np.log(10.0))  # natural-log power ratio -> decibels
 
 FEATURE_NAMES: tuple[str, ...] = (
     *(f"luma_peak_{lo:.2f}_{hi:.2f}" for lo, hi in PEAK_BANDS),
@@ -348,23 +349,19 @@ def score_view(image: NDArray[np.uint8], box: Box, model: RecaptureModel | None)
         )
     features = recapture_features(crop)
     probability = float(model.predict_proba(features)[0, 1])
-    named = dict(zip(FEATURE_NAMES, features, strict=True))
+    named = {name: float(value) for name, value in zip(FEATURE_NAMES, features, strict=True)}
+    luma_peak = max(named[f"luma_peak_{lo:.2f}_{hi:.2f}"] for lo, hi in PEAK_BANDS)
+    chroma_peak = max(named["chroma_rg_peak"], named["chroma_by_peak"])
     evidence.update(
         {
             "analysis_px": int(crop.shape[0]),
             "p_bona_fide": round(probability, 4),
-            "luma_peak_db": round(
-                10
-                / np.log(10)
-                * max(named[f"luma_peak_{lo:.2f}_{hi:.2f}"] for lo, hi in PEAK_BANDS),
-                1,
-            ),
-            "chroma_peak_db": round(
-                10 / np.log(10) * max(named["chroma_rg_peak"], named["chroma_by_peak"]), 1
-            ),
-            "dynamic_range_stops": round(float(named["dynamic_range_stops"]), 2),
-            "saturation_p90": round(float(named["saturation_p90"]), 3),
-            "highlight_share": round(float(named["highlight_share"]), 4),
+            # Strongest narrow spectral peak above the face's smooth spectrum, in dB of power.
+            "luma_peak_db": round(DB_PER_NEPER * luma_peak, 1),
+            "chroma_peak_db": round(DB_PER_NEPER * chroma_peak, 1),
+            "dynamic_range_stops": round(named["dynamic_range_stops"], 2),
+            "saturation_p90": round(named["saturation_p90"], 3),
+            "highlight_share": round(named["highlight_share"], 4),
             "group_logits": {k: round(v, 3) for k, v in model.contributions(features).items()},
         }
     )
