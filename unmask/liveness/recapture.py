@@ -103,18 +103,21 @@ def analysis_crop(image: NDArray[np.uint8], box: Box) -> NDArray[np.uint8]:
     return crop_face(image, box, scale=CROP_SCALE, size=max(side, 8))
 
 
-def _peak_map(channel: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Log power above its local radial median (3x3 smoothed), and each bin's radius.
+def _spectrum(channel: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Centred power spectrum of the Hann-windowed channel, and each bin's radius (cycles/px)."""
+    window = np.outer(np.hanning(channel.shape[0]), np.hanning(channel.shape[1]))
+    spectrum = np.fft.fftshift(np.fft.fft2((channel - channel.mean()) * window))
+    return np.abs(spectrum) ** 2, radial_frequency(channel.shape)
+
+
+def _peak_map(power: NDArray[np.float64], radius: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Log power above its local radial median (3x3 smoothed).
 
     JPEG's 8x8 block grid puts peaks at multiples of 1/8 cycle per pixel; those bins are
     masked, since both classes are JPEG-compressed and the grid says nothing about recapture.
     """
-    size = channel.shape
-    window = np.outer(np.hanning(size[0]), np.hanning(size[1]))
-    spectrum = np.fft.fftshift(np.fft.fft2((channel - channel.mean()) * window))
-    power = cv2.blur(np.abs(spectrum) ** 2, (3, 3)) + 1e-12
-    log_power = np.log(power)
-    radius = radial_frequency(size)
+    size = power.shape
+    log_power = np.log(cv2.blur(power, (3, 3)) + 1e-12)
     rings = np.minimum((radius * 2 * max(size)).astype(int), max(size))
     keys, values = rings.ravel(), log_power.ravel()
     ordered = values[np.lexsort((values, keys))]
@@ -128,22 +131,19 @@ def _peak_map(channel: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArra
         np.abs(fx * 8 - np.round(fx * 8)) * size[1] / 8 <= 1.5
     )
     excess[blocky] = 0.0
-    return excess, radius
+    return excess
 
 
-def _peaks(channel: NDArray[np.float64]) -> tuple[list[float], float]:
+def _peaks(power: NDArray[np.float64], radius: NDArray[np.float64]) -> tuple[list[float], float]:
     """Strongest excess per band and the share of bins above PEAK_LEVEL past LOW_CUT."""
-    excess, radius = _peak_map(channel)
+    excess = _peak_map(power, radius)
     bands = [float(excess[(radius > lo) & (radius <= hi)].max()) for lo, hi in PEAK_BANDS]
     useful = (radius > LOW_CUT) & (radius <= 0.5)
     return bands, float(np.mean(excess[useful] > PEAK_LEVEL))
 
 
-def _band_energy(channel: NDArray[np.float64]) -> tuple[float, float]:
+def _band_energy(power: NDArray[np.float64], radius: NDArray[np.float64]) -> tuple[float, float]:
     """Share of power above 0.25 cycles/px (log) and the log-log slope of the radial spectrum."""
-    window = np.outer(np.hanning(channel.shape[0]), np.hanning(channel.shape[1]))
-    power = np.abs(np.fft.fft2((channel - channel.mean()) * window)) ** 2
-    radius = np.fft.ifftshift(radial_frequency(channel.shape))
     total = power[radius > LOW_CUT].sum() + 1e-12
     high = power[(radius > 0.25) & (radius <= 0.5)].sum() / total
     edges = np.linspace(LOW_CUT, 0.5, 7)
@@ -164,11 +164,12 @@ def recapture_features(crop: NDArray[np.uint8]) -> NDArray[np.float64]:
     luma = rgb @ np.array([0.299, 0.587, 0.114])
     red_green = rgb[..., 0] - rgb[..., 1]
     blue_yellow = rgb[..., 2] - 0.5 * (rgb[..., 0] + rgb[..., 1])
-    luma_bands, luma_share = _peaks(luma)
-    rg_bands, rg_share = _peaks(red_green)
-    by_bands, by_share = _peaks(blue_yellow)
-    high, slope = _band_energy(luma)
-    chroma_high = _band_energy(red_green)[0] + _band_energy(blue_yellow)[0]
+    spectra = [_spectrum(channel) for channel in (luma, red_green, blue_yellow)]
+    (luma_bands, luma_share), (rg_bands, rg_share), (by_bands, by_share) = (
+        _peaks(*spectrum) for spectrum in spectra
+    )
+    high, slope = _band_energy(*spectra[0])
+    chroma_high = _band_energy(*spectra[1])[0] + _band_energy(*spectra[2])[0]
     laplacian = cv2.Laplacian(luma, cv2.CV_64F)
     sharpness = np.log(np.abs(laplacian).mean() / (luma.std() + 1e-6) + 1e-6)
     # Dynamic range and shadows on the inner face (the crop's middle), in linear light.
