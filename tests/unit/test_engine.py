@@ -67,7 +67,16 @@ def test_video_verdict_has_every_cue_and_a_track(engine: LivenessEngine, people)
     report = engine.assess(clip_frames("bona_fide", people))
     verdict = report.main.verdict
     assert not report.still
-    assert set(verdict.cues) == {"pulse", "motion", "eyes", "surface", "thermal", "nir", "depth"}
+    assert set(verdict.cues) == {
+        "pulse",
+        "motion",
+        "eyes",
+        "surface",
+        "recapture",
+        "thermal",
+        "nir",
+        "depth",
+    }
     assert verdict.cues["surface"].score is None and "no surface classifier" in (
         verdict.cues["surface"].reason or ""
     )
