@@ -29,9 +29,11 @@ from PIL import Image
 from unmask.data import shared_data_dir
 from unmask.face import FaceAnalyzer
 from unmask.lab.recapture import capture, sample_camera
-from unmask.lab.recapture_sources import held_out, permissive_photos
 from unmask.media import read_video
 from unmask.types import Frame
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from train_recapture import held_out, photos
 
 ATTACK_LABELS = {"print": "print", "screen": "replay"}
 
@@ -40,7 +42,9 @@ def write_protocol(folder: Path, rows: list[dict[str, str]], simulated: bool) ->
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "protocol.csv"
     with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["path", "label", "subject"], lineterminator="\n")
+        writer = csv.DictWriter(
+            handle, fieldnames=["path", "label", "subject"], lineterminator="\n"
+        )
         writer.writeheader()
         writer.writerows(rows)
     if simulated:
@@ -76,8 +80,8 @@ def main() -> int:
     (attacks_dir / "faces").mkdir(parents=True, exist_ok=True)
     sources = [
         (person, image)
-        for _, person, image in permissive_photos(root, video_frames=False)
-        if held_out(person, args.seed)
+        for source, person, image in photos(root)
+        if source.startswith("faces/") and held_out(person, args.seed)
     ]
     sources += [(f"grid/{p.stem}", middle_frame(p)) for p in grid]
     analyzer = FaceAnalyzer(mesh=False)

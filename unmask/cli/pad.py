@@ -23,7 +23,7 @@ from unmask.evaluation.species import KNOWN_SPECIES, is_known_label, normalize_l
 from unmask.liveness.engine import DEFAULT_MAX_SECONDS
 from unmask.liveness.fusion import Level
 from unmask.liveness.levels import DEFAULT_LEVEL
-from unmask.liveness.model import PadModel, default_model
+from unmask.liveness.model import DEFAULT_MODEL_DIR, RECAPTURE_FILE, PadModel, default_model
 from unmask.liveness.scoring import PadScorer
 from unmask.liveness.training import train_pad
 from unmask.liveness.workers import process_engine
@@ -89,6 +89,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="fit no texture classifier (when the training faces do not look like your camera's, "
         "it would judge the camera rather than the face); decide on the other cues",
+    )
+    train.add_argument(
+        "--recapture",
+        type=Path,
+        default=None,
+        metavar="FILE.npz",
+        help="recapture classifier the model carries (default: the shipped model's; "
+        "scripts/train_recapture.py makes one)",
     )
     add_extra_model_flag(train)
     add_json_flag(train)
@@ -157,6 +165,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     levels.set_defaults(handler=run_levels)
 
 
+def shipped_recapture() -> str | None:
+    path = DEFAULT_MODEL_DIR / RECAPTURE_FILE
+    return str(path) if path.is_file() else None
+
+
 def add_extra_model_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--extra-model",
@@ -214,6 +227,7 @@ def run_train(args: argparse.Namespace) -> Outcome:
         test_subjects={s.strip() for s in args.test_subjects.split(",") if s.strip()},
         test_share=args.test_share,
         extra_models=args.extra_model,
+        recapture=str(args.recapture) if args.recapture else shipped_recapture(),
     )
     model.save(args.out)
     held_out = summary.pop("held_out", [])

@@ -20,7 +20,7 @@ from unmask.evaluation.protocols.base import ProtocolEntry
 from unmask.evaluation.protocols.walk import media_files
 from unmask.liveness.fusion import FusionModel
 from unmask.liveness.levels import LEVEL_NAMES
-from unmask.liveness.model import PadModel
+from unmask.liveness.model import DEFAULT_MODEL_DIR, RECAPTURE_FILE, PadModel
 from unmask.liveness.training import Observed, ObserveJob, with_surface
 from unmask.parallel import parallel_map
 from unmask.types import CueScore
@@ -76,8 +76,10 @@ def adapt_model(
     """The adapted model and a report: per-cue shifts, and BPCER per level before and after
     on the held-out part of the site's captures."""
     entries = site_entries(folder)
+    home = Path(model_path) if model_path else DEFAULT_MODEL_DIR
+    recapture = str(home / RECAPTURE_FILE) if model.recapture is not None else None
     observed: list[Observed] = parallel_map(
-        ObserveJob(str(folder), max_seconds, model_path),
+        ObserveJob(str(folder), max_seconds, model_path, recapture=recapture),
         entries,
         workers=workers,
         description="observing site captures",
@@ -112,4 +114,11 @@ def adapt_model(
         "bpcer_before": refusal_rates(model.fusion, testing),
         "bpcer_after": refusal_rates(fusion, testing),
     }
-    return PadModel(surface=model.surface, fusion=fusion, provenance=provenance), report
+    adapted = PadModel(
+        surface=model.surface,
+        fusion=fusion,
+        provenance=provenance,
+        extra_models=model.extra_models,
+        recapture=model.recapture,
+    )
+    return adapted, report

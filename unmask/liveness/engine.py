@@ -21,6 +21,7 @@ from unmask.liveness.model import PadModel, check_extra_models, default_model
 from unmask.liveness.motion import motion_cue
 from unmask.liveness.observe import ChannelStack, Observation, TrackObservation, observe
 from unmask.liveness.pulse import PulseCueConfig, pulse_cue
+from unmask.liveness.recapture import recapture_cue
 from unmask.liveness.surface import SurfaceModel, score_crop
 from unmask.media import is_video, iter_frames
 from unmask.types import Box, CueScore, Frame, Verdict
@@ -123,6 +124,7 @@ class LivenessEngine:
             "surface": surface_from_crops(
                 [(crop, size) for _, crop, size in track.crops], self.model.surface
             ),
+            "recapture": recapture_cue(track.views(), self.model.recapture),
         }
 
     def cues_without_surface(

@@ -1,8 +1,9 @@
-"""The PAD model file: the surface classifier, the fusion, and where they came from.
+"""The PAD model file: the surface and recapture classifiers, the fusion, and their provenance.
 
-A model is a folder with `pad.json` (format version, provenance, fusion and levels) and
-`surface.npz` (the trained surface classifier). The package ships one made by
-`unmask pad train`; `pad.json` records the data and the command, so anyone can rebuild it.
+A model is a folder with `pad.json` (format version, provenance, fusion and levels),
+`surface.npz` (the trained surface classifier) and `recapture.npz` (the recapture classifier,
+scripts/train_recapture.py). The package ships one made by `unmask pad train`; `pad.json`
+records the data and the command, so anyone can rebuild it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from unmask.errors import ModelError
 from unmask.liveness.fusion import FusionModel
+from unmask.liveness.recapture import RecaptureModel
 from unmask.liveness.surface import SurfaceModel
 
 FORMAT_VERSION = 1
@@ -25,6 +27,7 @@ DEFAULT_MODEL_DIR = MODELS_DIR / "default"
 #: The shipped model's file digests, written by scripts/build_default_model.sh: a copy whose
 #: thresholds were edited (or a damaged install) is refused rather than trusted.
 SHIPPED_DIGESTS = MODELS_DIR / "default.sha256.json"
+RECAPTURE_FILE = "recapture.npz"
 
 
 @dataclass
@@ -32,6 +35,7 @@ class PadModel:
     surface: SurfaceModel | None
     fusion: FusionModel
     provenance: dict[str, Any] = field(default_factory=dict)
+    recapture: RecaptureModel | None = None
     files: dict[str, str] = field(default_factory=dict)
     extra_models: list[dict[str, Any]] = field(default_factory=list)
 
@@ -61,6 +65,10 @@ class PadModel:
             surface_path = self.surface.save(target / "surface.npz")
             document["surface"] = {"file": surface_path.name, "sha256": digest(surface_path)}
             self.files["surface"] = document["surface"]["sha256"]
+        if self.recapture is not None:
+            recapture_path = self.recapture.save(target / RECAPTURE_FILE)
+            document["recapture"] = {"file": recapture_path.name, "sha256": digest(recapture_path)}
+            self.files["recapture"] = document["recapture"]["sha256"]
         (target / "pad.json").write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
         return target
 
@@ -81,12 +89,14 @@ class PadModel:
                 f"{header}: PAD model format {document.get('format_version')}, this unmask reads "
                 f"{FORMAT_VERSION}; retrain it with `unmask pad train`"
             )
-        surface = None
+        surface = recapture = None
         files = {}
         if document.get("surface"):
-            surface_path = member_file(header, document["surface"])
-            surface = SurfaceModel.load(surface_path)
+            surface = SurfaceModel.load(member_file(header, document["surface"]))
             files["surface"] = document["surface"]["sha256"]
+        if document.get("recapture"):
+            recapture = RecaptureModel.load(member_file(header, document["recapture"]))
+            files["recapture"] = document["recapture"]["sha256"]
         try:
             fusion = FusionModel.from_dict(document["fusion"])
         except (KeyError, TypeError, ValueError, IndexError) as exc:
@@ -97,6 +107,7 @@ class PadModel:
             provenance=dict(document.get("provenance", {})),
             files=files,
             extra_models=list(document.get("extra_models", [])),
+            recapture=recapture,
         )
 
 

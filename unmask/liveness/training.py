@@ -15,6 +15,7 @@ import platform
 import time
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from unmask.liveness.extra_model import load_extra_models
 from unmask.liveness.fusion import CUE_NAMES, FusionModel
 from unmask.liveness.levels import DEFAULT_LEVEL
 from unmask.liveness.model import PadModel
+from unmask.liveness.recapture import RecaptureModel, recapture_cue
 from unmask.liveness.surface import SurfaceModel, surface_features
 from unmask.liveness.workers import process_engine
 from unmask.parallel import parallel_map
@@ -85,6 +87,7 @@ class ObserveJob:
     max_seconds: float | None
     model: str | None = None
     extra: tuple[str, ...] = ()
+    recapture: str | None = None
 
     def __call__(self, entry: ProtocolEntry) -> Observed:
         engine = process_engine(self.model, max_seconds=self.max_seconds, extra=self.extra)
@@ -98,12 +101,19 @@ class ObserveJob:
                 return Observed(str(entry.path), entry.label, entry.split, error="no face found")
             bpp = bits_per_pixel(entry.path, observation)
             cues = engine.cues_without_surface(observation, track, bpp)
+            cues["recapture"] = recapture_cue(track.views(), recapture_model(self.recapture))
             crops = tuple((crop, size) for _, crop, size in track.crops)
             return Observed(str(entry.path), entry.label, entry.split, cues=cues, crops=crops)
         except UnmaskError as exc:
             return Observed(
                 str(entry.path), entry.label, entry.split, error=str(exc).splitlines()[0]
             )
+
+
+@cache
+def recapture_model(path: str | None) -> RecaptureModel | None:
+    """The recapture classifier a training run observes with, loaded once per process."""
+    return RecaptureModel.load(path) if path else None
 
 
 def assign_splits(
@@ -161,6 +171,7 @@ def train_pad(
     test_share: float = 0.0,
     held_out_report: bool = True,
     extra_models: Sequence[str] = (),
+    recapture: str | None = None,
 ) -> tuple[PadModel, dict[str, Any]]:
     """Observe every presentation, fit surface on train, calibrate fusion on dev, and judge
     the held-out rows (declared test rows, `test_subjects`, or a `test_share` of subjects)
@@ -170,7 +181,8 @@ def train_pad(
     unlike the cameras it will meet (the simulated lab) accuses real faces, and a model without
     one decides on the physiological and geometric cues alone; every train row then calibrates.
     `extra_models` (ONNX files with their sidecars) add their cues, calibrated like the others;
-    the model records their identity and refuses to run with any other file.
+    the model records their identity and refuses to run with any other file. `recapture` is
+    the recapture classifier (scripts/train_recapture.py) the model carries and calibrates.
     """
     extras = tuple(str(Path(p).resolve()) for p in extra_models)
     identities = [m.identity for m in load_extra_models(extras)]
@@ -180,7 +192,7 @@ def train_pad(
         splits = assign_splits(protocol.entries, seed, test_subjects, test_share)
         chosen = [(e, s) for e, s in zip(protocol.entries, splits, strict=True) if s in wanted]
         results = parallel_map(
-            ObserveJob(str(protocol.root), max_seconds, extra=extras),
+            ObserveJob(str(protocol.root), max_seconds, extra=extras, recapture=recapture),
             [e for e, _ in chosen],
             workers=workers,
             description=f"observing {protocol.name}",

@@ -1,0 +1,132 @@
+"""Recapture cue: the model's contract and file format, inconclusive cases, the PAD model slot,
+and the shipped model on a bundled public-domain portrait and its simulated print."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from unmask.bundled import bundled_faces
+from unmask.errors import InputError, ModelError
+from unmask.lab.recapture import capture, sample_camera, sample_print, sample_screen
+from unmask.liveness.fusion import FusionModel
+from unmask.liveness.model import DEFAULT_MODEL_DIR, PadModel
+from unmask.liveness.recapture import (
+    N_FEATURES,
+    RecaptureModel,
+    recapture_cue,
+    score_view,
+)
+from unmask.types import Box, Face, Frame
+
+
+def features(n: int, seed: int) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Two Gaussian clouds, shifted along a few features: a separable toy problem."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(2 * n, N_FEATURES))
+    y = np.array([1] * n + [0] * n)
+    X[y == 0, :3] += 3.0
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def toy_model() -> RecaptureModel:
+    X, y = features(40, seed=0)
+    return RecaptureModel(C=0.5).fit(X, y, provenance={"data": "unit-test Gaussians"})
+
+
+def face_at(box: Box, index: int = 0) -> Face:
+    return Face(box=box, score=0.9, keypoints=np.zeros((6, 2), np.float32), frame_index=index)
+
+
+def test_fit_learns_and_follows_the_contract(toy_model: RecaptureModel) -> None:
+    X, y = features(40, seed=1)
+    assert np.mean(toy_model.predict(X) == y) > 0.9
+    proba = toy_model.predict_proba(X)
+    assert proba.shape == (80, 2) and np.allclose(proba.sum(axis=1), 1.0)
+    assert not hasattr(RecaptureModel(), "coef_")
+    assert RecaptureModel(C=2.0).get_params() == {"C": 2.0, "max_iter": 1000}
+    with pytest.raises(InputError):
+        RecaptureModel().set_params(gamma=1.0)
+    with pytest.raises(ModelError):
+        RecaptureModel().predict_proba(X)
+
+
+def test_save_load_round_trip_and_format_checks(toy_model: RecaptureModel, tmp_path: Path) -> None:
+    path = toy_model.save(tmp_path / "recapture")
+    assert path.suffix == ".npz" and path.stat().st_size < 1_000_000
+    loaded = RecaptureModel.load(path)
+    X, _ = features(10, seed=2)
+    assert np.allclose(loaded.predict_proba(X), toy_model.predict_proba(X))
+    assert loaded.provenance_ == {"data": "unit-test Gaussians"}
+    with np.load(path) as data:
+        header = json.loads(str(data["header"]))
+        arrays = {k: data[k] for k in ("mean", "scale", "coef")}
+    for change in ({"kind": "unmask.surface"}, {"format_version": 99}, {"feature_version": 99}):
+        bad = tmp_path / "bad.npz"
+        np.savez(bad, header=np.array(json.dumps(header | change)), **arrays)
+        with pytest.raises(ModelError):
+            RecaptureModel.load(bad)
+    (tmp_path / "junk.npz").write_bytes(b"not a zip")
+    with pytest.raises(ModelError):
+        RecaptureModel.load(tmp_path / "junk.npz")
+    with pytest.raises(ModelError):
+        RecaptureModel.load(tmp_path / "absent.npz")
+
+
+def test_cue_is_inconclusive_without_model_or_with_a_tiny_face(toy_model: RecaptureModel) -> None:
+    image = np.random.default_rng(0).integers(0, 255, (200, 200, 3), dtype=np.uint8)
+    frame = Frame(image)
+    no_model = recapture_cue([(frame, face_at(Box(50, 50, 100, 100)))], None)
+    assert (
+        no_model.cue == "recapture"
+        and no_model.score is None
+        and "no recapture" in str(no_model.reason)
+    )
+    tiny = recapture_cue([(frame, face_at(Box(80, 80, 30, 30)))], toy_model)
+    assert tiny.score is None and "too small" in str(tiny.reason)
+    assert recapture_cue([], toy_model).score is None
+    judged = recapture_cue([(frame, face_at(Box(50, 50, 100, 100)))] * 3, toy_model)
+    assert judged.score is not None and 0.0 <= judged.score <= 1.0
+    assert judged.evidence["frames_scored"] == 3
+    assert set(judged.evidence["group_logits"]) >= {"periodic_peaks", "gamut", "texture_lbp"}
+
+
+def test_pad_model_saves_and_finds_recapture(toy_model: RecaptureModel, tmp_path: Path) -> None:
+    fusion = FusionModel()
+    PadModel(surface=None, fusion=fusion, recapture=toy_model).save(tmp_path / "named")
+    document = json.loads((tmp_path / "named" / "pad.json").read_text())
+    assert document["recapture"]["file"] == "recapture.npz"
+    assert PadModel.load(tmp_path / "named").recapture is not None
+    PadModel(surface=None, fusion=fusion).save(tmp_path / "plain")
+    toy_model.save(tmp_path / "plain" / "recapture.npz")  # a file pad.json does not name
+    assert PadModel.load(tmp_path / "plain").recapture is None
+    (tmp_path / "named" / "recapture.npz").write_bytes(b"altered")
+    with pytest.raises(ModelError):
+        PadModel.load(tmp_path / "named")
+
+
+@pytest.mark.skipif(
+    not (DEFAULT_MODEL_DIR / "recapture.npz").is_file(), reason="no shipped recapture model"
+)
+@pytest.mark.parametrize("kind", ["print", "screen"])
+def test_shipped_model_scores_a_recaptured_portrait_below_the_original(kind: str) -> None:
+    """Eileen Collins (NASA, public domain) seen directly and as a print or a screen through the
+    same camera, for three cameras: each recapture scores below its own original."""
+    photo = bundled_faces()["eileen_collins"]
+    box = Box(174.0, 70.0, 105.0, 105.0)  # BlazeFace's box of her face in the 512x512 image
+    model = RecaptureModel.load(DEFAULT_MODEL_DIR / "recapture.npz")
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        camera = sample_camera(rng) | {"face_px": 105.0}
+        medium = sample_print(rng) if kind == "print" else sample_screen(rng)
+        scores = {}
+        for version in ("bona_fide", kind):
+            shot = capture(photo, box, version, camera, rng, medium=medium)
+            scores[version] = score_view(shot.image, shot.box, model).score
+        assert scores[kind] is not None and scores["bona_fide"] is not None
+        assert scores[kind] < scores["bona_fide"], seed

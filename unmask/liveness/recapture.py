@@ -1,0 +1,379 @@
+"""Recapture cue: is this single frame a photo of a face, or a photo of a print or a screen?
+
+Recapturing leaves physics a direct capture lacks: periodic structure (halftone dots, the
+screen's sub-pixel grid, and the moire they alias into) shows as narrow peaks above a face's
+smooth spectrum, often in the chroma channels since each ink or sub-pixel has its own colour;
+ink and displays squeeze or shift the gamut and lift black (a sheet reflects at least a few per
+cent of the light); paper sheen and glass glare are broad and flat where skin highlights are
+small; and the extra optical pass changes micro-texture (LBP) and sharpness.
+
+Features are measured on the face crop at the frame's own resolution (faces larger than
+ANALYSIS_FACE_PX are area-reduced to it, as a camera of lower resolution would see them), not on
+the 96 px surface crop, which would average the periodic structure away. The model is trained
+by scripts/train_recapture.py on real captures against physically simulated recaptures of the
+same captures (unmask.lab.recapture), so a camera's look cannot separate its classes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import cv2
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from unmask.errors import InputError, ModelError
+from unmask.liveness.channels import median_cue
+from unmask.liveness.features import (
+    colour_features,
+    lbp_histograms,
+    specular_features,
+)
+from unmask.liveness.features.spectrum import radial_frequency
+from unmask.liveness.surface import SurfaceModel, crop_face
+from unmask.types import Box, CueScore, Face, Frame
+
+if TYPE_CHECKING:
+    pass
+
+CUE = "recapture"
+CROP_SCALE = 1.2
+ANALYSIS_FACE_PX = 320
+MIN_FACE_PX = 56.0
+FULL_CONFIDENCE_PX = 140.0
+FEATURE_VERSION = 1
+FORMAT_VERSION = 1
+# Spectral bands in cycles per pixel: below LOW_CUT the face's own shape dominates.
+LOW_CUT = 0.04
+PEAK_BANDS = ((0.04, 0.15), (0.15, 0.3), (0.3, 0.5))
+PEAK_LEVEL = 3.0  # natural-log power above the local radial median: about 13 dB
+DB_PER_NEPER = 10.0 / float(np.log(10.0))  # natural-log power ratio -> decibels
+
+FEATURE_NAMES: tuple[str, ...] = (
+    *(f"luma_peak_{lo:.2f}_{hi:.2f}" for lo, hi in PEAK_BANDS),
+    "luma_peak_share",
+    "chroma_rg_peak",
+    "chroma_rg_peak_share",
+    "chroma_by_peak",
+    "chroma_by_peak_share",
+    "luma_high_band_log",
+    "luma_spectral_slope",
+    "chroma_to_luma_high",
+    "laplacian_to_contrast_log",
+    "cr_spread",
+    "cb_spread",
+    "cr_mean",
+    "cb_mean",
+    "saturation_p10",
+    "saturation_p90",
+    "colourfulness",
+    "luma_spread",
+    "luma_p1",
+    "luma_p50",
+    "luma_p99",
+    "dynamic_range_stops",
+    "shadow_saturation",
+    "highlight_share",
+    "clipped_share",
+    "highlight_spread",
+    "highlight_contrast",
+    *(f"lbp_luma_r{r}_{b}" for r in (1, 2) for b in range(10)),
+    *(f"lbp_cr_r1_{b}" for b in range(10)),
+)
+N_FEATURES = len(FEATURE_NAMES)
+FEATURE_GROUPS: dict[str, tuple[int, int]] = {
+    "periodic_peaks": (0, 8),
+    "sharpness": (8, 12),
+    "gamut": (12, 20),
+    "dynamic_range": (20, 25),
+    "specular": (25, 29),
+    "texture_lbp": (29, N_FEATURES),
+}
+
+
+def analysis_crop(image: NDArray[np.uint8], box: Box) -> NDArray[np.uint8]:
+    """The face crop at the frame's resolution, reduced only when the face exceeds
+    ANALYSIS_FACE_PX (never enlarged: interpolation would invent smooth texture)."""
+    face = max(box.w, box.h)
+    side = int(round(min(face, ANALYSIS_FACE_PX) * CROP_SCALE))
+    return crop_face(image, box, scale=CROP_SCALE, size=max(side, 8))
+
+
+def _spectrum(channel: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Centred power spectrum of the Hann-windowed channel, and each bin's radius (cycles/px)."""
+    window = np.outer(np.hanning(channel.shape[0]), np.hanning(channel.shape[1]))
+    spectrum = np.fft.fftshift(np.fft.fft2((channel - channel.mean()) * window))
+    return np.abs(spectrum) ** 2, radial_frequency(channel.shape)
+
+
+def _peak_map(power: NDArray[np.float64], radius: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Log power above its local radial median (3x3 smoothed).
+
+    JPEG's 8x8 block grid puts peaks at multiples of 1/8 cycle per pixel; those bins are
+    masked, since both classes are JPEG-compressed and the grid says nothing about recapture.
+    """
+    size = power.shape
+    log_power = np.log(cv2.blur(power, (3, 3)) + 1e-12)
+    rings = np.minimum((radius * 2 * max(size)).astype(int), max(size))
+    keys, values = rings.ravel(), log_power.ravel()
+    ordered = values[np.lexsort((values, keys))]
+    counts = np.bincount(keys)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    medians = ordered[np.minimum(starts + counts // 2, len(ordered) - 1)]
+    excess = log_power - medians[rings]
+    fy = np.fft.fftshift(np.fft.fftfreq(size[0]))[:, None]
+    fx = np.fft.fftshift(np.fft.fftfreq(size[1]))[None, :]
+    blocky = (np.abs(fy * 8 - np.round(fy * 8)) * size[0] / 8 <= 1.5) & (
+        np.abs(fx * 8 - np.round(fx * 8)) * size[1] / 8 <= 1.5
+    )
+    excess[blocky] = 0.0
+    return excess
+
+
+def _peaks(power: NDArray[np.float64], radius: NDArray[np.float64]) -> tuple[list[float], float]:
+    """Strongest excess per band and the share of bins above PEAK_LEVEL past LOW_CUT."""
+    excess = _peak_map(power, radius)
+    bands = [float(excess[(radius > lo) & (radius <= hi)].max()) for lo, hi in PEAK_BANDS]
+    useful = (radius > LOW_CUT) & (radius <= 0.5)
+    return bands, float(np.mean(excess[useful] > PEAK_LEVEL))
+
+
+def _band_energy(power: NDArray[np.float64], radius: NDArray[np.float64]) -> tuple[float, float]:
+    """Share of power above 0.25 cycles/px (log) and the log-log slope of the radial spectrum."""
+    total = power[radius > LOW_CUT].sum() + 1e-12
+    high = power[(radius > 0.25) & (radius <= 0.5)].sum() / total
+    edges = np.linspace(LOW_CUT, 0.5, 7)
+    energy = [power[(radius > lo) & (radius <= hi)].mean() for lo, hi in itertools.pairwise(edges)]
+    slope = np.polyfit(np.log((edges[:-1] + edges[1:]) / 2), np.log(np.array(energy) + 1e-12), 1)[0]
+    return float(np.log(high + 1e-9)), float(slope)
+
+
+def recapture_features(crop: NDArray[np.uint8]) -> NDArray[np.float64]:
+    """The N_FEATURES-long vector of one analysis crop (RGB uint8, any size >= 16 px)."""
+    crop = np.asarray(crop)
+    if crop.ndim != 3 or crop.shape[2] != 3 or crop.dtype != np.uint8 or min(crop.shape[:2]) < 16:
+        raise InputError(
+            f"recapture features need an RGB uint8 crop of at least 16 px, got {crop.dtype} "
+            f"{crop.shape}"
+        )
+    rgb = crop.astype(np.float64) / 255.0
+    luma = rgb @ np.array([0.299, 0.587, 0.114])
+    red_green = rgb[..., 0] - rgb[..., 1]
+    blue_yellow = rgb[..., 2] - 0.5 * (rgb[..., 0] + rgb[..., 1])
+    spectra = [_spectrum(channel) for channel in (luma, red_green, blue_yellow)]
+    (luma_bands, luma_share), (rg_bands, rg_share), (by_bands, by_share) = (
+        _peaks(*spectrum) for spectrum in spectra
+    )
+    high, slope = _band_energy(*spectra[0])
+    chroma_high = _band_energy(*spectra[1])[0] + _band_energy(*spectra[2])[0]
+    laplacian = cv2.Laplacian(luma, cv2.CV_64F)
+    sharpness = np.log(np.abs(laplacian).mean() / (luma.std() + 1e-6) + 1e-6)
+    # Dynamic range and shadows on the inner face (the crop's middle), in linear light.
+    height, width = luma.shape
+    inner = (slice(height // 5, height - height // 5), slice(width // 5, width - width // 5))
+    encoded = luma[inner]
+    linear = np.where(encoded <= 0.04045, encoded / 12.92, ((encoded + 0.055) / 1.055) ** 2.4)
+    p1, p50, p99 = np.percentile(encoded, [1, 50, 99])
+    lo_lin, hi_lin = np.percentile(linear, [1, 99])
+    hsv = cv2.cvtColor(crop, cv2.COLOR_RGB2HSV)[inner]
+    saturation = hsv[..., 1].astype(np.float64) / 255.0
+    shadows = encoded <= np.percentile(encoded, 10)
+    ycrcb = cv2.cvtColor(crop, cv2.COLOR_RGB2YCrCb)
+    texture = [
+        lbp_histograms(ycrcb[..., 0], radii=(1, 2)),
+        lbp_histograms(np.ascontiguousarray(ycrcb[..., 1]), radii=(1,)),
+    ]
+    return np.concatenate(
+        [
+            luma_bands,
+            [luma_share, max(rg_bands), rg_share, max(by_bands), by_share],
+            [high, slope, chroma_high - 2 * high, sharpness],
+            colour_features(crop),
+            [p1, p50, p99, np.log2((hi_lin + 1e-3) / (lo_lin + 1e-3))],
+            [float(saturation[shadows].mean())],
+            specular_features(crop),
+            *texture,
+        ]
+    )
+
+
+def _logistic(z: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.asarray(0.5 * (1.0 + np.tanh(0.5 * z)), dtype=np.float64)
+
+
+class RecaptureModel:
+    """Standardised features, L2-regularised logistic regression: P(bona fide) per crop.
+
+    scikit-learn's contract: hyperparameters in `__init__`, learned state (ending in `_`) set
+    only by `fit`. Labels: 1 = bona fide, 0 = recapture. Fitting reuses SurfaceModel's
+    optimiser; inference is numpy only, and the file is npz + JSON (never pickle).
+    """
+
+    def __init__(self, C: float = 0.05, max_iter: int = 1000) -> None:
+        self.C = C
+        self.max_iter = max_iter
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {"C": self.C, "max_iter": self.max_iter}
+
+    def set_params(self, **params: Any) -> RecaptureModel:
+        for key, value in params.items():
+            if key not in self.get_params():
+                raise InputError(f"RecaptureModel has no hyperparameter {key!r}")
+            setattr(self, key, value)
+        return self
+
+    def fit(
+        self, X: ArrayLike, y: ArrayLike, provenance: Mapping[str, Any] | None = None
+    ) -> RecaptureModel:
+        inner = SurfaceModel(C=self.C, max_iter=self.max_iter, class_weight="balanced")
+        inner.fit(X, y)
+        self.mean_ = inner.mean_
+        self.scale_ = inner.scale_
+        self.coef_ = inner.coef_
+        self.intercept_ = inner.intercept_
+        self.classes_ = np.array([0, 1])
+        self.n_features_in_ = int(inner.n_features_in_)
+        self.provenance_ = dict(provenance or {})
+        return self
+
+    def decision_function(self, X: ArrayLike) -> NDArray[np.float64]:
+        if not hasattr(self, "coef_"):
+            raise ModelError("recapture model is not fitted: call fit() or RecaptureModel.load()")
+        features = np.atleast_2d(np.asarray(X, dtype=np.float64))
+        if features.shape[1] != self.n_features_in_:
+            raise InputError(f"expected {self.n_features_in_} features, got {features.shape[1]}")
+        return np.asarray(((features - self.mean_) / self.scale_) @ self.coef_ + self.intercept_)
+
+    def predict_proba(self, X: ArrayLike) -> NDArray[np.float64]:
+        """Columns follow `classes_`: [P(recapture), P(bona fide)]."""
+        bona_fide = _logistic(self.decision_function(X))
+        return np.column_stack([1.0 - bona_fide, bona_fide])
+
+    def predict(self, X: ArrayLike) -> NDArray[np.int64]:
+        return (self.decision_function(X) > 0).astype(np.int64)
+
+    def contributions(self, features: NDArray[np.float64]) -> dict[str, float]:
+        """Each feature group's share of the logit, so evidence can say what decided."""
+        parts = ((features - self.mean_) / self.scale_) * self.coef_
+        return {name: float(parts[lo:hi].sum()) for name, (lo, hi) in FEATURE_GROUPS.items()}
+
+    def save(self, path: str | Path) -> Path:
+        if not hasattr(self, "coef_"):
+            raise ModelError("recapture model is not fitted: nothing to save")
+        target = Path(path)
+        if target.suffix != ".npz":
+            target = target.with_suffix(".npz")
+        header = {
+            "kind": "unmask.recapture",
+            "format_version": FORMAT_VERSION,
+            "feature_version": FEATURE_VERSION,
+            "crop": {"scale": CROP_SCALE, "analysis_face_px": ANALYSIS_FACE_PX},
+            "features": list(FEATURE_NAMES),
+            "params": self.get_params(),
+            "intercept": self.intercept_,
+            "provenance": self.provenance_,
+        }
+        np.savez_compressed(
+            target,
+            header=np.array(json.dumps(header)),
+            mean=self.mean_,
+            scale=self.scale_,
+            coef=self.coef_,
+        )
+        return target
+
+    @classmethod
+    def load(cls, path: str | Path) -> RecaptureModel:
+        try:
+            with np.load(Path(path), allow_pickle=False) as data:
+                header = json.loads(str(data["header"]))
+                arrays = {
+                    key: np.asarray(data[key], dtype=np.float64)
+                    for key in ("mean", "scale", "coef")
+                }
+        except FileNotFoundError as exc:
+            raise ModelError(f"recapture model not found: {path}") from exc
+        except (OSError, KeyError, ValueError) as exc:
+            raise ModelError(f"not an unmask recapture model (unreadable npz): {path}") from exc
+        if header.get("kind") != "unmask.recapture":
+            raise ModelError(f"not an unmask recapture model: {path}")
+        versions = (header.get("format_version"), header.get("feature_version"))
+        if versions != (FORMAT_VERSION, FEATURE_VERSION):
+            raise ModelError(
+                f"recapture model {path} has format/features {versions[0]}/{versions[1]}, this "
+                f"unmask reads {FORMAT_VERSION}/{FEATURE_VERSION}: retrain it with "
+                "scripts/train_recapture.py"
+            )
+        if any(len(a) != N_FEATURES for a in arrays.values()):
+            raise ModelError(f"recapture model {path} does not hold {N_FEATURES} features")
+        model = cls(**header["params"])
+        model.mean_, model.scale_, model.coef_ = arrays["mean"], arrays["scale"], arrays["coef"]
+        model.intercept_ = float(header["intercept"])
+        model.classes_ = np.array([0, 1])
+        model.n_features_in_ = N_FEATURES
+        model.provenance_ = dict(header.get("provenance", {}))
+        return model
+
+
+def score_view(image: NDArray[np.uint8], box: Box, model: RecaptureModel | None) -> CueScore:
+    """The recapture cue on one face of one frame."""
+    face_px = max(box.w, box.h)
+    evidence: dict[str, Any] = {"face_px": round(face_px, 1)}
+    if model is None:
+        return CueScore(
+            CUE,
+            None,
+            reason="this PAD model has no recapture classifier (train one with "
+            "scripts/train_recapture.py)",
+            evidence=evidence,
+        )
+    if face_px < MIN_FACE_PX:
+        return CueScore(
+            CUE,
+            None,
+            reason=f"face is {face_px:.0f} px, below {MIN_FACE_PX:.0f} px: too small to see "
+            "halftone, pixel grid or paper texture",
+            evidence=evidence,
+        )
+    crop = analysis_crop(image, box)
+    if float(cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY).std()) < 3.0:
+        return CueScore(
+            CUE,
+            None,
+            reason="face crop is flat (over/under-exposed): nothing to judge",
+            evidence=evidence,
+        )
+    features = recapture_features(crop)
+    probability = float(model.predict_proba(features)[0, 1])
+    named = {name: float(value) for name, value in zip(FEATURE_NAMES, features, strict=True)}
+    luma_peak = max(named[f"luma_peak_{lo:.2f}_{hi:.2f}"] for lo, hi in PEAK_BANDS)
+    chroma_peak = max(named["chroma_rg_peak"], named["chroma_by_peak"])
+    evidence.update(
+        {
+            "analysis_px": int(crop.shape[0]),
+            "p_bona_fide": round(probability, 4),
+            # Strongest narrow spectral peak above the face's smooth spectrum, in dB of power.
+            "luma_peak_db": round(DB_PER_NEPER * luma_peak, 1),
+            "chroma_peak_db": round(DB_PER_NEPER * chroma_peak, 1),
+            "dynamic_range_stops": round(named["dynamic_range_stops"], 2),
+            "saturation_p90": round(named["saturation_p90"], 3),
+            "highlight_share": round(named["highlight_share"], 4),
+            "group_logits": {k: round(v, 3) for k, v in model.contributions(features).items()},
+        }
+    )
+    confidence = abs(2.0 * probability - 1.0) * min(1.0, face_px / FULL_CONFIDENCE_PX)
+    return CueScore(CUE, probability, confidence=round(confidence, 4), evidence=evidence)
+
+
+def recapture_cue(views: Sequence[tuple[Frame, Face]], model: RecaptureModel | None) -> CueScore:
+    """The median over a track's best views (frame and its face): one odd frame neither
+    passes nor fails it. Score = P(bona fide) from `model`; None with a reason when no view
+    can be judged."""
+    if not views:
+        return CueScore(CUE, None, reason="no face view to judge")
+    return median_cue(CUE, [score_view(frame.image, face.box, model) for frame, face in views])
