@@ -50,7 +50,7 @@ from unmask.media import read_image, read_video
 from unmask.types import Box, Frame
 
 CACHE = Path.home() / ".cache" / "unmask"
-LAB_VERSION = 3
+LAB_VERSION = 4
 SOURCES = {
     "faces/interfaces": ("CC0 / Unsplash licence (cjdowner/interfaces)", 3),
     "faces/frl-london": ("CC BY 4.0, DeBruine & Jones 2017, Face Research Lab London Set", 1),

@@ -48,6 +48,7 @@ SCREEN = ("screen",)
 SAMPLES_PER_PERIOD = 3.0
 MAX_SUPERSAMPLE = 6
 UNRESOLVED_PX = 0.35
+SENSOR_FACE_MAX = 480.0
 CHUNK_ROWS = 24
 LUMA = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
 
@@ -61,8 +62,8 @@ RANGES: dict[str, Range] = {
     "blur_sigma_px": Range(
         0.3,
         1.4,
-        "MTF50 of phone and webcam optics is about 0.15-0.35 cycles/px, a Gaussian PSF of "
-        "sigma 0.4-1.0 px; defocus adds more (assumption for the tails)",
+        "MTF50 of phone and webcam optics is about 0.15-0.35 cycles per sensor px, a Gaussian "
+        "PSF of sigma 0.4-1.0 px; defocus adds more (assumption for the tails)",
         CAMERA,
     ),
     "motion_blur_px": Range(0, 4, "hand-held capture at 1/30-1/60 s (assumption)", CAMERA),
@@ -84,6 +85,14 @@ RANGES: dict[str, Range] = {
         0.5, 1.0, "digital zoom or video scaling before encoding (assumption)", CAMERA
     ),
     "jpeg_quality": Range(35, 95, "web and phone JPEG qualities (libjpeg scale)", CAMERA),
+    "sensor_scale": Range(
+        1.0,
+        2.5,
+        "sensor pitch finer than the stream: 12 MP phone sensors deliver 1080p (2.8x), 1080p "
+        "webcams deliver 480p-720p (1.5-2.25x); drawn for 60 % of cameras, capped so the face "
+        "spans at most 480 sensor px (cost)",
+        CAMERA,
+    ),
     # Print.
     "lpi": Range(
         85,
@@ -207,6 +216,7 @@ def sample_camera(rng: np.random.Generator) -> dict[str, Any]:
     low, high = RANGES["face_px"].low, RANGES["face_px"].high
     params["face_px"] = float(np.exp(rng.uniform(np.log(low), np.log(high))))
     params["motion_blur_px"] = RANGES["motion_blur_px"].draw(rng) if rng.random() < 0.2 else 0.0
+    params["sensor_scale"] = RANGES["sensor_scale"].draw(rng) if rng.random() < 0.6 else 1.0
     params["resolution_loss"] = RANGES["resolution_loss"].draw(rng) if rng.random() < 0.25 else 1.0
     params["second_jpeg"] = float(RANGES["jpeg_quality"].draw(rng)) if rng.random() < 0.3 else 0.0
     params["wb_gains"] = [float(np.exp(rng.normal(0, params["wb_error"]))) for _ in range(3)]
@@ -577,8 +587,11 @@ def mosaic(image: Image) -> Image:
     return np.asarray(rgb, np.float32) / np.float32(65535.0)
 
 
-def expose(radiance: Image, camera: dict[str, Any], rng: np.random.Generator) -> NDArray[np.uint8]:
-    """The camera: optics, exposure, white balance, noise, tone, sharpening, scaling, JPEG."""
+def expose(
+    radiance: Image, camera: dict[str, Any], rng: np.random.Generator, out_size: int
+) -> NDArray[np.uint8]:
+    """The camera: optics, exposure, white balance, noise and colour filter at the sensor's
+    pitch, then scaling to the `out_size` stream, tone, sharpening, resolution loss, JPEG."""
     image = np.asarray(cv2.GaussianBlur(radiance, (0, 0), camera["blur_sigma_px"]), np.float32)
     if camera["motion_blur_px"] >= 1.0:
         length = int(round(camera["motion_blur_px"])) * 2 + 1
@@ -595,6 +608,10 @@ def expose(radiance: Image, camera: dict[str, Any], rng: np.random.Generator) ->
     variance = camera["shot_noise"] * np.clip(image, 0, None) + camera["read_noise"] ** 2
     image = image + np.sqrt(variance) * rng.standard_normal(image.shape).astype(np.float32)
     image = mosaic(image)
+    if image.shape[0] != out_size:
+        image = np.asarray(
+            cv2.resize(image, (out_size, out_size), interpolation=cv2.INTER_AREA), np.float32
+        )
     encoded = to_srgb(image)
     encoded = encoded - camera["contrast_curve"] * np.sin(2 * np.pi * encoded) / (2 * np.pi)
     if camera["sharpen"] > 0:
@@ -640,7 +657,13 @@ def capture(
     linear = to_linear(photo)
     source_face = max(box.w, box.h)
     face_px = min(camera["face_px"], 1.25 * source_face)
-    shrink = face_px / source_face
+    out_size = int(round(context * face_px / 2)) * 2
+    # The sensor samples the scene at a finer pitch than the stream delivers (moire forms at
+    # the sensor's pitch), so rendering, optics, noise and the colour filter work at that scale.
+    sensor_face = face_px * max(
+        1.0, min(camera.get("sensor_scale", 1.0), SENSOR_FACE_MAX / face_px)
+    )
+    shrink = sensor_face / source_face
     cx, cy = box.x + box.w / 2, box.y + box.h / 2
     if shrink < 1.0:
         height, width = linear.shape[:2]
@@ -648,17 +671,17 @@ def capture(
         linear = np.asarray(cv2.resize(linear, target, interpolation=cv2.INTER_AREA), np.float32)
         scale_x, scale_y = target[0] / width, target[1] / height
         cx, cy, source_face = cx * scale_x, cy * scale_y, source_face * scale_x
-    size = int(round(context * face_px / 2)) * 2
+    size = int(round(context * sensor_face / 2)) * 2
     tilt = np.eye(3)
     bend = 0.0
     if kind != "bona_fide":
         tilt = tilt_homography(medium["tilt_deg"], rng, 3.0 * size)
         if medium.get("bent"):
-            bend = medium["bend_radius_faces"] * face_px
+            bend = medium["bend_radius_faces"] * sensor_face
     view = View(
         size=size,
         centre_src=(cx, cy),
-        scale=face_px / source_face,
+        scale=sensor_face / source_face,
         roll=math.radians(camera["roll_deg"]),
         tilt=tilt,
         bend_radius=bend,
@@ -669,7 +692,7 @@ def capture(
         linear = attacker_copy(linear, medium["copy_resolution"])
     content = remap(linear, u, v)
     face_region = np.zeros((size, size), dtype=bool)
-    half = 0.3 * face_px
+    half = 0.3 * sensor_face
     face_region[
         int(size / 2 - half) : int(size / 2 + half), int(size / 2 - half) : int(size / 2 + half)
     ] = True
@@ -705,13 +728,13 @@ def capture(
         radiance = np.where(holder[..., None], medium_light, room).astype(np.float32)
         if medium.get("fingers"):
             skin = np.median(content[face_region], axis=0).astype(np.float32)
-            radiance = add_fingers(radiance, holder, medium["fingers"], skin, face_px, rng)
+            radiance = add_fingers(radiance, holder, medium["fingers"], skin, sensor_face, rng)
         # Auto exposure meters the face, as it would have for the real person.
         wanted = float((content[face_region] @ LUMA).mean())
         got = float((radiance[face_region] @ LUMA).mean())
         radiance = radiance * np.float32(wanted / max(got, 1e-4))
-    image = expose(radiance, camera, rng)
+    image = expose(radiance, camera, rng, out_size)
     factor = face_px / max(box.w, box.h)
     w, h = box.w * factor, box.h * factor
-    face_box = Box(size / 2 - w / 2, size / 2 - h / 2, w, h)
+    face_box = Box(out_size / 2 - w / 2, out_size / 2 - h / 2, w, h)
     return Shot(image=image, box=face_box, kind=kind, params={"camera": camera, "medium": medium})
