@@ -179,20 +179,23 @@ class FusionModel:
         samples: Sequence[Mapping[str, CueScore]],
         labels: Sequence[str],
         real: Sequence[bool] | None = None,
+        still: Sequence[bool] | None = None,
     ) -> FusionModel:
         """Calibration, weights, species statistics and every operating-point table.
 
         `labels` are species names, `bona_fide` for the genuine presentations; `real` marks
         real captures (the rest are simulated), so that each level's BPCER is a real-face
-        figure where real faces were given. Weights are fitted on full, colour-only and
+        figure where real faces were given; `still` marks still images, which set only the
+        still table (every presentation also joins that table as a still-like copy). Weights are fitted on full, colour-only and
         still-like copies of each presentation, so a missing cue (no thermal camera, a still
         image) leaves the others well weighted.
         """
         marks = np.asarray(real if real is not None else [False] * len(labels), dtype=bool)
+        video = ~np.asarray(still if still is not None else [False] * len(labels), dtype=bool)
         colour = [withheld(c, CHANNEL_NAMES) for c in samples]
-        still = [withheld(c, STILL_WITHHELD) for c in samples]
+        still_like = [withheld(c, STILL_WITHHELD) for c in samples]
         self.calibrate(samples, labels)
-        self.fit_weights([*samples, *colour, *still], list(labels) * 3)
+        self.fit_weights([*samples, *colour, *still_like], list(labels) * 3)
         self.fit_species(samples, labels)
         reference = [
             c
@@ -205,11 +208,17 @@ class FusionModel:
             for k, v in zip(*np.unique(np.asarray(labels), return_counts=True), strict=True)
         }
         truth = np.asarray(labels)
-        self.levels = self.fit_levels(self.fused(colour), truth, marks)
+        if not video.any() or len(set(truth[video].tolist())) < 2:
+            video[:] = True
+        self.levels = self.fit_levels(
+            self.fused([c for c, v in zip(colour, video, strict=True) if v]),
+            truth[video],
+            marks[video],
+        )
         self.still_levels = {}
         if any(label in STILL_SPECIES for label in labels):
             self.still_levels = self.fit_levels(
-                self.fused(still), truth, marks, species=STILL_SPECIES
+                self.fused(still_like), truth, marks, species=STILL_SPECIES
             )
         sensed = np.array(
             [any(n in self.contributions(c) for n in CHANNEL_NAMES) for c in samples], dtype=bool

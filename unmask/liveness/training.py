@@ -57,6 +57,7 @@ class Observed:
     crops: tuple[tuple[NDArray[np.uint8], float], ...] = ()
     error: str | None = None
     simulated: bool = False
+    still: bool = False
 
 
 def channel_paths(entry: ProtocolEntry, root: Path) -> dict[str, Path]:
@@ -103,7 +104,14 @@ class ObserveJob:
             cues = engine.cues_without_surface(observation, track, bpp)
             cues["recapture"] = recapture_cue(track.views(), recapture_model(self.recapture))
             crops = tuple((crop, size) for _, crop, size in track.crops)
-            return Observed(str(entry.path), entry.label, entry.split, cues=cues, crops=crops)
+            return Observed(
+                str(entry.path),
+                entry.label,
+                entry.split,
+                cues=cues,
+                crops=crops,
+                still=observation.still,
+            )
         except UnmaskError as exc:
             return Observed(
                 str(entry.path), entry.label, entry.split, error=str(exc).splitlines()[0]
@@ -236,7 +244,10 @@ def train_pad(
     dev_cues = [with_surface(o, surface) for o in dev]
     names = tuple(dict.fromkeys([*CUE_NAMES, *(n for c in dev_cues for n in c)]))
     fusion = FusionModel(cues=names).fit(
-        dev_cues, [o.label for o in dev], real=[not o.simulated for o in dev]
+        dev_cues,
+        [o.label for o in dev],
+        real=[not o.simulated for o in dev],
+        still=[o.still for o in dev],
     )
     provenance = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -259,7 +270,13 @@ def train_pad(
     held_out = [o for o, s in usable if s == HELD_OUT]
     if held_out:
         summary["held_out"] = held_out_scores(held_out, surface, fusion)
-    model = PadModel(surface=surface, fusion=fusion, provenance=provenance, extra_models=identities)
+    model = PadModel(
+        surface=surface,
+        fusion=fusion,
+        provenance=provenance,
+        extra_models=identities,
+        recapture=recapture_model(recapture),
+    )
     return model, summary
 
 
