@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from unmask.cli import challenge as active
 from unmask.cli.output import Outcome, add_json_flag
 from unmask.liveness.channels import CHANNEL_NAMES
 from unmask.liveness.engine import (
@@ -47,6 +48,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             f"--{name}", type=Path, default=None, help=f"aligned {name} stack (npz: frames, times)"
         )
     add_engine_flags(parser)
+    parser.add_argument(
+        "--challenge",
+        type=Path,
+        default=None,
+        help="challenge file the capture answers (exit 13 if refused)",
+    )
+    active.add_data_dir_flag(parser)
     add_json_flag(parser)
     parser.set_defaults(handler=run)
 
@@ -116,6 +124,7 @@ def verdict_line(document: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> Outcome:
+    challenge = active.accept(args.challenge, args.data_dir) if args.challenge else None
     engine = make_engine(args, args.level)
     channels = {
         name: load_channel(getattr(args, name)) for name in CHANNEL_NAMES if getattr(args, name)
@@ -123,4 +132,8 @@ def run(args: argparse.Namespace) -> Outcome:
     report = engine.assess(args.file, channels=channels)
     document = report_document(report, engine)
     document["model"] = model_summary(engine.model, args.model)
-    return Outcome(document=document, text=lambda: describe(document))
+    code = 0
+    if challenge is not None:
+        result = active.verify_file(args.file, challenge, args.max_seconds)
+        code = active.attach(document, result)
+    return Outcome(document=document, text=lambda: describe(document), exit_code=code)

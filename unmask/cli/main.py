@@ -23,6 +23,7 @@ COMMANDS = {
     "verify": "unmask.cli.identity",
     "gallery": "unmask.cli.gallery",
     "liveness": "unmask.cli.liveness",
+    "challenge": "unmask.cli.challenge",
     "pulse": "unmask.cli.pulse",
     "pad": "unmask.cli.pad",
     "lab": "unmask.cli.lab",

@@ -1,0 +1,281 @@
+"""The `flash` cue: does the face reflect the colours the screen flashed, at once, as a 3-D face?
+
+Light from the screen reaches the face and comes back within the frame, with a strength
+proportional to the skin's albedo and the cosine between the surface normal and the direction
+of the screen (beside the camera). Taking logs of each patch's colour removes the albedo and
+the ambient level: a patch's log colour is a slow drift (ambient light, exposure, motion) plus
+`gain x emitted colour`. We fit that model by least squares over a grid of lags and read:
+- **lag**: the best lag, which must be short (the display's latency, under a few frames) and
+  the same in the first and second half of the flash;
+- **amplitude**: the relative change for a full-white flash, against its standard error (the
+  flash must stand out of the ambient light and noise);
+- **shape**: the spread of the gain over nine patches from the forehead to the jaw, less what
+  noise alone explains: a face turns its sides away from the screen and reflects less there;
+  a print or a screen is a plane and responds uniformly. Clipped patches are left out, since
+  clipping flattens a response.
+A replay of another (or no) challenge shows no response that follows this colour sequence; the
+glass of a replay screen reflects a little, uniformly. docs/challenge.md gives the numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from unmask.types import CueScore
+
+CUE = "flash"
+# Sampling sites: mesh point, pulled towards the nose tip by this share (the oval points sit on
+# the face's outline; pulled in, they sit on skin that faces sideways). Centre (forehead, nose,
+# chin), middle (cheeks) and edge (sides, jaw) face the screen at different angles.
+SITES = {
+    "forehead": (151, 0.0),
+    "nose": (4, 0.0),
+    "chin": (200, 0.0),
+    "right_cheek": (205, 0.0),
+    "left_cheek": (425, 0.0),
+    "right_side": (93, 0.2),
+    "left_side": (323, 0.2),
+    "right_jaw": (132, 0.2),
+    "left_jaw": (361, 0.2),
+}
+NOSE_TIP = 1
+EYE_CORNERS = (33, 263)
+SITE_RADIUS = 0.07  # patch radius in eye-corner distances (about 6 mm)
+CLIPPED = 250  # 8-bit level at which a pixel is taken as clipped
+MAX_CLIPPED = 0.02
+LAGS_S = np.arange(0.0, 0.4001, 0.01)
+MAX_LAG_S = 0.25  # display latency plus a frame, with room; a relay or replay is later
+LAG_SPREAD_FRAMES = 1.5  # first and second half of the flash must agree this well
+MIN_R2 = 0.15  # share of the drift-free variance the colours must explain
+MIN_SNR = 4.0  # amplitude over its standard error
+SHAPE_MIN = 0.025  # spread of the response over the face below this: it responds as a plane
+SHAPE_SCALE = 0.008
+DRIFT_EVERY_S = 1.5  # one drift basis function per this many seconds of capture
+
+
+def srgb_to_linear(rgb: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The light a screen emits for sRGB values 0-255 (IEC 61966-2-1), in [0, 1]."""
+    c = np.asarray(rgb, dtype=np.float64) / 255.0
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
+def site_points(mesh: NDArray[np.floating]) -> tuple[NDArray[np.float64], float]:
+    """Pixel centre of every site and the patch radius."""
+    points = np.asarray(mesh, dtype=np.float64)[:, :2]
+    nose = points[NOSE_TIP]
+    centres = np.array([points[i] + pull * (nose - points[i]) for i, pull in SITES.values()])
+    eyes = float(np.linalg.norm(points[EYE_CORNERS[1]] - points[EYE_CORNERS[0]]))
+    return centres, max(SITE_RADIUS * eyes, 1.5)
+
+
+def sample_sites(image: NDArray[np.uint8], mesh: NDArray[np.floating]) -> NDArray[np.float64]:
+    """(sites, 3) mean RGB of a disk at each site; NaN where a disk leaves the frame or has
+    clipped pixels (a clipped patch under-reports the flash and would fake a relief)."""
+    centres, radius = site_points(mesh)
+    r = int(math.ceil(radius))
+    yy, xx = np.mgrid[-r : r + 1, -r : r + 1]
+    disk = (xx * xx + yy * yy) <= radius * radius
+    height, width = image.shape[:2]
+    out = np.full((len(centres), 3), np.nan)
+    for k, (cx, cy) in enumerate(centres):
+        x, y = int(round(cx)), int(round(cy))
+        if x - r < 0 or y - r < 0 or x + r >= width or y + r >= height:
+            continue
+        patch = image[y - r : y + r + 1, x - r : x + r + 1][disk]
+        if np.mean(patch.max(axis=1) >= CLIPPED) > MAX_CLIPPED:
+            continue
+        out[k] = patch.mean(axis=0)
+    return out
+
+
+@dataclass
+class FlashRecorder:
+    """Per frame, the colour of every site (NaN rows when no face), kept as frames pass."""
+
+    samples: list[NDArray[np.float64]] = field(default_factory=list)
+
+    def add(self, image: NDArray[np.uint8], mesh: NDArray[np.floating] | None) -> None:
+        if mesh is None:
+            self.samples.append(np.full((len(SITES), 3), np.nan))
+        else:
+            self.samples.append(sample_sites(image, mesh))
+
+    def traces(self) -> NDArray[np.float64]:
+        """(frames, sites, 3)."""
+        if not self.samples:
+            return np.zeros((0, len(SITES), 3))
+        return np.stack(self.samples)
+
+
+def drift_basis(times: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Legendre polynomials over the capture: slow changes the flash does not explain."""
+    span = max(float(times[-1] - times[0]), 1e-6)
+    degree = max(2, int(span / DRIFT_EVERY_S) + 1)
+    x = 2.0 * (times - times[0]) / span - 1.0
+    return np.polynomial.legendre.legvander(x, degree)
+
+
+@dataclass(frozen=True)
+class FlashFit:
+    """The model fitted at one lag."""
+
+    lag: float
+    r2: float
+    gains: NDArray[np.float64]  # (sites, 3): each camera channel's gain on its own screen colour
+    white: NDArray[np.float64]  # (sites,) relative response to a full-white flash
+    white_se: NDArray[np.float64]  # (sites,) standard errors
+
+
+def fit(
+    times: NDArray[np.float64],
+    y: NDArray[np.float64],
+    emitted: Callable[[NDArray[np.float64]], NDArray[np.float64]],
+    lag: float,
+) -> FlashFit:
+    """Least squares of log colours `y` (frames, sites, 3; NaN = unusable) on drift + the light
+    the screen emitted at t - lag in the same colour channel, patch by patch.
+
+    Each camera channel is fitted on its own screen primary only: with 4-10 colours the three
+    primaries are too collinear for a full 3x3 response to be stable, and a camera channel sees
+    mostly its own primary."""
+    light = srgb_to_linear(emitted(times - lag))
+    light = light - light.mean(axis=0)
+    drift = drift_basis(times)
+    sites = y.shape[1]
+    gains = np.full((sites, 3), np.nan)
+    variance = np.full((sites, 3), np.nan)
+    rss_full = rss_drift = 0.0
+    for site in range(sites):
+        for c in range(3):
+            ok = np.isfinite(y[:, site, c])
+            if ok.sum() < drift.shape[1] + 6:
+                continue
+            a = np.column_stack([drift[ok], light[ok, c]])
+            target = y[ok, site, c]
+            beta, *_ = np.linalg.lstsq(a, target, rcond=None)
+            base, *_ = np.linalg.lstsq(drift[ok], target, rcond=None)
+            residual = target - a @ beta
+            rest = target - drift[ok] @ base
+            rss_full += float(residual @ residual)
+            rss_drift += float(rest @ rest)
+            gains[site, c] = beta[-1]
+            sigma2 = float(residual @ residual) / max(ok.sum() - a.shape[1], 1)
+            variance[site, c] = float(np.linalg.pinv(a.T @ a)[-1, -1]) * sigma2
+    white = gains.mean(axis=1)
+    white_se = np.sqrt(variance.sum(axis=1)) / 3.0
+    r2 = 1.0 - rss_full / rss_drift if rss_drift > 0 else 0.0
+    return FlashFit(lag, r2, gains, white, white_se)
+
+
+def best_fit(
+    times: NDArray[np.float64],
+    y: NDArray[np.float64],
+    emitted: Callable[[NDArray[np.float64]], NDArray[np.float64]],
+) -> FlashFit:
+    fits = [fit(times, y, emitted, float(lag)) for lag in LAGS_S]
+    return max(fits, key=lambda f: f.r2)
+
+
+def flash_cue(
+    times: NDArray[np.float64],
+    emitted: Callable[[NDArray[np.float64]], NDArray[np.float64]],
+    samples: NDArray[np.float64],
+    flash_span: tuple[float, float],
+) -> CueScore:
+    """Score the reflection of the flash. `emitted(t)` gives the sRGB colour on screen at script
+    times `t` (frames, 3); `samples` are the recorder's (frames, sites, 3); `flash_span` is
+    when the script flashes. Fails on no response, a late or drifting one, or a flat one."""
+    samples = np.where(samples > 0.5, samples, np.nan)
+    seen = np.isfinite(samples).any(axis=(1, 2))
+    covered = (times >= flash_span[0]) & (times <= flash_span[1])
+    evidence: dict[str, Any] = {
+        "frames": int(seen.sum()),
+        "flash_frames_seen": int((seen & covered).sum()),
+        "flash_window": [round(flash_span[0], 3), round(flash_span[1], 3)],
+    }
+    if (seen & covered).sum() < max(8, 0.6 * covered.sum()):
+        return CueScore(
+            CUE, None, reason="the face was not seen through the flash", evidence=evidence
+        )
+    margin = 1.0
+    use = seen & (times >= flash_span[0] - margin) & (times <= flash_span[1] + margin)
+    t = times[use]
+    y = np.log(samples[use])
+    best = best_fit(t, y, emitted)
+    fps = (len(t) - 1) / max(float(t[-1] - t[0]), 1e-6)
+    middle = 0.5 * (flash_span[0] + flash_span[1])
+    halves = []
+    for part in (t <= middle + 0.25, t >= middle - 0.25):
+        if part.sum() > 10:
+            halves.append(best_fit(t[part], y[part], emitted).lag)
+    names = list(SITES)
+    usable = np.isfinite(best.white)
+    if usable.sum() < 4:
+        return CueScore(
+            CUE, None, reason="too few unclipped face patches to read the flash", evidence=evidence
+        )
+    white, white_se = best.white[usable], best.white_se[usable]
+    amplitude = float(np.median(white))
+    amplitude_se = float(np.sqrt(np.mean(white_se**2)) / math.sqrt(len(white)))
+    snr = amplitude / max(amplitude_se, 1e-9)
+    # Spread of the response over the face, less what noise alone would spread it by.
+    excess = float(np.var(white) - np.mean(white_se**2))
+    shape = math.sqrt(max(excess, 0.0)) / amplitude if amplitude > 0 else 0.0
+    own = best.gains[usable].T  # (3 channels, usable sites)
+    evidence.update(
+        {
+            "lag_ms": round(1000 * best.lag, 1),
+            "lag_halves_ms": [round(1000 * lag, 1) for lag in halves],
+            "r2": round(best.r2, 4),
+            "amplitude": round(amplitude, 5),
+            "amplitude_snr": round(snr, 2),
+            "relief_spread": round(shape, 4),
+            "response_map": {
+                n: None if not math.isfinite(w) else round(float(w), 5)
+                for n, w in zip(names, best.white, strict=True)
+            },
+            "channel_gains": [round(float(v), 5) for v in np.nanmean(own, axis=1)],
+            "fps": round(fps, 2),
+        }
+    )
+    parts: dict[str, float] = {}
+    reasons: dict[str, str] = {}
+    follows = min(best.r2 / MIN_R2, snr / MIN_SNR)
+    parts["response"] = 0.5 + 0.5 * math.tanh(2.0 * (follows - 1.0))
+    reasons["response"] = (
+        f"no reflection that follows the flashed colours (r2 {best.r2:.2f}, signal/noise {snr:.1f}): "
+        "a replay, or ambient light too bright for the screen"
+    )
+    if amplitude <= 0 or float(np.mean(own[np.isfinite(own)] > 0)) < 0.5:
+        parts["response"] = min(parts["response"], 0.1)
+    parts["lag"] = 0.9 if best.lag <= MAX_LAG_S else 0.1
+    reasons["lag"] = f"the reflection comes {1000 * best.lag:.0f} ms late"
+    if len(halves) == 2:
+        spread = abs(halves[0] - halves[1])
+        steady = spread <= max(LAG_SPREAD_FRAMES / max(fps, 1.0), 0.05)
+        parts["steady"] = 0.9 if steady else 0.2
+        reasons["steady"] = f"the lag drifts by {1000 * spread:.0f} ms within the flash"
+    parts["shape"] = 0.5 + 0.5 * math.tanh((shape - SHAPE_MIN) / SHAPE_SCALE)
+    reasons["shape"] = (
+        f"the surface reflects the flash as a plane (spread over the face {shape:.3f})"
+    )
+    if parts["response"] < 0.5:
+        for name in ("lag", "steady", "shape"):
+            parts.pop(name, None)
+    evidence["sub_scores"] = {k: round(v, 4) for k, v in parts.items()}
+    deciding = min(parts, key=lambda k: parts[k])
+    evidence["deciding"] = deciding
+    score = parts[deciding]
+    return CueScore(
+        CUE,
+        round(score, 4),
+        confidence=round(abs(2 * score - 1), 4),
+        reason=reasons[deciding] if score < 0.5 else None,
+        evidence=evidence,
+    )
