@@ -9,10 +9,10 @@ the ambient level: a patch's log colour is a slow drift (ambient light, exposure
   the same in the first and second half of the flash;
 - **amplitude**: the relative change for a full-white flash, against its standard error (the
   flash must stand out of the ambient light and noise);
-- **shape**: the spread of the gain over nine patches from the forehead to the jaw, less what
-  noise alone explains: a face turns its sides away from the screen and reflects less there;
-  a print or a screen is a plane and responds uniformly. Clipped patches are left out, since
-  clipping flattens a response.
+- **shape**: the gain at the face's edge (temples, jaw) against its centre (glabella, nose,
+  chin, cheeks): a face turns its sides away from the screen and reflects less there; a print
+  or a screen is a plane and responds uniformly. Clipped patches are left out, since clipping
+  flattens a response.
 A replay of another (or no) challenge shows no response that follows this colour sequence; the
 glass of a replay screen reflects a little, uniformly. docs/challenge.md gives the numbers.
 """
@@ -30,20 +30,26 @@ from numpy.typing import NDArray
 from unmask.types import CueScore
 
 CUE = "flash"
-# Sampling sites: mesh point, pulled towards the nose tip by this share (the oval points sit on
-# the face's outline; pulled in, they sit on skin that faces sideways). Centre (forehead, nose,
-# chin), middle (cheeks) and edge (sides, jaw) face the screen at different angles.
-SITES = {
-    "forehead": (151, 0.0),
+# Sampling sites: mesh point, pulled towards the nose tip by this share. The centre sites
+# (glabella, nose, chin, mid-cheeks) face the camera and the screen beside it; the edge sites
+# sit just inside the face outline (pulled in 10 % so the patch stays on skin), where the face
+# turns sideways: on a face they reflect the flash about a third less, on a plane as much.
+CENTRE_SITES = {
+    "glabella": (9, 0.0),
     "nose": (4, 0.0),
     "chin": (200, 0.0),
     "right_cheek": (205, 0.0),
     "left_cheek": (425, 0.0),
-    "right_side": (93, 0.2),
-    "left_side": (323, 0.2),
-    "right_jaw": (132, 0.2),
-    "left_jaw": (361, 0.2),
 }
+EDGE_SITES = {
+    "right_temple": (93, 0.1),
+    "left_temple": (323, 0.1),
+    "right_jaw": (132, 0.1),
+    "left_jaw": (361, 0.1),
+    "right_jaw_angle": (58, 0.1),
+    "left_jaw_angle": (288, 0.1),
+}
+SITES = {**CENTRE_SITES, **EDGE_SITES}
 NOSE_TIP = 1
 EYE_CORNERS = (33, 263)
 SITE_RADIUS = 0.07  # patch radius in eye-corner distances (about 6 mm)
@@ -54,8 +60,8 @@ MAX_LAG_S = 0.25  # display latency plus a frame, with room; a relay or replay i
 LAG_SPREAD_FRAMES = 1.5  # first and second half of the flash must agree this well
 MIN_R2 = 0.15  # share of the drift-free variance the colours must explain
 MIN_SNR = 4.0  # amplitude over its standard error
-SHAPE_MIN = 0.025  # spread of the response over the face below this: it responds as a plane
-SHAPE_SCALE = 0.008
+SHAPE_MIN = 0.12  # edge/centre contrast below this: the surface responds like a plane
+SHAPE_SCALE = 0.04
 DRIFT_EVERY_S = 1.5  # one drift basis function per this many seconds of capture
 
 
@@ -224,9 +230,14 @@ def flash_cue(
     amplitude = float(np.median(white))
     amplitude_se = float(np.sqrt(np.mean(white_se**2)) / math.sqrt(len(white)))
     snr = amplitude / max(amplitude_se, 1e-9)
-    # Spread of the response over the face, less what noise alone would spread it by.
-    excess = float(np.var(white) - np.mean(white_se**2))
-    shape = math.sqrt(max(excess, 0.0)) / amplitude if amplitude > 0 else 0.0
+    centre = np.isin(np.array(names)[usable], list(CENTRE_SITES))
+    if centre.sum() < 2 or (~centre).sum() < 2:
+        return CueScore(
+            CUE, None, reason="too few unclipped face patches to read the flash", evidence=evidence
+        )
+    centre_gain = float(np.median(white[centre]))
+    edge_gain = float(np.median(white[~centre]))
+    shape = 1.0 - edge_gain / centre_gain if centre_gain > 0 else 0.0
     own = best.gains[usable].T  # (3 channels, usable sites)
     evidence.update(
         {
@@ -235,7 +246,9 @@ def flash_cue(
             "r2": round(best.r2, 4),
             "amplitude": round(amplitude, 5),
             "amplitude_snr": round(snr, 2),
-            "relief_spread": round(shape, 4),
+            "centre_gain": round(centre_gain, 5),
+            "edge_gain": round(edge_gain, 5),
+            "relief_contrast": round(shape, 4),
             "response_map": {
                 n: None if not math.isfinite(w) else round(float(w), 5)
                 for n, w in zip(names, best.white, strict=True)
@@ -263,7 +276,7 @@ def flash_cue(
         reasons["steady"] = f"the lag drifts by {1000 * spread:.0f} ms within the flash"
     parts["shape"] = 0.5 + 0.5 * math.tanh((shape - SHAPE_MIN) / SHAPE_SCALE)
     reasons["shape"] = (
-        f"the surface reflects the flash as a plane (spread over the face {shape:.3f})"
+        f"the surface reflects the flash as a plane (edge/centre contrast {shape:.2f})"
     )
     if parts["response"] < 0.5:
         for name in ("lag", "steady", "shape"):
