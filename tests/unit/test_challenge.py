@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import colorsys
+import itertools
 import json
 import multiprocessing
 from pathlib import Path
@@ -43,11 +44,11 @@ def test_the_script_fits_and_follows_the_rules() -> None:
         assert len(kinds) == 3 and all(k in ACTIONS for k in kinds)
         families = {f for k in kinds for f, members in FAMILIES.items() if k in members}
         assert families == {"pose", "blink", "expression"}
-        for earlier, later in zip(challenge.steps, challenge.steps[1:]):
+        for earlier, later in itertools.pairwise(challenge.steps):
             assert earlier.end <= later.start and later.end - later.start >= 1.5
         assert 4 <= len(challenge.flash) <= 10
         hues = [colorsys.rgb_to_hsv(*(c / 255 for c in f.rgb))[0] for f in challenge.flash]
-        for a, b in zip(hues, hues[1:]):
+        for a, b in itertools.pairwise(hues):
             assert min(abs(a - b), 1 - abs(a - b)) >= 1 / 6 - 0.01
         for segment in challenge.flash:
             assert 1 / 6 - 1e-3 <= segment.end - segment.start <= 0.5 + 1e-3
@@ -155,7 +156,7 @@ def test_cli_refuses_foreign_edited_and_expired_challenges(
     for needle, document in cases.items():
         path = tmp_path / "c.json"
         path.write_text(json.dumps(document))
-        code, error, err = run_cli(
+        code, _, err = run_cli(
             capsys, "liveness", "missing.mp4", "--challenge", str(path), "--data-dir", str(data)
         )
         assert code == 13 and needle.strip() in err, err

@@ -42,8 +42,8 @@ def synthetic_mesh() -> NDArray[np.float32]:
     mesh = np.zeros((468, 3), dtype=np.float32)
     mesh[:, :2] = CENTRE
     mesh[NOSE_TIP, :2] = CENTRE
-    mesh[EYE_CORNERS[0], :2] = CENTRE + (-16, -8)
-    mesh[EYE_CORNERS[1], :2] = CENTRE + (16, -8)
+    mesh[EYE_CORNERS[0], :2] = CENTRE + np.array([-16.0, -8.0])
+    mesh[EYE_CORNERS[1], :2] = CENTRE + np.array([16.0, -8.0])
     centre_spots = [(0, -0.3), (0, 0.05), (0, 0.35), (-0.3, 0.1), (0.3, 0.1)]
     edge_spots = [(-0.95, -0.1), (0.95, -0.1), (-0.8, 0.45), (0.8, 0.45), (-0.6, 0.7), (0.6, 0.7)]
     spots = dict(zip(CENTRE_SITES, centre_spots, strict=True))
