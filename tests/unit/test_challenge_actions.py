@@ -56,18 +56,12 @@ def widen_mouth(amount: float, onset: float = 1.5) -> Callable[[float, NDArray],
 
 
 def scale_face(amount: float, onset: float = 1.5) -> Callable[[float, NDArray], NDArray]:
+    """The whole face grows (comes closer), mouth corners included."""
     shape = bump(onset)
 
     def deform(t: float, points: NDArray) -> NDArray:
-        out = points.copy()
+        out = still_mouth(t, points)
         out[:, :2] *= 1 + amount * shape(t)
-        out[61, :2], out[291, :2] = (
-            (-0.25 * (1 + amount * shape(t)), 0.5),
-            (
-                0.25 * (1 + amount * shape(t)),
-                0.5,
-            ),
-        )
         return out
 
     return deform

@@ -9,7 +9,7 @@ matters:
 - come_closer: the eye-corner distance in pixels grows (the face nears the camera);
 - blink_twice: two closures of blink length, from the eyelid aspect ratio or the eye
   opening's darkness (`unmask.liveness.eyes`);
-- smile: the mouth widens against the eye-corner distance.
+- smile: the mouth widens and its corners rise, both against the eye-corner distance.
 An action must reach its threshold inside its window (plus a short grace for the end of a
 movement) and must not already be under way when the prompt appears: a recording that happens
 to turn at about the right time still shows the turn started before the prompt.
@@ -39,7 +39,7 @@ THRESHOLDS = {
     "turn_right": 5.0,
     "look_up": 5.0,  # degrees of pitch
     "come_closer": 0.10,  # relative growth of the eye-corner distance
-    "smile": 0.06,  # relative widening of the mouth against the eye-corner distance
+    "smile": 0.06,  # mouth widening plus corner lift, relative to the mouth's width
     "blink_twice": 2.0,  # blinks
 }
 UNITS = {
@@ -55,12 +55,13 @@ ONSET_S = 0.15  # no one reacts to a prompt faster than this (simple reaction ~0
 MIN_COVER = 0.5  # share of a window's frames that must show the face
 EYE_CORNERS = (33, 263)
 MOUTH_CORNERS = (61, 291)
+LIP_MIDDLE = (13, 14)  # inner upper and lower lip on the midline
 
 
 def features(faces: Sequence[Face | None]) -> dict[str, NDArray[np.float64]]:
-    """Per frame: yaw, pitch (degrees), eye-corner distance (px), mouth/eye-corner ratio, EAR;
-    NaN where no mesh was found."""
-    names = ("yaw", "pitch", "size", "mouth", "ear")
+    """Per frame: yaw, pitch (degrees), eye-corner distance (px), mouth width and mouth-corner
+    lift over the eye-corner distance, EAR; NaN where no mesh was found."""
+    names = ("yaw", "pitch", "size", "mouth", "lift", "ear")
     out = {name: np.full(len(faces), np.nan) for name in names}
     for i, face in enumerate(faces):
         if face is None or face.mesh is None or face.pose is None:
@@ -72,6 +73,8 @@ def features(faces: Sequence[Face | None]) -> dict[str, NDArray[np.float64]]:
         out["pitch"][i] = face.pose.pitch
         out["size"][i] = eyes
         out["mouth"][i] = mouth / eyes if eyes > 0 else np.nan
+        corners = mesh[list(MOUTH_CORNERS), 1].mean()
+        out["lift"][i] = (mesh[list(LIP_MIDDLE), 1].mean() - corners) / eyes if eyes > 0 else np.nan
         out["ear"][i] = eye_aspect_ratio(mesh)
     return out
 
@@ -100,7 +103,9 @@ def change(kind: str, values: dict[str, NDArray[np.float64]], base: dict[str, fl
         return values["pitch"] - base["pitch"]
     if kind == "come_closer":
         return values["size"] / base["size"] - 1.0
-    return values["mouth"] / base["mouth"] - 1.0  # smile
+    # smile: the mouth widens and its corners rise (zygomaticus major, AU12)
+    widening = values["mouth"] - base["mouth"]
+    return (widening + values["lift"] - base["lift"]) / base["mouth"]
 
 
 def judge_step(

@@ -427,15 +427,20 @@ class ChallengeSession:
     def emitted(self, t: NDArray[np.float64]) -> NDArray[np.float64]:
         """sRGB on screen at script times `t`: what the page reported (held until its next
         report), else the script's own colours."""
-        script = np.array([self.challenge.emitted(float(x)) for x in t], dtype=np.float64)
-        if not any(r is not None for r in self.reported):
-            return script
-        times = np.asarray(self.times)
-        index = np.searchsorted(times, t, side="right") - 1
-        out = script.copy()
-        for k, i in enumerate(index):
-            if i >= 0 and self.reported[i] is not None:
-                out[k] = self.reported[i]
+        out = np.tile(np.array(FLASH_IDLE_RGB, dtype=np.float64), (len(t), 1))
+        if self.challenge.flash:
+            starts = np.array([f.start for f in self.challenge.flash])
+            ends = np.array([f.end for f in self.challenge.flash])
+            colours = np.array([f.rgb for f in self.challenge.flash], dtype=np.float64)
+            index = np.searchsorted(starts, t, side="right") - 1
+            inside = (index >= 0) & (t < ends[np.clip(index, 0, None)])
+            out[inside] = colours[index[inside]]
+        if any(r is not None for r in self.reported):
+            frame = np.searchsorted(np.asarray(self.times), t, side="right") - 1
+            for k, i in enumerate(frame):
+                shown = self.reported[i] if i >= 0 else None
+                if shown is not None:
+                    out[k] = shown
         return out
 
 

@@ -138,45 +138,62 @@ class FlashFit:
     white_se: NDArray[np.float64]  # (sites,) standard errors
 
 
-def fit(
-    times: NDArray[np.float64],
-    y: NDArray[np.float64],
-    emitted: Callable[[NDArray[np.float64]], NDArray[np.float64]],
-    lag: float,
-) -> FlashFit:
-    """Least squares of log colours `y` (frames, sites, 3; NaN = unusable) on drift + the light
-    the screen emitted at t - lag in the same colour channel, patch by patch.
+class FlashModel:
+    """Log colours `y` (frames, sites, 3; NaN = unusable) explained by a slow drift plus each
+    camera channel's gain on the light its own screen primary emitted at t - lag.
 
-    Each camera channel is fitted on its own screen primary only: with 4-10 colours the three
-    primaries are too collinear for a full 3x3 response to be stable, and a camera channel sees
-    mostly its own primary."""
-    light = srgb_to_linear(emitted(times - lag))
-    light = light - light.mean(axis=0)
-    drift = drift_basis(times)
-    sites = y.shape[1]
-    gains = np.full((sites, 3), np.nan)
-    variance = np.full((sites, 3), np.nan)
-    rss_full = rss_drift = 0.0
-    for site in range(sites):
-        for c in range(3):
-            ok = np.isfinite(y[:, site, c])
-            if ok.sum() < drift.shape[1] + 6:
-                continue
-            a = np.column_stack([drift[ok], light[ok, c]])
-            target = y[ok, site, c]
-            beta, *_ = np.linalg.lstsq(a, target, rcond=None)
-            base, *_ = np.linalg.lstsq(drift[ok], target, rcond=None)
-            residual = target - a @ beta
-            rest = target - drift[ok] @ base
-            rss_full += float(residual @ residual)
-            rss_drift += float(rest @ rest)
-            gains[site, c] = beta[-1]
-            sigma2 = float(residual @ residual) / max(ok.sum() - a.shape[1], 1)
-            variance[site, c] = float(np.linalg.pinv(a.T @ a)[-1, -1]) * sigma2
-    white = gains.mean(axis=1)
-    white_se = np.sqrt(variance.sum(axis=1)) / 3.0
-    r2 = 1.0 - rss_full / rss_drift if rss_drift > 0 else 0.0
-    return FlashFit(lag, r2, gains, white, white_se)
+    Each camera channel is fitted on its own primary only: with 4-10 colours the three primaries
+    are too collinear for a full 3x3 response to be stable, and a camera channel sees mostly its
+    own primary. The drift is projected out once per pattern of usable frames, so trying a lag
+    costs a few dot products per patch."""
+
+    def __init__(
+        self,
+        times: NDArray[np.float64],
+        y: NDArray[np.float64],
+        emitted: Callable[[NDArray[np.float64]], NDArray[np.float64]],
+    ) -> None:
+        self.times, self.emitted = times, emitted
+        self.shape = y.shape[1:]
+        drift = drift_basis(times)
+        flat = y.reshape(len(times), -1)
+        groups: dict[bytes, list[int]] = {}
+        for j in range(flat.shape[1]):
+            ok = np.isfinite(flat[:, j])
+            if ok.sum() >= drift.shape[1] + 6:
+                groups.setdefault(ok.tobytes(), []).append(j)
+        self.groups = []
+        for key, columns in groups.items():
+            ok = np.frombuffer(key, dtype=bool)
+            basis, _ = np.linalg.qr(drift[ok])
+            values = flat[ok][:, columns]
+            rest = values - basis @ (basis.T @ values)
+            self.groups.append((ok, basis, np.array(columns), rest))
+
+    def at(self, lag: float) -> FlashFit:
+        light = srgb_to_linear(self.emitted(self.times - lag))
+        count = int(np.prod(self.shape))
+        gains = np.full(count, np.nan)
+        variance = np.full(count, np.nan)
+        rss_full = rss_drift = 0.0
+        for ok, basis, columns, rest in self.groups:
+            own = light[ok][:, columns % 3]  # each column's own primary
+            own = own - basis @ (basis.T @ own)
+            power = np.maximum((own * own).sum(axis=0), 1e-12)
+            gain = (own * rest).sum(axis=0) / power
+            total = (rest * rest).sum(axis=0)
+            residual = np.maximum(total - gain * gain * power, 0.0)
+            dof = max(int(ok.sum()) - basis.shape[1] - 1, 1)
+            gains[columns] = gain
+            variance[columns] = residual / dof / power
+            rss_full += float(residual.sum())
+            rss_drift += float(total.sum())
+        sites = self.shape[0]
+        gains = gains.reshape(sites, 3)
+        white = gains.mean(axis=1)
+        white_se = np.sqrt(variance.reshape(sites, 3).sum(axis=1)) / 3.0
+        r2 = 1.0 - rss_full / rss_drift if rss_drift > 0 else 0.0
+        return FlashFit(lag, r2, gains, white, white_se)
 
 
 def best_fit(
@@ -184,8 +201,8 @@ def best_fit(
     y: NDArray[np.float64],
     emitted: Callable[[NDArray[np.float64]], NDArray[np.float64]],
 ) -> FlashFit:
-    fits = [fit(times, y, emitted, float(lag)) for lag in LAGS_S]
-    return max(fits, key=lambda f: f.r2)
+    model = FlashModel(times, y, emitted)
+    return max((model.at(float(lag)) for lag in LAGS_S), key=lambda f: f.r2)
 
 
 def flash_cue(
