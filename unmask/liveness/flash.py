@@ -189,11 +189,11 @@ class FlashModel:
             rss_full += float(residual.sum())
             rss_drift += float(total.sum())
         sites = self.shape[0]
-        gains = gains.reshape(sites, 3)
-        white = gains.mean(axis=1)
+        per_site = gains.reshape(sites, 3)
+        white = per_site.mean(axis=1)
         white_se = np.sqrt(variance.reshape(sites, 3).sum(axis=1)) / 3.0
         r2 = 1.0 - rss_full / rss_drift if rss_drift > 0 else 0.0
-        return FlashFit(lag, r2, gains, white, white_se)
+        return FlashFit(lag, r2, per_site, white, white_se)
 
 
 def best_fit(
