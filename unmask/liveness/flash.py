@@ -81,8 +81,9 @@ def site_points(mesh: NDArray[np.floating]) -> tuple[NDArray[np.float64], float]
 
 
 def sample_sites(image: NDArray[np.uint8], mesh: NDArray[np.floating]) -> NDArray[np.float64]:
-    """(sites, 3) mean RGB of a disk at each site; NaN where a disk leaves the frame or has
-    clipped pixels (a clipped patch under-reports the flash and would fake a relief)."""
+    """(sites, 3) mean RGB of a disk at each site; NaN where a disk leaves the frame, and in a
+    channel with clipped pixels (a clipped channel under-reports the flash and would fake a
+    relief)."""
     centres, radius = site_points(mesh)
     r = int(math.ceil(radius))
     yy, xx = np.mgrid[-r : r + 1, -r : r + 1]
@@ -94,9 +95,8 @@ def sample_sites(image: NDArray[np.uint8], mesh: NDArray[np.floating]) -> NDArra
         if x - r < 0 or y - r < 0 or x + r >= width or y + r >= height:
             continue
         patch = image[y - r : y + r + 1, x - r : x + r + 1][disk]
-        if np.mean(patch.max(axis=1) >= CLIPPED) > MAX_CLIPPED:
-            continue
-        out[k] = patch.mean(axis=0)
+        clipped = np.mean(patch >= CLIPPED, axis=0) > MAX_CLIPPED
+        out[k] = np.where(clipped, np.nan, patch.mean(axis=0))
     return out
 
 
@@ -134,7 +134,8 @@ class FlashFit:
     lag: float
     r2: float
     gains: NDArray[np.float64]  # (sites, 3): each camera channel's gain on its own screen colour
-    white: NDArray[np.float64]  # (sites,) relative response to a full-white flash
+    white: NDArray[np.float64]  # (sites,) relative response to a full-white flash (mean over
+    # the unclipped channels)
     white_se: NDArray[np.float64]  # (sites,) standard errors
 
 
@@ -190,8 +191,10 @@ class FlashModel:
             rss_drift += float(total.sum())
         sites = self.shape[0]
         per_site = gains.reshape(sites, 3)
-        white = per_site.mean(axis=1)
-        white_se = np.sqrt(variance.reshape(sites, 3).sum(axis=1)) / 3.0
+        channels = np.isfinite(per_site).sum(axis=1)
+        used = np.maximum(channels, 1)
+        white = np.where(channels > 0, np.nansum(per_site, axis=1) / used, np.nan)
+        white_se = np.sqrt(np.nansum(variance.reshape(sites, 3), axis=1)) / used
         r2 = 1.0 - rss_full / rss_drift if rss_drift > 0 else 0.0
         return FlashFit(lag, r2, per_site, white, white_se)
 
