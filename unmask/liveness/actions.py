@@ -11,8 +11,8 @@ matters:
   opening's darkness (`unmask.liveness.eyes`);
 - smile: the mouth widens and its corners rise, both against the eye-corner distance.
 An action must reach its threshold inside its window (plus a short grace for the end of a
-movement) and must not already be under way when the prompt appears: a recording that happens
-to turn at about the right time still shows the turn started before the prompt.
+movement) and must rise by most of the threshold after the prompt appears: a recording that
+happens to turn at about the right time still shows the turn started before the prompt.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ UNITS = {
 }
 GRACE_S = 0.4  # an action finishing just after its window still counts
 ONSET_S = 0.15  # no one reacts to a prompt faster than this (simple reaction ~0.2 s)
+RISE = 0.75  # share of the threshold the action must rise by after the prompt
 MIN_COVER = 0.5  # share of a window's frames that must show the face
 EYE_CORNERS = (33, 263)
 MOUTH_CORNERS = (61, 291)
@@ -146,7 +147,7 @@ def judge_step(
     peak_index = int(np.nanargmax(np.where(seen, signal, np.nan)))
     peak = float(signal[peak_index])
     early = seen & (times < step.start + ONSET_S)
-    at_prompt = float(np.nanmax(signal[early])) if early.any() else float("nan")
+    at_prompt = float(np.nanmedian(signal[early])) if early.any() else float("nan")
     report.update(
         {
             "peak": round(peak, 4),
@@ -157,7 +158,7 @@ def judge_step(
     margin = peak / threshold
     if peak < threshold:
         return {**report, "passed": False, "margin": margin, "why": "not performed in the window"}
-    if not math.isnan(at_prompt) and at_prompt >= 0.5 * threshold:
+    if not math.isnan(at_prompt) and peak - at_prompt < RISE * threshold:
         return {
             **report,
             "passed": False,

@@ -239,7 +239,9 @@ def flash_cue(
     halves = []
     for part in (t <= middle + 0.25, t >= middle - 0.25):
         if part.sum() > 10:
-            halves.append(best_fit(t[part], y[part], emitted).lag)
+            half = best_fit(t[part], y[part], emitted)
+            if half.r2 >= MIN_R2:  # a half too weak to fit says nothing about the lag
+                halves.append(half.lag)
     names = list(SITES)
     usable = np.isfinite(best.white)
     if usable.sum() < 4:
@@ -273,7 +275,10 @@ def flash_cue(
                 n: None if not math.isfinite(w) else round(float(w), 5)
                 for n, w in zip(names, best.white, strict=True)
             },
-            "channel_gains": [round(float(v), 5) for v in np.nanmean(own, axis=1)],
+            "channel_gains": [
+                None if not np.isfinite(row).any() else round(float(np.nanmean(row)), 5)
+                for row in own
+            ],
             "fps": round(fps, 2),
         }
     )
