@@ -6,7 +6,8 @@ of the screen (beside the camera). Taking logs of each patch's colour removes th
 the ambient level: a patch's log colour is a slow drift (ambient light, exposure, motion) plus
 `gain x emitted colour`. We fit that model by least squares over a grid of lags and read:
 - **lag**: the best lag, which must be short (the display's latency, under a few frames) and
-  the same in the first and second half of the flash;
+  the same in the first and second half of the flash (or, at low signal, explaining each half
+  nearly as well as the half's own best lag);
 - **amplitude**: the relative change for a full-white flash, against its standard error (the
   flash must stand out of the ambient light and noise);
 - **shape**: the gain at the face's edge (temples, jaw) against its centre (glabella, nose,
@@ -236,12 +237,14 @@ def flash_cue(
     best = best_fit(t, y, emitted)
     fps = (len(t) - 1) / max(float(t[-1] - t[0]), 1e-6)
     middle = 0.5 * (flash_span[0] + flash_span[1])
-    halves = []
+    halves, half_fit = [], []
     for part in (t <= middle + 0.25, t >= middle - 0.25):
         if part.sum() > 10:
-            half = best_fit(t[part], y[part], emitted)
-            if half.r2 >= MIN_R2:  # a half too weak to fit says nothing about the lag
-                halves.append(half.lag)
+            model = FlashModel(t[part], y[part], emitted)
+            fitted = max((model.at(float(lag)) for lag in LAGS_S), key=lambda f: f.r2)
+            if fitted.r2 >= MIN_R2:  # a half too weak to fit says nothing about the lag
+                halves.append(fitted.lag)
+                half_fit.append(model.at(best.lag).r2 / fitted.r2)
     names = list(SITES)
     usable = np.isfinite(best.white)
     if usable.sum() < 4:
@@ -265,6 +268,7 @@ def flash_cue(
         {
             "lag_ms": round(1000 * best.lag, 1),
             "lag_halves_ms": [round(1000 * lag, 1) for lag in halves],
+            "halves_fit_at_common_lag": [round(f, 3) for f in half_fit],
             "r2": round(best.r2, 4),
             "amplitude": round(amplitude, 5),
             "amplitude_snr": round(snr, 2),
@@ -295,8 +299,10 @@ def flash_cue(
     parts["lag"] = 0.9 if best.lag <= MAX_LAG_S else 0.1
     reasons["lag"] = f"the reflection comes {1000 * best.lag:.0f} ms late"
     if len(halves) == 2:
+        # Steady when one lag serves both halves: their own best lags agree, or the common lag
+        # explains each half nearly as well as its own (at low signal the best lag wanders).
         spread = abs(halves[0] - halves[1])
-        steady = spread <= max(LAG_SPREAD_FRAMES / max(fps, 1.0), 0.05)
+        steady = spread <= max(LAG_SPREAD_FRAMES / max(fps, 1.0), 0.05) or min(half_fit) >= 0.8
         parts["steady"] = 0.9 if steady else 0.2
         reasons["steady"] = f"the lag drifts by {1000 * spread:.0f} ms within the flash"
     parts["shape"] = 0.5 + 0.5 * math.tanh((shape - SHAPE_MIN) / SHAPE_SCALE)
