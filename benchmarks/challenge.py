@@ -140,6 +140,7 @@ def main_table(args: argparse.Namespace) -> None:
     passive: dict[str, list[bool]] = defaultdict(list)
     reasons: dict[str, list[str]] = defaultdict(list)
     inconclusive: dict[str, int] = defaultdict(int)
+    by_cue: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
     mismatched: list[bool] = []
     costs: list[dict[str, float]] = []
     for species in SPECIES:
@@ -153,6 +154,8 @@ def main_table(args: argparse.Namespace) -> None:
             costs.append(cost)
             accepted[species].append(result.decision == "bona_fide")
             inconclusive[species] += result.decision == "inconclusive"
+            for name, cue in result.cues.items():
+                by_cue[name][species].append(cue.score is not None and cue.score >= 0.5)
             if result.reason:
                 reasons[species].append(result.reason.split(":")[0])
             verdict = engine.assess(frames).main.verdict
@@ -195,6 +198,13 @@ def main_table(args: argparse.Namespace) -> None:
         f"{1000 * sum(c['record_s'] for c in costs) / frames:.2f} ms; result() "
         f"{1000 * np.mean([c['result_s'] for c in costs]):.0f} ms per capture"
     )
+    print("each cue alone (share passed; BPCER for bona fide = share not passed):")
+    for name, cells in by_cue.items():
+        row = [
+            f"{sp} {rate([not v for v in cells[sp]] if sp == 'bona_fide' else cells[sp])}"
+            for sp in SPECIES
+        ]
+        print(f"  {name:<10} " + "; ".join(row))
     for species, items in reasons.items():
         counts = {r: items.count(r) for r in sorted(set(items))}
         print(f"  refusal reasons, {species}: {counts}")
