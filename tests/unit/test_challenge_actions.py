@@ -132,3 +132,15 @@ def test_no_face_is_inconclusive_and_missing_windows_fail() -> None:
     times = np.arange(0, 4, 1 / 15)
     nothing = actions_cue([WINDOW], times, [None] * len(times), [None] * len(times))
     assert nothing.score is None and "no face" in nothing.reason
+
+
+def test_one_blink_seen_by_two_signals_a_frame_apart_counts_once() -> None:
+    faces = synth_track(seconds=4.0, fps=30.0, openness=blinking((1.6,), 0.1)).faces
+    faces = tuple(dataclasses.replace(f, pose=pose_from_mesh(np.asarray(f.mesh))) for f in faces)
+    times = np.array([f.timestamp for f in faces])
+    # The eye opening turns dark just after the lids reopen in the mesh, for one frame.
+    darkness = [0.2 if abs(t - 1.8) < 0.01 else 0.6 for t in times]
+    step = dataclasses.replace(WINDOW, kind="blink_twice")
+    cue = actions_cue([step], times, list(faces), darkness)
+    assert len(cue.evidence["blinks_at"]) == 1
+    assert cue.score is not None and cue.score < 0.5

@@ -50,6 +50,11 @@ UNITS = {
     "smile": "ratio",
     "blink_twice": "blinks",
 }
+# A blink asked for falls where it is expected, so one frame below the closed level counts
+# even at 30 fps (the eyes cue, looking for spontaneous blinks anywhere, wants 40 ms).
+SHORTEST_BLINK_S = 0.02
+# Closures closer than this are one blink seen by two signals a frame apart, not two blinks.
+BLINK_GAP_S = 0.1
 GRACE_S = 0.4  # an action finishing just after its window still counts
 ONSET_S = 0.15  # no one reacts to a prompt faster than this (simple reaction ~0.2 s)
 RISE = 0.75  # share of the threshold the action must rise by after the prompt
@@ -85,13 +90,20 @@ def blinks_in(
     ear: NDArray[np.float64],
     contrast: Sequence[float | None],
 ) -> list[tuple[float, float]]:
-    """Blinks seen by the eyelid points or by the eye opening's darkness, counted once."""
+    """Blinks seen by the eyelid points or by the eye opening's darkness, counted once (closures
+    under BLINK_GAP_S apart are one blink)."""
     seen = ~np.isnan(ear)
-    mesh_blinks = find_blinks(ear[seen], times[seen]) if seen.sum() >= 4 else []
+    mesh_blinks = find_blinks(ear[seen], times[seen], SHORTEST_BLINK_S) if seen.sum() >= 4 else []
     dark = np.array([c if c is not None else np.nan for c in contrast], dtype=np.float64)
     ok = ~np.isnan(dark)
-    pixel_blinks = find_blinks(dark[ok], times[ok]) if ok.sum() >= 4 else []
-    return _merge(mesh_blinks, pixel_blinks)
+    pixel_blinks = find_blinks(dark[ok], times[ok], SHORTEST_BLINK_S) if ok.sum() >= 4 else []
+    blinks: list[tuple[float, float]] = []
+    for start, duration in _merge(mesh_blinks, pixel_blinks):
+        if blinks and start - sum(blinks[-1]) < BLINK_GAP_S:
+            blinks[-1] = (blinks[-1][0], max(sum(blinks[-1]), start + duration) - blinks[-1][0])
+        else:
+            blinks.append((start, duration))
+    return blinks
 
 
 def change(kind: str, values: dict[str, NDArray[np.float64]], base: dict[str, float]) -> Any:
