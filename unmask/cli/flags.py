@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from unmask.errors import InputError
@@ -72,8 +73,9 @@ def add_data_dir(parser: argparse.ArgumentParser) -> None:
     """The data folder: the gallery's template key and every other secret (docs/gallery.md)."""
     parser.add_argument(
         "--data-dir",
+        type=Path,
         default=None,
         metavar="DIR",
-        help="data folder holding the gallery's template key (default $UNMASK_HOME or "
-        "~/.local/share/unmask)",
+        help="data folder holding unmask's keys and state: the gallery's template key, the "
+        "challenge secret, spent nonces (default $UNMASK_HOME or ~/.local/share/unmask)",
     )

@@ -15,6 +15,7 @@ from unmask.cli.output import Outcome, add_json_flag
 from unmask.errors import InputError
 from unmask.lab import SIMULATION_NOTE, SPECIES, generate
 from unmask.lab.store import CODECS
+from unmask.liveness.challenge import Challenge
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -77,6 +78,12 @@ def register(subparsers: Any) -> None:
         help="H.264 CRF, or MJPEG quality on the same 0-51 scale (default 12)",
     )
     parser.add_argument("--seed", type=int, default=0, help="same seed, same bytes (default 0)")
+    parser.add_argument(
+        "--challenge",
+        type=Path,
+        default=None,
+        help="challenge file (unmask challenge new --json) every clip responds to from its first frame",
+    )
     add_json_flag(parser)
     parser.set_defaults(handler=run)
 
@@ -106,6 +113,7 @@ def run(args: argparse.Namespace) -> Outcome:
             seed=args.seed,
             faces=args.faces,
             progress=progress,
+            challenge=Challenge.load(args.challenge) if args.challenge else None,
         )
     finally:
         bar.close()

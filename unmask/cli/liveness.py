@@ -6,10 +6,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from unmask.cli import challenge as active
 from unmask.cli.batch import error_lines, run_batch
-from unmask.cli.flags import add_liveness_level
+from unmask.cli.flags import add_data_dir, add_liveness_level
 from unmask.cli.output import Outcome, add_json_flag
 from unmask.cli.reading import add_strict_flag
+from unmask.errors import InputError
 from unmask.liveness.channels import CHANNEL_NAMES
 from unmask.liveness.engine import (
     DEFAULT_MAX_SECONDS,
@@ -76,6 +78,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_engine_flags(parser)
     add_strict_flag(parser)
+    parser.add_argument(
+        "--challenge",
+        type=Path,
+        default=None,
+        help="challenge file the one capture answers (exit 13 if refused; docs/challenge.md)",
+    )
+    add_data_dir(parser)
     add_json_flag(parser)
     parser.set_defaults(handler=run)
 
@@ -149,6 +158,9 @@ def verdict_line(document: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> Outcome:
+    if args.challenge and len(args.files) != 1:
+        raise InputError("--challenge checks one capture: give exactly one file")
+    challenge = active.accept(args.challenge, args.data_dir) if args.challenge else None
     engine = make_engine(args, args.liveness)
     channels = {
         name: load_channel(getattr(args, name)) for name in CHANNEL_NAMES if getattr(args, name)
@@ -183,4 +195,8 @@ def run(args: argparse.Namespace) -> Outcome:
             lines.append(f"report: {document['report']}")
         return "\n".join(lines + error_lines(batch.entries))
 
-    return Outcome(document=document, text=text, exit_code=batch.exit_code)
+    code = batch.exit_code
+    if challenge is not None and not batch.entries[0]["error"]:
+        result = active.verify_file(args.files[0], challenge, args.max_seconds)
+        code = active.attach(batch.entries[0], result) or code
+    return Outcome(document=document, text=text, exit_code=code)

@@ -26,6 +26,7 @@ COMMANDS = {
     "verify": ("unmask.cli.identity", "1:1: is this person who they claim to be"),
     "gallery": ("unmask.cli.gallery", "list, rename or erase enrolled identities"),
     "liveness": ("unmask.cli.liveness", "is this a living face or a presentation attack"),
+    "challenge": ("unmask.cli.challenge", "active liveness: issue a signed, single-use challenge"),
     "pulse": ("unmask.cli.pulse", "heart rate from a face video or an RGB trace"),
     "pad": ("unmask.cli.pad", "train, score and inspect the PAD engine"),
     "lab": ("unmask.cli.lab", "simulated, labelled attack presentations"),

@@ -21,7 +21,9 @@ from unmask.lab import channels as ch
 from unmask.lab.faces import FacePhoto, load_identities
 from unmask.lab.ranges import RANGES, SPECIES
 from unmask.lab.render import iter_presentation
+from unmask.lab.respond import RESPONSE_COLUMNS
 from unmask.lab.store import check_size, suffix, write_npz, write_video
+from unmask.liveness.challenge import Challenge
 
 SIMULATION_NOTE = (
     "SIMULATED presentations from the unmask attack lab: not real bona fide or attack recordings"
@@ -120,13 +122,15 @@ def generate(
     seed: int = 0,
     faces: str | Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    challenge: Challenge | None = None,
 ) -> Path:
     """Render `clips` presentations of each species into `out_dir`; returns protocol.csv.
 
     `faces` is a folder (one identity per sub-folder or per photo); None uses the public-domain
     portraits shipped with scikit-image and matplotlib. The default H.264 at CRF 12 is what a
     deployed camera would send, and it removes most of a weak pulse; pass codec="lossless" to
-    study pulse cues on what the sensor saw.
+    study pulse cues on what the sensor saw. With `challenge`, every clip responds to it
+    (unmask.lab.respond) and the protocol gains the response parameters.
     """
     unknown = [s for s in species if s not in SPECIES]
     if unknown:
@@ -144,7 +148,7 @@ def generate(
     out.mkdir(parents=True, exist_ok=True)
     rows = []
     for done, job in enumerate(jobs):
-        rows.append(write_clip(out, job, seconds, fps, size, extra, codec, crf))
+        rows.append(write_clip(out, job, seconds, fps, size, extra, codec, crf, challenge))
         if progress is not None:
             progress(done + 1, len(jobs))
     protocol = out / "protocol.csv"
@@ -154,6 +158,7 @@ def generate(
         *CLIP_COLUMNS,
         *DERIVED_COLUMNS,
         *RANGES,
+        *(RESPONSE_COLUMNS if challenge is not None else ()),
     ]
     columns = list(dict.fromkeys(ordered))  # hr_bpm is both sampled and measured: keep one
     with protocol.open("w", newline="") as handle:
@@ -181,6 +186,7 @@ def generate(
             name: {"low": r.low, "high": r.high, "species": list(r.species), "source": r.source}
             for name, r in RANGES.items()
         },
+        "challenge": challenge.as_dict() if challenge is not None else None,
     }
     (out / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
     return protocol
@@ -195,6 +201,7 @@ def write_clip(
     extra: tuple[str, ...],
     codec: str,
     crf: int,
+    challenge: Challenge | None = None,
 ) -> dict[str, Any]:
     params, times, stream = iter_presentation(
         job.species,
@@ -205,6 +212,7 @@ def write_clip(
         size=size,
         seed=job.seed,
         channels=extra,
+        challenge=challenge,
     )
     stem = f"{job.species}/{job.species}_{job.index:03d}_{job.subject.identity}_as_{job.target.identity}"
     video = Path(stem + suffix(codec))

@@ -19,9 +19,11 @@ from unmask.lab import scenes
 from unmask.lab.camera import Camera
 from unmask.lab.faces import FacePhoto, frame_photo
 from unmask.lab.ranges import SPECIES, sample
+from unmask.lab.respond import respond
+from unmask.liveness.challenge import Challenge
 
 # Purposes of the per-clip generators.
-PARAMS, FRAMING, SCENE, CAMERA, CHANNEL_NOISE, SOURCE = range(6)
+PARAMS, FRAMING, SCENE, CAMERA, CHANNEL_NOISE, SOURCE, RESPONSE = range(7)
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,6 +114,7 @@ def iter_presentation(
     seed: int = 0,
     channels: tuple[str, ...] = (),
     overrides: Mapping[str, Any] | None = None,
+    challenge: Challenge | None = None,
 ) -> tuple[
     dict[str, Any],
     NDArray[np.float64],
@@ -120,6 +123,8 @@ def iter_presentation(
     """Parameters, frame times and a lazy stream of (RGB uint8, {channel: array}) per frame.
 
     Streaming keeps memory flat when writing long clips; `overrides` pins parameters (tests, ablations).
+    With `challenge` the clip responds to it from its first frame (unmask.lab.respond); response
+    parameters are drawn from their own generator and may be pinned by `overrides` too.
     """
     wanted = tuple(c for c in channels if c != "rgb")
     check_request(seconds, fps, size, wanted)
@@ -128,6 +133,11 @@ def iter_presentation(
     count = max(int(round(seconds * fps)), 2)
     times = np.arange(count, dtype=np.float64) / fps
     scene, facts = build_scene(species, wearer, target, params, times, size, seed, wanted)
+    if challenge is not None:
+        scene, response = respond(
+            scene, species, challenge, params, times, rng_for(seed, RESPONSE), overrides or {}
+        )
+        facts.update(response)
     camera = Camera.build(params, times, params["mains_hz"], rng_for(seed, CAMERA))
     noise = rng_for(seed, CHANNEL_NOISE)
 
@@ -151,6 +161,7 @@ def render_presentation(
     seed: int = 0,
     channels: tuple[str, ...] = (),
     overrides: Mapping[str, Any] | None = None,
+    challenge: Challenge | None = None,
 ) -> Presentation:
     """Render one presentation to memory. For bona fide, `wearer` and `target` are the same
     person; attacks show `target` while `wearer` (masks) is the person behind."""
@@ -164,6 +175,7 @@ def render_presentation(
         seed=seed,
         channels=channels,
         overrides=overrides,
+        challenge=challenge,
     )
     frames, extras = [], []
     for rgb, extra in stream:

@@ -76,10 +76,13 @@ def eye_aspect_ratio(mesh: NDArray[np.floating]) -> float:
 
 
 def find_blinks(
-    openness: NDArray[np.float64], times: NDArray[np.float64]
+    openness: NDArray[np.float64],
+    times: NDArray[np.float64],
+    shortest: float = BLINK_SECONDS[0],
 ) -> list[tuple[float, float]]:
     """(start time, duration) of each closure of blink length in any eye-openness signal (EAR,
-    or the eye's dark-interior contrast); long closures are not blinks."""
+    or the eye's dark-interior contrast); long closures are not blinks, nor closures shorter
+    than `shortest` seconds."""
     open_level = float(np.percentile(openness, 90))
     closed = openness < CLOSED_FRACTION * open_level
     step = float(np.median(np.diff(times))) if len(times) > 1 else 0.0
@@ -90,7 +93,7 @@ def find_blinks(
         elif not shut and start is not None:
             duration = float(times[i - 1] - times[start]) + step
             touches_end = start == 0 or i == len(closed)
-            if BLINK_SECONDS[0] <= duration <= BLINK_SECONDS[1] and not touches_end:
+            if shortest <= duration <= BLINK_SECONDS[1] and not touches_end:
                 blinks.append((float(times[start]), duration))
             start = None
     return blinks

@@ -1,0 +1,108 @@
+"""`unmask challenge new`: issue a random, signed, single-use active-liveness challenge."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from unmask.cli.flags import add_data_dir
+from unmask.cli.output import Outcome, add_json_flag
+from unmask.datadir import resolve_data_dir, secret
+from unmask.errors import ChallengeError
+from unmask.liveness.challenge import (
+    DEFAULT_KINDS,
+    DEFAULT_SECONDS,
+    DEFAULT_TTL,
+    Challenge,
+    ChallengeIssuer,
+    ChallengeResult,
+    ChallengeSession,
+    NonceStore,
+)
+from unmask.media import iter_frames
+
+
+def register(subparsers: Any) -> None:
+    group = subparsers.add_parser("challenge", help="active liveness: issue signed challenges")
+    commands = group.add_subparsers(
+        dest="challenge_command", metavar="CHALLENGE_COMMAND", required=True
+    )
+    parser = commands.add_parser(
+        "new",
+        help="a random single-use challenge; its --json output is the file --challenge takes",
+    )
+    parser.add_argument(
+        "--kinds",
+        default=",".join(DEFAULT_KINDS),
+        help="comma-separated families pose,blink,expression,flash or single actions (default: all families)",
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=DEFAULT_SECONDS, help="length of the script (default 8)"
+    )
+    parser.add_argument(
+        "--ttl", type=float, default=DEFAULT_TTL, help="validity in seconds (default 120)"
+    )
+    add_data_dir(parser)
+    add_json_flag(parser)
+    parser.set_defaults(handler=run)
+
+
+def describe(challenge: Challenge) -> str:
+    lines = [
+        f"challenge {challenge.nonce} (valid {challenge.expires_at - challenge.issued_at:.0f} s)"
+    ]
+    lines += [f"  {s.start:4.1f}-{s.end:4.1f} s  {s.kind}" for s in challenge.steps]
+    if challenge.flash:
+        lines.append(
+            f"  {challenge.flash[0].start:4.1f}-{challenge.flash[-1].end:4.1f} s  flash {len(challenge.flash)} colours"
+        )
+    lines.append("  (use --json for the challenge file)")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> Outcome:
+    folder = resolve_data_dir(args.data_dir)
+    issuer = ChallengeIssuer(secret(folder, "challenge"))
+    kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
+    challenge = issuer.new(kinds=kinds, seconds=args.seconds, ttl=args.ttl)
+    return Outcome(document=challenge.as_dict(), text=describe(challenge))
+
+
+def accept(path: Path, data_dir: Path | None) -> Challenge:
+    """Load a challenge file, check its signature and expiry against the data folder's secret,
+    and spend its nonce when `data_dir` was given: all before any frame is looked at."""
+    challenge = Challenge.load(path)
+    folder = resolve_data_dir(data_dir)
+    ChallengeIssuer(secret(folder, "challenge")).check(challenge)
+    if data_dir is not None:
+        NonceStore(folder).spend(challenge.nonce, challenge.expires_at)
+    return challenge
+
+
+def verify_file(source: str, challenge: Challenge, max_seconds: float | None) -> ChallengeResult:
+    """Check a video against the challenge, the script starting at its first frame."""
+    session = ChallengeSession(challenge)
+    limit = challenge.seconds + 1.0 if max_seconds is None else max(max_seconds, challenge.seconds)
+    for frame in iter_frames(source, max_seconds=limit):
+        session.push(frame)
+    return session.result()
+
+
+def attach(document: dict[str, Any], result: ChallengeResult) -> int:
+    """Put the challenge's outcome into a liveness document; the exit code (13 if refused)."""
+    document["challenge"] = result.as_dict()
+    if result.decision == "bona_fide":
+        return 0
+    if result.decision == "attack":
+        document.update(
+            {
+                "decision": "attack",
+                "species": None,
+                "deciding_cues": [n for n, c in result.cues.items() if (c.score or 0) < 0.5],
+                "reason": f"challenge refused: {result.reason}",
+            }
+        )
+        return ChallengeError.exit_code
+    document.update({"decision": "inconclusive", "reason": f"challenge: {result.reason}"})
+    return 0
