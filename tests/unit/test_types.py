@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from unmask.liveness.engine import cue_document, verdict_summary
 from unmask.types import CueScore, Verdict
 
 PULSE = CueScore("pulse", 0.912345, 0.8, None, {"bpm": 72.0})
@@ -15,14 +14,21 @@ VERDICT = Verdict(
 )
 
 
-def test_cue_as_dict_is_the_printed_cue_document():
-    assert PULSE.as_dict(1.23456) == cue_document(PULSE, 1.23456)
-    assert EYES.as_dict() == cue_document(EYES, None)
+def test_cue_as_dict_rounds_and_carries_the_calibrated_weight():
+    assert PULSE.as_dict(1.23456) == {
+        "score": 0.9123,
+        "confidence": 0.8,
+        "calibrated_llr": 1.235,
+        "reason": None,
+        "evidence": {"bpm": 72.0},
+    }
+    assert EYES.as_dict()["score"] is None and EYES.as_dict()["calibrated_llr"] is None
 
 
 def test_verdict_as_dict_carries_the_summary_and_every_cue():
     document = VERDICT.as_dict({"pulse": 2.0})
-    assert {k: document[k] for k in verdict_summary(VERDICT)} == verdict_summary(VERDICT)
+    assert {k: document[k] for k in VERDICT.summary()} == VERDICT.summary()
+    assert VERDICT.summary()["score"] == 0.8765
     assert document["cues"]["pulse"]["calibrated_llr"] == 2.0
     assert document["cues"]["eyes"]["reason"] == "no blink seen"
     assert json.loads(json.dumps(document)) == document

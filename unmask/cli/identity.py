@@ -98,11 +98,10 @@ def probes_with_verdicts(
 
 def apply_veto(entry: dict[str, Any], verdict: Verdict | None) -> bool:
     """Add the liveness verdict to a JSON entry; True when it forbids a match."""
-    from unmask.liveness.engine import verdict_summary
     from unmask.liveness.veto import veto
 
     reason = veto(verdict)
-    entry["liveness"] = verdict_summary(verdict) if verdict else None
+    entry["liveness"] = verdict.summary() if verdict else None
     if reason:
         entry["match_refused"] = reason
     return reason is not None

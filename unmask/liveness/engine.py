@@ -241,34 +241,9 @@ def surface_from_crops(
     return median_cue("surface", scored)
 
 
-def cue_document(cue: CueScore, calibrated: float | None) -> dict[str, Any]:
-    return {
-        "score": None if cue.score is None else round(float(cue.score), 4),
-        "confidence": round(float(cue.confidence), 4),
-        "calibrated_llr": None if calibrated is None else round(calibrated, 3),
-        "reason": cue.reason,
-        "evidence": dict(cue.evidence),
-    }
-
-
-def verdict_summary(verdict: Verdict) -> dict[str, Any]:
-    """The decision without the cue details (what verify/identify attach to a refused match)."""
-    return {
-        "decision": verdict.decision,
-        "score": None if verdict.score is None else round(verdict.score, 4),
-        "species": verdict.species,
-        "level": verdict.level,
-        "deciding_cues": list(verdict.deciding_cues),
-        "reason": verdict.reason,
-    }
-
-
 def verdict_document(verdict: Verdict, engine: LivenessEngine) -> dict[str, Any]:
     """The JSON shape of one verdict (the `liveness` command's top level and each track)."""
-    evidence = engine.model.fusion.evidence(verdict.cues)
     return {
-        **verdict_summary(verdict),
+        **verdict.as_dict(engine.model.fusion.evidence(verdict.cues)),
         "model_identity": engine.model.identity,
-        "seconds_used": verdict.seconds_used,
-        "cues": {name: cue_document(cue, evidence.get(name)) for name, cue in verdict.cues.items()},
     }
