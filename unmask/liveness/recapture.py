@@ -17,16 +17,14 @@ same captures (unmask.lab.recapture), so a camera's look cannot separate its cla
 from __future__ import annotations
 
 import itertools
-import json
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 
-from unmask.errors import InputError, ModelError
+from unmask.errors import InputError
 from unmask.liveness.channels import median_cue
 from unmask.liveness.features import (
     colour_features,
@@ -34,7 +32,8 @@ from unmask.liveness.features import (
     specular_features,
 )
 from unmask.liveness.features.spectrum import radial_frequency
-from unmask.liveness.surface import SurfaceModel, crop_face
+from unmask.liveness.linear import StandardizedLogistic
+from unmask.liveness.surface import crop_face
 from unmask.types import Box, CueScore, Face, Frame
 
 if TYPE_CHECKING:
@@ -201,123 +200,33 @@ def recapture_features(crop: NDArray[np.uint8]) -> NDArray[np.float64]:
     )
 
 
-def _logistic(z: NDArray[np.float64]) -> NDArray[np.float64]:
-    return np.asarray(0.5 * (1.0 + np.tanh(0.5 * z)), dtype=np.float64)
+class RecaptureModel(StandardizedLogistic):
+    """P(bona fide) per crop from the recapture features; classes always balanced."""
 
-
-class RecaptureModel:
-    """Standardised features, L2-regularised logistic regression: P(bona fide) per crop.
-
-    scikit-learn's contract: hyperparameters in `__init__`, learned state (ending in `_`) set
-    only by `fit`. Labels: 1 = bona fide, 0 = recapture. Fitting reuses SurfaceModel's
-    optimiser; inference is numpy only, and the file is npz + JSON (never pickle).
-    """
+    KIND = "unmask.recapture"
+    NAME = "recapture"
+    FORMAT_VERSION = FORMAT_VERSION
+    FEATURE_VERSION = FEATURE_VERSION
+    N_FEATURES = N_FEATURES
+    COMPRESSED = True
+    RETRAIN = "retrain it with scripts/train_recapture.py"
 
     def __init__(self, C: float = 0.05, max_iter: int = 1000) -> None:
-        self.C = C
-        self.max_iter = max_iter
+        super().__init__(C=C, max_iter=max_iter, class_weight="balanced")
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         return {"C": self.C, "max_iter": self.max_iter}
 
-    def set_params(self, **params: Any) -> RecaptureModel:
-        for key, value in params.items():
-            if key not in self.get_params():
-                raise InputError(f"RecaptureModel has no hyperparameter {key!r}")
-            setattr(self, key, value)
-        return self
-
-    def fit(
-        self, X: ArrayLike, y: ArrayLike, provenance: Mapping[str, Any] | None = None
-    ) -> RecaptureModel:
-        inner = SurfaceModel(C=self.C, max_iter=self.max_iter, class_weight="balanced")
-        inner.fit(X, y)
-        self.mean_ = inner.mean_
-        self.scale_ = inner.scale_
-        self.coef_ = inner.coef_
-        self.intercept_ = inner.intercept_
-        self.classes_ = np.array([0, 1])
-        self.n_features_in_ = int(inner.n_features_in_)
-        self.provenance_ = dict(provenance or {})
-        return self
-
-    def decision_function(self, X: ArrayLike) -> NDArray[np.float64]:
-        if not hasattr(self, "coef_"):
-            raise ModelError("recapture model is not fitted: call fit() or RecaptureModel.load()")
-        features = np.atleast_2d(np.asarray(X, dtype=np.float64))
-        if features.shape[1] != self.n_features_in_:
-            raise InputError(f"expected {self.n_features_in_} features, got {features.shape[1]}")
-        return np.asarray(((features - self.mean_) / self.scale_) @ self.coef_ + self.intercept_)
-
-    def predict_proba(self, X: ArrayLike) -> NDArray[np.float64]:
-        """Columns follow `classes_`: [P(recapture), P(bona fide)]."""
-        bona_fide = _logistic(self.decision_function(X))
-        return np.column_stack([1.0 - bona_fide, bona_fide])
-
-    def predict(self, X: ArrayLike) -> NDArray[np.int64]:
-        return (self.decision_function(X) > 0).astype(np.int64)
+    def header_extra(self) -> dict[str, Any]:
+        return {
+            "crop": {"scale": CROP_SCALE, "analysis_face_px": ANALYSIS_FACE_PX},
+            "features": list(FEATURE_NAMES),
+        }
 
     def contributions(self, features: NDArray[np.float64]) -> dict[str, float]:
         """Each feature group's share of the logit, so evidence can say what decided."""
         parts = ((features - self.mean_) / self.scale_) * self.coef_
         return {name: float(parts[lo:hi].sum()) for name, (lo, hi) in FEATURE_GROUPS.items()}
-
-    def save(self, path: str | Path) -> Path:
-        if not hasattr(self, "coef_"):
-            raise ModelError("recapture model is not fitted: nothing to save")
-        target = Path(path)
-        if target.suffix != ".npz":
-            target = target.with_suffix(".npz")
-        header = {
-            "kind": "unmask.recapture",
-            "format_version": FORMAT_VERSION,
-            "feature_version": FEATURE_VERSION,
-            "crop": {"scale": CROP_SCALE, "analysis_face_px": ANALYSIS_FACE_PX},
-            "features": list(FEATURE_NAMES),
-            "params": self.get_params(),
-            "intercept": self.intercept_,
-            "provenance": self.provenance_,
-        }
-        np.savez_compressed(
-            target,
-            header=np.array(json.dumps(header)),
-            mean=self.mean_,
-            scale=self.scale_,
-            coef=self.coef_,
-        )
-        return target
-
-    @classmethod
-    def load(cls, path: str | Path) -> RecaptureModel:
-        try:
-            with np.load(Path(path), allow_pickle=False) as data:
-                header = json.loads(str(data["header"]))
-                arrays = {
-                    key: np.asarray(data[key], dtype=np.float64)
-                    for key in ("mean", "scale", "coef")
-                }
-        except FileNotFoundError as exc:
-            raise ModelError(f"recapture model not found: {path}") from exc
-        except (OSError, KeyError, ValueError) as exc:
-            raise ModelError(f"not an unmask recapture model (unreadable npz): {path}") from exc
-        if header.get("kind") != "unmask.recapture":
-            raise ModelError(f"not an unmask recapture model: {path}")
-        versions = (header.get("format_version"), header.get("feature_version"))
-        if versions != (FORMAT_VERSION, FEATURE_VERSION):
-            raise ModelError(
-                f"recapture model {path} has format/features {versions[0]}/{versions[1]}, this "
-                f"unmask reads {FORMAT_VERSION}/{FEATURE_VERSION}: retrain it with "
-                "scripts/train_recapture.py"
-            )
-        if any(len(a) != N_FEATURES for a in arrays.values()):
-            raise ModelError(f"recapture model {path} does not hold {N_FEATURES} features")
-        model = cls(**header["params"])
-        model.mean_, model.scale_, model.coef_ = arrays["mean"], arrays["scale"], arrays["coef"]
-        model.intercept_ = float(header["intercept"])
-        model.classes_ = np.array([0, 1])
-        model.n_features_in_ = N_FEATURES
-        model.provenance_ = dict(header.get("provenance", {}))
-        return model
 
 
 def score_view(image: NDArray[np.uint8], box: Box, model: RecaptureModel | None) -> CueScore:
