@@ -14,6 +14,7 @@ from tqdm import tqdm
 from unmask.cli.output import Outcome, add_json_flag
 from unmask.errors import InputError
 from unmask.lab import SIMULATION_NOTE, SPECIES, generate
+from unmask.lab.ranges import PRESETS
 from unmask.lab.store import CODECS
 
 
@@ -65,16 +66,20 @@ def register(subparsers: Any) -> None:
         help="comma-separated from rgb,thermal,nir,depth (default rgb)",
     )
     parser.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        default="default",
+        help="; ".join(f"{name}: {p.meaning}" for name, p in PRESETS.items()),
+    )
+    parser.add_argument(
         "--codec",
         choices=sorted(CODECS),
-        default="h264",
-        help="video codec (default h264; H.264 and MJPEG remove most of a simulated pulse, lossless keeps it)",
+        help="video codec (default: the preset's, h264; compression removes most of a simulated pulse, lossless keeps it)",
     )
     parser.add_argument(
         "--crf",
         type=int,
-        default=12,
-        help="H.264 CRF, or MJPEG quality on the same 0-51 scale (default 12)",
+        help="H.264 CRF, or MJPEG quality on the same 0-51 scale (default: the preset's, 0 for default)",
     )
     parser.add_argument("--seed", type=int, default=0, help="same seed, same bytes (default 0)")
     add_json_flag(parser)
@@ -106,6 +111,7 @@ def run(args: argparse.Namespace) -> Outcome:
             seed=args.seed,
             faces=args.faces,
             progress=progress,
+            preset=args.preset,
         )
     finally:
         bar.close()

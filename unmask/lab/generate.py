@@ -20,7 +20,7 @@ from unmask.errors import InputError, NoFaceError
 from unmask.lab import channels as ch
 from unmask.lab.faces import FacePhoto, PhotoFile, catalogue
 from unmask.lab.living import skin_ita
-from unmask.lab.ranges import RANGES, SPECIES
+from unmask.lab.ranges import PRESETS, RANGES, SPECIES
 from unmask.lab.render import iter_presentation
 from unmask.lab.store import check_size, suffix, write_npz, write_video
 
@@ -145,20 +145,27 @@ def generate(
     fps: float = 30.0,
     size: tuple[int, int] = (640, 480),
     channels: Sequence[str] = ("rgb",),
-    codec: str = "h264",
-    crf: int = 12,
+    codec: str | None = None,
+    crf: int | None = None,
     seed: int = 0,
     faces: str | Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    preset: str = "default",
 ) -> Path:
     """Render `clips` presentations of each species into `out_dir`; returns protocol.csv.
 
     `faces` is a folder (one identity per sub-folder or per photo); None uses the permissively
-    licensed face sets of the shared data when present (300+ people across skin tones), else the
-    public-domain portraits shipped with scikit-image and matplotlib. The default H.264 at CRF 12 is what a
-    deployed camera would send, and it removes most of a weak pulse; pass codec="lossless" to
-    study pulse cues on what the sensor saw.
+    licensed face sets of the shared data when present (242 people across skin tones), else the
+    public-domain portraits shipped with scikit-image and matplotlib. `preset` names the ranges
+    and codec (`unmask.lab.ranges.PRESETS`): "default" has nuisances measured on real video
+    and H.264 at CRF 0, what a camera feeding unmask directly gives; "web" compresses as web
+    video does, which removes most of a pulse; "hard" is the stress test. `codec` and `crf`
+    override the preset's.
     """
+    if preset not in PRESETS:
+        raise InputError(f"unknown preset {preset!r}; choose from {', '.join(PRESETS)}")
+    codec = PRESETS[preset].codec if codec is None else codec
+    crf = PRESETS[preset].crf if crf is None else crf
     unknown = [s for s in species if s not in SPECIES]
     if unknown:
         raise InputError(f"unknown species {', '.join(unknown)}; choose from {', '.join(SPECIES)}")
@@ -181,7 +188,7 @@ def generate(
     out.mkdir(parents=True, exist_ok=True)
     rows = []
     for done, job in enumerate(jobs):
-        rows.append(write_clip(out, job, seconds, fps, size, extra, codec, crf))
+        rows.append(write_clip(out, job, seconds, fps, size, extra, codec, crf, preset))
         if progress is not None:
             progress(done + 1, len(jobs))
     protocol = out / "protocol.csv"
@@ -202,6 +209,7 @@ def generate(
         "simulation": True,
         "note": SIMULATION_NOTE,
         "seed": seed,
+        "preset": preset,
         "species": list(species),
         "clips_per_species": clips,
         "seconds": seconds,
@@ -233,6 +241,7 @@ def write_clip(
     extra: tuple[str, ...],
     codec: str,
     crf: int,
+    preset: str = "default",
 ) -> dict[str, Any]:
     params, times, stream = iter_presentation(
         job.species,
@@ -243,6 +252,7 @@ def write_clip(
         size=size,
         seed=job.seed,
         channels=extra,
+        preset=preset,
     )
     stem = f"{job.species}/{job.species}_{job.index:03d}_{job.subject.identity}_as_{job.target.identity}"
     video = Path(stem + suffix(codec))

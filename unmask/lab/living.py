@@ -30,15 +30,17 @@ Lid = tuple[tuple[int, int, int, int], Image, Image, Image, Image, float]
 # a webcam, Pbv = [0.33, 0.77, 0.53] (de Haan & van Leest 2014), scaled so green is 1.
 PBV = np.array([0.33, 0.77, 0.53], dtype=np.float32) / 0.77
 # Pulse regions as (name, offset from the eye midpoint in eye distances (across, down),
-# radius, amplitude factor): forehead and cheeks carry the strongest rPPG signal, nose and chin
-# less (Kamshilin 2011; Lempe 2013). Each region gets its own small phase delay.
+# radius, amplitude factor). `pulse_amplitude` is the face's skin-average amplitude; forehead and
+# cheeks carry the strongest rPPG signal, nose, chin and the skin round the eyes less (Kamshilin
+# 2011; Lempe 2013), so
+# their factors sit above 1 and the others below. Each region gets its own small phase delay.
 REGIONS = (
-    ("forehead", (0.0, -0.75), 0.55, 1.0),
-    ("right_cheek", (-0.55, 0.6), 0.35, 1.15),
-    ("left_cheek", (0.55, 0.6), 0.35, 1.15),
+    ("forehead", (0.0, -0.75), 0.55, 1.3),
+    ("right_cheek", (-0.55, 0.6), 0.35, 1.4),
+    ("left_cheek", (0.55, 0.6), 0.35, 1.4),
     ("nose", (0.0, 0.45), 0.25, 0.7),
     ("chin", (0.0, 1.55), 0.3, 0.6),
-    ("periocular", (0.0, 0.05), 0.6, 0.8),
+    ("periocular", (0.0, 0.05), 0.6, 0.7),
 )
 
 
