@@ -3,8 +3,10 @@
 A lab that is harder or easier than reality biases every detector trained or judged on it, so
 its nuisances are measured on real bona fide video with the project's own face stage and
 compared, statistic by statistic, with the same measurement on lab clips. Each statistic is a
-property of one clip; a set is summarised by the mean and spread over its clips, and a lab mean
-further from the real mean than the real clips' own spread is flagged.
+property of one clip; a set is summarised by the median and spread over its clips (half the
+16th-84th percentile range: a standard deviation that one odd clip, such as a stage video with
+cuts, cannot inflate), and a lab median further from the real median than the real clips' own
+spread is flagged.
 """
 
 from __future__ import annotations
@@ -298,19 +300,19 @@ def lab_clips(folder: Path, labels: Sequence[str] = ("bona_fide",)) -> list[Path
 @dataclass(frozen=True)
 class Comparison:
     statistic: Statistic
-    real_mean: float
+    real_median: float
     real_spread: float
     real_count: int
-    lab_mean: float
+    lab_median: float
     lab_spread: float
     lab_count: int
 
     @property
     def differs(self) -> bool | None:
-        """Lab mean beyond the real spread; None when there is no real spread to judge by."""
-        if self.real_count < 2 or not np.isfinite(self.lab_mean) or self.real_spread <= 0:
+        """Lab median beyond the real spread; None when there is no real spread to judge by."""
+        if self.real_count < 2 or not np.isfinite(self.lab_median) or self.real_spread <= 0:
             return None
-        return bool(abs(self.lab_mean - self.real_mean) > self.real_spread)
+        return bool(abs(self.lab_median - self.real_median) > self.real_spread)
 
     def as_dict(self) -> dict[str, object]:
         def number(x: float) -> float | None:
@@ -321,13 +323,13 @@ class Comparison:
             "unit": self.statistic.unit,
             "meaning": self.statistic.meaning,
             "real": {
-                "mean": number(self.real_mean),
-                "std": number(self.real_spread),
+                "median": number(self.real_median),
+                "spread": number(self.real_spread),
                 "clips": self.real_count,
             },
             "lab": {
-                "mean": number(self.lab_mean),
-                "std": number(self.lab_spread),
+                "median": number(self.lab_median),
+                "spread": number(self.lab_spread),
                 "clips": self.lab_count,
             },
             "differs": self.differs,
@@ -335,14 +337,16 @@ class Comparison:
 
 
 def summarise(values: Sequence[float]) -> tuple[float, float, int]:
+    """(median, half the 16th-84th percentile range, count) of the finite values."""
     finite = np.array([v for v in values if np.isfinite(v)])
     if finite.size == 0:
         return float("nan"), float("nan"), 0
-    return float(finite.mean()), float(finite.std(ddof=1)) if finite.size > 1 else 0.0, finite.size
+    low, high = np.percentile(finite, [16, 84])
+    return float(np.median(finite)), float(high - low) / 2.0, int(finite.size)
 
 
 def compare(real: Sequence[ClipStats], lab: Sequence[ClipStats]) -> list[Comparison]:
-    """Per statistic: real and lab mean, spread (std over clips) and clip count."""
+    """Per statistic: real and lab median, spread over clips and clip count."""
     rows = []
     for statistic in STATISTICS:
         r = summarise([c.values.get(statistic.name, float("nan")) for c in real])
@@ -352,20 +356,20 @@ def compare(real: Sequence[ClipStats], lab: Sequence[ClipStats]) -> list[Compari
 
 
 def table(rows: Sequence[Comparison]) -> str:
-    """Markdown table: statistic, real mean ± std (n), lab mean ± std (n), flag."""
+    """Markdown table: statistic, real median ± spread (n), lab median ± spread (n), flag."""
 
     def cell(mean: float, spread: float, count: int) -> str:
         return f"{mean:.3g} ± {spread:.2g} ({count})" if count else "-"
 
     lines = [
-        "| statistic | unit | real mean ± std (clips) | lab mean ± std (clips) | lab vs real |",
+        "| statistic | unit | real median ± spread (clips) | lab median ± spread (clips) | lab vs real |",
         "|---|---|---|---|---|",
     ]
     for row in rows:
         verdict = {True: "DIFFERS", False: "within", None: "n/a"}[row.differs]
         lines.append(
             f"| {row.statistic.name} | {row.statistic.unit} | "
-            f"{cell(row.real_mean, row.real_spread, row.real_count)} | "
-            f"{cell(row.lab_mean, row.lab_spread, row.lab_count)} | {verdict} |"
+            f"{cell(row.real_median, row.real_spread, row.real_count)} | "
+            f"{cell(row.lab_median, row.lab_spread, row.lab_count)} | {verdict} |"
         )
     return "\n".join(lines)
