@@ -299,16 +299,6 @@ RANGES: dict[str, Range] = {
     "screen_nir": Range(
         0.03, 0.10, "LCD/OLED emit nothing at 850 nm: only reflection", ("replay",)
     ),
-    # Added last so that the draws of every earlier parameter stay as they were.
-    "bcg_iod": Range(
-        0.0,
-        0.003,
-        "ballistocardiographic head motion, vertical and in step with each beat (Balakrishnan "
-        "et al. 2013 recovered the pulse from it; Moco et al. 2016 showed it enters PPG "
-        "imaging): peak-to-peak in eye distances, up to 0.2 mm, under a pixel at kiosk framing "
-        "(assumption within that)",
-        WEARER_SPECIES,
-    ),
 }
 
 

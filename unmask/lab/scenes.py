@@ -6,7 +6,7 @@ thermal (degC), NIR (reflectance) and depth (mm) maps registered to it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import cv2
@@ -90,11 +90,6 @@ class Wearer:
             params["breath_hz"],
             params["breath_sway_px"],
         )
-        # Each ejection jolts the head: a vertical nod in step with the pulse. The recoil (the
-        # BCG's J wave) and the pulse's arrival at the face both come 0.2-0.3 s after the R
-        # wave, so the nod is set 50 ms after the skin's beat (an assumption).
-        recoil = params.get("bcg_iod", 0.0) * d * pulse.sample(times - 0.05)
-        motion = replace(motion, dy=motion.dy + recoil)
         closure, blinks = blink_closure(
             rng,
             times,
