@@ -124,7 +124,7 @@ RANGES: dict[str, Range] = {
     ),
     "flicker_amplitude": Range(
         0.0,
-        0.004,
+        0.002,
         "lamp ripple aliased to the frame rate: the frame's mean luma above 5 Hz varies 0.05 % "
         "(GRID) to 0.18 % (Pexels) on real video; hard preset 0-0.015 (IEEE 1789-2015 "
         "modulation depths)",
