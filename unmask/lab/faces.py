@@ -119,6 +119,15 @@ def pixels(source: Path | NDArray[np.uint8]) -> NDArray[np.uint8]:
     return read_image(source).image if isinstance(source, Path) else source
 
 
+def is_greyscale(image: NDArray[np.uint8]) -> bool:
+    """A black-and-white photo (saved as RGB or not): its channels differ by under 2 DN."""
+    sample = image[::4, ::4].astype(np.int16)
+    if sample.ndim < 3 or sample.shape[2] < 3:
+        return True
+    spread = np.abs(sample[..., 0] - sample[..., 1]) + np.abs(sample[..., 1] - sample[..., 2])
+    return float(spread.mean()) < 2.0
+
+
 @dataclass(eq=False)
 class PhotoFile:
     """A photo of one identity, located on first use so that a catalogue of hundreds of
@@ -134,6 +143,9 @@ class PhotoFile:
         """The located photo, or None when it holds no usable face (reason in `failure`)."""
         if self.located is None and self.failure is None:
             image = self.read()
+            if is_greyscale(image):
+                self.failure = f"{self.source}: greyscale, no skin colour for a pulse"
+                return None
             try:
                 self.located = FacePhoto(
                     self.identity, image, locate(image, self.source), self.source

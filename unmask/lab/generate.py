@@ -82,11 +82,13 @@ def plan(
 ) -> list[Job]:
     """Who wears what: bona fide clips cycle through identities; each attack shows a target and
     is worn or held by a different identity (impostor attacks). Splits are subject-disjoint
-    (identities dealt round-robin to train/dev/test) when there are three or more identities,
+    (subjects dealt round-robin to train/dev/test as they first appear, so a few clips drawn
+    from hundreds of people still fill every split) when there are three or more identities,
     else dealt by clip number. Photos are located as they are drawn; one without a usable face
     leaves the pool and the draw is repeated, so every job gets located photos."""
     names = sorted(identities)
     pool = {name: list(identities[name]) for name in names}
+    dealt: dict[str, str] = {}  # subject -> split, dealt round-robin as subjects first appear
     if len(names) < 2 and any(s != "bona_fide" for s in species):
         raise InputError(
             "attacks need at least two identities (a wearer and a target); give --faces more people"
@@ -116,7 +118,10 @@ def plan(
                 ):
                     if photo is None and entry in pool[name]:
                         pool[name].remove(entry)
-            split = SPLITS[names.index(subject_name) % 3] if len(names) >= 3 else SPLITS[index % 3]
+            if len(names) >= 3:
+                split = dealt.setdefault(subject_name, SPLITS[len(dealt) % 3])
+            else:
+                split = SPLITS[index % 3]
             jobs.append(Job(kind, index, clip_seed(seed, kind, index), subject, target, split))
     return jobs
 
