@@ -129,6 +129,7 @@ def attack_demo(
     protocol = read_protocol_csv(
         generate(
             out / "lab",
+            faces=out / "faces",  # the enrolled portraits, not the lab's default face sets
             clips=1,
             seconds=seconds,
             seed=DEMO_SEED,

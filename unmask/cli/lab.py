@@ -14,6 +14,7 @@ from tqdm import tqdm
 from unmask.cli.output import Outcome, add_json_flag
 from unmask.errors import InputError
 from unmask.lab import SIMULATION_NOTE, SPECIES, generate
+from unmask.lab.ranges import PRESETS
 from unmask.lab.store import CODECS
 from unmask.liveness.challenge import Challenge
 
@@ -66,16 +67,20 @@ def register(subparsers: Any) -> None:
         help="comma-separated from rgb,thermal,nir,depth (default rgb)",
     )
     parser.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        default="default",
+        help="; ".join(f"{name}: {p.meaning}" for name, p in PRESETS.items()),
+    )
+    parser.add_argument(
         "--codec",
         choices=sorted(CODECS),
-        default="h264",
-        help="video codec (default h264; H.264 and MJPEG remove most of a simulated pulse, lossless keeps it)",
+        help="video codec (default: the preset's, h264; compression removes most of a simulated pulse, lossless keeps it)",
     )
     parser.add_argument(
         "--crf",
         type=int,
-        default=12,
-        help="H.264 CRF, or MJPEG quality on the same 0-51 scale (default 12)",
+        help="H.264 CRF, or MJPEG quality on the same 0-51 scale (default: the preset's, 0 for default)",
     )
     parser.add_argument("--seed", type=int, default=0, help="same seed, same bytes (default 0)")
     parser.add_argument(
@@ -86,6 +91,51 @@ def register(subparsers: Any) -> None:
     )
     add_json_flag(parser)
     parser.set_defaults(handler=run)
+    realism = commands.add_parser(
+        "realism",
+        help="compare a lab set's bona fide clips with real videos, statistic by statistic",
+        description="Head motion, blinks, mouth motion, lighting drift and flicker, noise, "
+        "sharpness, skin colour, compression and pulse SNR, measured the same way on the lab's "
+        "bona fide clips and on real videos; flags a lab median further from the real median "
+        "than the real clips' spread.",
+    )
+    realism.add_argument("--lab", type=Path, required=True, help="lab folder with protocol.csv")
+    realism.add_argument(
+        "--real",
+        type=Path,
+        action="append",
+        required=True,
+        help="real video, or folder of videos (a folder of images is one clip); repeatable",
+    )
+    realism.add_argument(
+        "--max-seconds", type=float, default=None, help="measure at most this much of each clip"
+    )
+    add_json_flag(realism)
+    realism.set_defaults(handler=run_realism)
+
+
+def run_realism(args: argparse.Namespace) -> Outcome:
+    from unmask.lab.realism import compare, find_clips, lab_clips, measure_clip, table
+
+    lab_paths = lab_clips(args.lab)
+    real_paths = find_clips(args.real)
+    if not lab_paths:
+        raise InputError(f"{args.lab}: the protocol lists no bona fide clip")
+    if not real_paths:
+        raise InputError("--real: no video found")
+    lab = [measure_clip(p, max_seconds=args.max_seconds) for p in lab_paths]
+    real = [measure_clip(p, max_seconds=args.max_seconds) for p in real_paths]
+    rows = compare(real, lab)
+    document = {
+        "simulation": True,
+        "note": f"lab side: {SIMULATION_NOTE}",
+        "lab_clips": [c.source for c in lab],
+        "real_clips": [c.source for c in real],
+        "statistics": [row.as_dict() for row in rows],
+        "differs": [row.statistic.name for row in rows if row.differs],
+    }
+    text = f"Lab (SIMULATED, {len(lab)} bona fide clips) against {len(real)} real clips\n"
+    return Outcome(document=document, text=text + table(rows))
 
 
 def run(args: argparse.Namespace) -> Outcome:
@@ -114,6 +164,7 @@ def run(args: argparse.Namespace) -> Outcome:
             faces=args.faces,
             progress=progress,
             challenge=Challenge.load(args.challenge) if args.challenge else None,
+            preset=args.preset,
         )
     finally:
         bar.close()

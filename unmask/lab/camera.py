@@ -110,6 +110,16 @@ class Camera:
         columns = (np.float32(255.0 * level) * (1.0 + np.float32(self.gradient[index]) * ramp))[
             None, :, None
         ]
+        if index == 0:
+            # The camera was running before the clip: auto exposure has settled on the scene,
+            # off only by the sampled error. (Starting from unit gain made it chase each
+            # photo's own exposure for a second, a drift of several per cent that real video
+            # does not show.)
+            start = float(luma(np.clip(scene * columns, 0.0, 255.0)[::8, ::8]).mean()) / 255.0
+            if start > 1e-3:
+                settle = AE_TARGET / start * self.gain  # self.gain is 1 + exposure_error here
+                columns = columns * np.float32(settle)
+                self.gain *= settle
         dn = np.clip(scene * columns, 0.0, 255.0)
         mean = float(luma(dn[::8, ::8]).mean()) / 255.0
         if index + 1 < len(self.times) and mean > 1e-3:

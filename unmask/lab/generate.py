@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from unmask.errors import InputError
+from unmask.errors import InputError, NoFaceError
 from unmask.lab import channels as ch
-from unmask.lab.faces import FacePhoto, load_identities
-from unmask.lab.ranges import RANGES, SPECIES
+from unmask.lab.faces import FacePhoto, PhotoFile, catalogue
+from unmask.lab.living import skin_ita
+from unmask.lab.ranges import PRESETS, RANGES, SPECIES
 from unmask.lab.render import iter_presentation
 from unmask.lab.respond import RESPONSE_COLUMNS
 from unmask.lab.store import check_size, suffix, write_npz, write_video
@@ -40,6 +41,8 @@ CLIP_COLUMNS = (
     "height",
     "photo_subject",
     "photo_target",
+    "subject_ita_deg",
+    "target_ita_deg",
 )
 DERIVED_COLUMNS = (
     "mains_hz",
@@ -69,14 +72,25 @@ def clip_seed(seed: int, species: str, index: int) -> int:
     return int(state[0])
 
 
+def usable(entry: FacePhoto | PhotoFile) -> FacePhoto | None:
+    return entry if isinstance(entry, FacePhoto) else entry.photo()
+
+
 def plan(
-    identities: dict[str, list[FacePhoto]], species: Sequence[str], clips: int, seed: int
+    identities: Mapping[str, Sequence[FacePhoto | PhotoFile]],
+    species: Sequence[str],
+    clips: int,
+    seed: int,
 ) -> list[Job]:
     """Who wears what: bona fide clips cycle through identities; each attack shows a target and
     is worn or held by a different identity (impostor attacks). Splits are subject-disjoint
-    (identities dealt round-robin to train/dev/test) when there are three or more identities,
-    else dealt by clip number."""
+    (subjects dealt round-robin to train/dev/test as they first appear, so a few clips drawn
+    from hundreds of people still fill every split) when there are three or more identities,
+    else dealt by clip number. Photos are located as they are drawn; one without a usable face
+    leaves the pool and the draw is repeated, so every job gets located photos."""
     names = sorted(identities)
+    pool = {name: list(identities[name]) for name in names}
+    dealt: dict[str, str] = {}  # subject -> split, dealt round-robin as subjects first appear
     if len(names) < 2 and any(s != "bona_fide" for s in species):
         raise InputError(
             "attacks need at least two identities (a wearer and a target); give --faces more people"
@@ -85,17 +99,38 @@ def plan(
     for kind in species:
         for index in range(clips):
             rng = np.random.default_rng([seed, SPECIES.index(kind), index, 7])
-            target_name = names[(index + int(rng.integers(len(names)))) % len(names)]
-            if kind == "bona_fide":
-                subject_name = target_name
+            while True:
+                alive = [n for n in names if pool[n]]
+                if len(alive) < (1 if kind == "bona_fide" else 2):
+                    raise NoFaceError(f"too few identities with a usable face for {kind}")
+                target_name = alive[(index + int(rng.integers(len(alive)))) % len(alive)]
+                if kind == "bona_fide":
+                    subject_name = target_name
+                else:
+                    others = [n for n in alive if n != target_name]
+                    subject_name = others[int(rng.integers(len(others)))]
+                target_entry = pool[target_name][int(rng.integers(len(pool[target_name])))]
+                subject_entry = pool[subject_name][int(rng.integers(len(pool[subject_name])))]
+                target, subject = usable(target_entry), usable(subject_entry)
+                if target is not None and subject is not None:
+                    break
+                for entry, photo, name in (
+                    (target_entry, target, target_name),
+                    (subject_entry, subject, subject_name),
+                ):
+                    if photo is None and entry in pool[name]:
+                        pool[name].remove(entry)
+            if len(names) >= 3:
+                split = dealt.setdefault(subject_name, SPLITS[len(dealt) % 3])
             else:
-                others = [n for n in names if n != target_name]
-                subject_name = others[int(rng.integers(len(others)))]
-            target = identities[target_name][int(rng.integers(len(identities[target_name])))]
-            subject = identities[subject_name][int(rng.integers(len(identities[subject_name])))]
-            split = SPLITS[names.index(subject_name) % 3] if len(names) >= 3 else SPLITS[index % 3]
+                split = SPLITS[index % 3]
             jobs.append(Job(kind, index, clip_seed(seed, kind, index), subject, target, split))
     return jobs
+
+
+def photo_ita(photo: FacePhoto) -> float:
+    """Skin tone of a person as photographed (cheek ITA, before any `skin_darkening`)."""
+    return skin_ita(photo.image.astype(np.float32) / np.float32(255.0), photo.layout)
 
 
 def cell(value: Any) -> str:
@@ -117,21 +152,29 @@ def generate(
     fps: float = 30.0,
     size: tuple[int, int] = (640, 480),
     channels: Sequence[str] = ("rgb",),
-    codec: str = "h264",
-    crf: int = 12,
+    codec: str | None = None,
+    crf: int | None = None,
     seed: int = 0,
     faces: str | Path | None = None,
     progress: Callable[[int, int], None] | None = None,
     challenge: Challenge | None = None,
+    preset: str = "default",
 ) -> Path:
     """Render `clips` presentations of each species into `out_dir`; returns protocol.csv.
 
-    `faces` is a folder (one identity per sub-folder or per photo); None uses the public-domain
-    portraits shipped with scikit-image and matplotlib. The default H.264 at CRF 12 is what a
-    deployed camera would send, and it removes most of a weak pulse; pass codec="lossless" to
-    study pulse cues on what the sensor saw. With `challenge`, every clip responds to it
-    (unmask.lab.respond) and the protocol gains the response parameters.
+    `faces` is a folder (one identity per sub-folder or per photo); None uses the permissively
+    licensed face sets of the shared data when present (242 people across skin tones), else the
+    public-domain portraits shipped with scikit-image and matplotlib. `preset` names the ranges
+    and codec (`unmask.lab.ranges.PRESETS`): "default" has nuisances measured on real video
+    and H.264 at CRF 0, what a camera feeding unmask directly gives; "web" compresses as web
+    video does, which removes most of a pulse; "hard" is the stress test. `codec` and `crf`
+    override the preset's. With `challenge`, every clip responds to it (unmask.lab.respond)
+    and the protocol gains the response parameters.
     """
+    if preset not in PRESETS:
+        raise InputError(f"unknown preset {preset!r}; choose from {', '.join(PRESETS)}")
+    codec = PRESETS[preset].codec if codec is None else codec
+    crf = PRESETS[preset].crf if crf is None else crf
     unknown = [s for s in species if s not in SPECIES]
     if unknown:
         raise InputError(f"unknown species {', '.join(unknown)}; choose from {', '.join(SPECIES)}")
@@ -143,12 +186,18 @@ def generate(
     check_size(codec, *size)
     extra = tuple(c for c in channels if c != "rgb")
     out = Path(out_dir)
-    identities, skipped = load_identities(Path(faces) if faces is not None else None)
+    identities = catalogue(Path(faces) if faces is not None else None)
     jobs = plan(identities, list(species), clips, seed)
+    skipped = sorted(
+        str(entry.failure)
+        for entries in identities.values()
+        for entry in entries
+        if entry.failure is not None
+    )
     out.mkdir(parents=True, exist_ok=True)
     rows = []
     for done, job in enumerate(jobs):
-        rows.append(write_clip(out, job, seconds, fps, size, extra, codec, crf, challenge))
+        rows.append(write_clip(out, job, seconds, fps, size, extra, codec, crf, challenge, preset))
         if progress is not None:
             progress(done + 1, len(jobs))
     protocol = out / "protocol.csv"
@@ -170,6 +219,7 @@ def generate(
         "simulation": True,
         "note": SIMULATION_NOTE,
         "seed": seed,
+        "preset": preset,
         "species": list(species),
         "clips_per_species": clips,
         "seconds": seconds,
@@ -180,7 +230,8 @@ def generate(
         "channel_downscale": {c: ch.SCALE[c] for c in extra},
         "codec": codec,
         "crf": crf if codec != "lossless" else None,
-        "faces": sorted({p.source for photos in identities.values() for p in photos}),
+        "identities": len(identities),
+        "faces": sorted({p.source for job in jobs for p in (job.subject, job.target)}),
         "skipped_photos": skipped,
         "ranges": {
             name: {"low": r.low, "high": r.high, "species": list(r.species), "source": r.source}
@@ -202,6 +253,7 @@ def write_clip(
     codec: str,
     crf: int,
     challenge: Challenge | None = None,
+    preset: str = "default",
 ) -> dict[str, Any]:
     params, times, stream = iter_presentation(
         job.species,
@@ -213,6 +265,7 @@ def write_clip(
         seed=job.seed,
         channels=extra,
         challenge=challenge,
+        preset=preset,
     )
     stem = f"{job.species}/{job.species}_{job.index:03d}_{job.subject.identity}_as_{job.target.identity}"
     video = Path(stem + suffix(codec))
@@ -242,6 +295,8 @@ def write_clip(
         "height": size[1],
         "photo_subject": Path(job.subject.source).name,
         "photo_target": Path(job.target.source).name,
+        "subject_ita_deg": photo_ita(job.subject),
+        "target_ita_deg": photo_ita(job.target),
         **params,
     }
     for name in extra:

@@ -30,15 +30,17 @@ Lid = tuple[tuple[int, int, int, int], Image, Image, Image, Image, float]
 # a webcam, Pbv = [0.33, 0.77, 0.53] (de Haan & van Leest 2014), scaled so green is 1.
 PBV = np.array([0.33, 0.77, 0.53], dtype=np.float32) / 0.77
 # Pulse regions as (name, offset from the eye midpoint in eye distances (across, down),
-# radius, amplitude factor): forehead and cheeks carry the strongest rPPG signal, nose and chin
-# less (Kamshilin 2011; Lempe 2013). Each region gets its own small phase delay.
+# radius, amplitude factor). `pulse_amplitude` is the face's skin-average amplitude; forehead and
+# cheeks carry the strongest rPPG signal, nose, chin and the skin round the eyes less (Kamshilin
+# 2011; Lempe 2013), so
+# their factors sit above 1 and the others below. Each region gets its own small phase delay.
 REGIONS = (
-    ("forehead", (0.0, -0.75), 0.55, 1.0),
-    ("right_cheek", (-0.55, 0.6), 0.35, 1.15),
-    ("left_cheek", (0.55, 0.6), 0.35, 1.15),
+    ("forehead", (0.0, -0.75), 0.55, 1.3),
+    ("right_cheek", (-0.55, 0.6), 0.35, 1.4),
+    ("left_cheek", (0.55, 0.6), 0.35, 1.4),
     ("nose", (0.0, 0.45), 0.25, 0.7),
     ("chin", (0.0, 1.55), 0.3, 0.6),
-    ("periocular", (0.0, 0.05), 0.6, 0.8),
+    ("periocular", (0.0, 0.05), 0.6, 0.7),
 )
 
 
@@ -221,18 +223,14 @@ class Skin:
     ) -> Skin:
         """`region` limits where the pulse shows (a mask's eye holes); None means all skin."""
         shape = base.shape[:2]
-        d = layout.interocular
         skin = skin_mask(layout, shape)
         if region is not None:
             skin = skin * region
-        centre = layout.eye_centres.mean(axis=0)
-        cos, sin = np.cos(layout.roll), np.sin(layout.roll)
         xx, yy = coarse_grid(shape)
         blobs = []
-        for _, (u, v), radius, _factor in REGIONS:
-            px = centre[0] + d * (u * cos - v * sin)
-            py = centre[1] + d * (u * sin + v * cos)
-            blobs.append(np.exp(-((xx - px) ** 2 + (yy - py) ** 2) / (2 * (radius * d) ** 2)))
+        for name, *_ in REGIONS:
+            px, py, radius = region_centre(layout, name)
+            blobs.append(np.exp(-((xx - px) ** 2 + (yy - py) ** 2) / (2 * radius**2)))
         # A partition of the skin among regions, each scaled by its factor: regions share the
         # skin smoothly while each keeps its own delay.
         total = np.maximum(np.sum(blobs, axis=0), 1e-6)
@@ -312,13 +310,34 @@ def retint(base: Image, layout: FaceLayout, darkening: float) -> Image:
     return (base * (1.0 - face[..., None] * absorb)).astype(np.float32)
 
 
+def region_centre(layout: FaceLayout, name: str) -> tuple[float, float, float]:
+    """(x, y, radius) in pixels of one of the pulse `REGIONS` on this face."""
+    (u, v), radius = next((offset, r) for n, offset, r, _ in REGIONS if n == name)
+    d = layout.interocular
+    centre = layout.eye_centres.mean(axis=0)
+    cos, sin = np.cos(layout.roll), np.sin(layout.roll)
+    return (
+        float(centre[0] + d * (u * cos - v * sin)),
+        float(centre[1] + d * (u * sin + v * cos)),
+        float(radius * d),
+    )
+
+
 def skin_ita(base: Image, layout: FaceLayout) -> float:
-    """Individual typology angle (degrees) of the face skin: > 55 very light, < -30 dark
-    (Chardon 1991); the lab scales pulse amplitude with it."""
-    mask = skin_mask(layout, base.shape[:2]) > 0.5
+    """Individual typology angle (degrees) of the cheeks: > 55 very light, < -30 dark (Chardon
+    1991). Cheeks, as in colorimetric skin-tone studies: away from brows, beard line and the
+    nose's highlight. The lab scales pulse amplitude with it."""
+    shape = base.shape[:2]
+    cheeks = np.zeros(shape, dtype=np.float32)
+    for name in ("right_cheek", "left_cheek"):
+        x, y, radius = region_centre(layout, name)
+        cv2.circle(cheeks, (int(round(x)), int(round(y))), max(int(0.7 * radius), 1), 1.0, -1)
+    mask = (skin_mask(layout, shape) > 0.5) & (cheeks > 0)
+    if not mask.any():
+        mask = skin_mask(layout, shape) > 0.5
     if not mask.any():
         return 0.0
-    rgb = np.clip(base[mask].mean(axis=0), 0, 1).reshape(1, 1, 3).astype(np.float32)
+    rgb = np.clip(np.median(base[mask], axis=0), 0, 1).reshape(1, 1, 3).astype(np.float32)
     lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab)[0, 0]
     return float(np.degrees(np.arctan2(lab[0] - 50.0, max(float(lab[2]), 1e-3))))
 

@@ -18,7 +18,7 @@ from unmask.lab import channels as ch
 from unmask.lab import scenes
 from unmask.lab.camera import Camera
 from unmask.lab.faces import FacePhoto, frame_photo
-from unmask.lab.ranges import SPECIES, sample
+from unmask.lab.ranges import PRESETS, SPECIES, sample
 from unmask.lab.respond import respond
 from unmask.liveness.challenge import Challenge
 
@@ -40,12 +40,14 @@ def rng_for(seed: int, purpose: int) -> np.random.Generator:
     return np.random.default_rng([seed, purpose])
 
 
-def sample_params(species: str, seed: int) -> dict[str, Any]:
+def sample_params(species: str, seed: int, preset: str = "default") -> dict[str, Any]:
     """The clip's sampled parameters (the protocol columns), before any rendering."""
     if species not in SPECIES:
         raise InputError(f"unknown species {species!r}; choose from {', '.join(SPECIES)}")
+    if preset not in PRESETS:
+        raise InputError(f"unknown preset {preset!r}; choose from {', '.join(PRESETS)}")
     rng = rng_for(seed, PARAMS)
-    params: dict[str, Any] = sample(species, rng)
+    params: dict[str, Any] = sample(species, rng, preset)
     params["mains_hz"] = 50 if rng.uniform() < 0.5 else 60
     if "fingers" in params:
         params["fingers"] = int(params["fingers"])
@@ -77,6 +79,7 @@ def build_scene(
     size: tuple[int, int],
     seed: int,
     wanted: tuple[str, ...],
+    preset: str = "default",
 ) -> tuple[scenes.Scene, dict[str, Any]]:
     framing = rng_for(seed, FRAMING)
     target_framed = frame_photo(target, size, framing)
@@ -92,7 +95,7 @@ def build_scene(
         return mask, dict(mask.wearer.facts)
     if species == "print":
         return scenes.print_scene(target_framed, params, times, rng, wanted), {"hr_bpm": None}
-    source = sample_params("bona_fide", seed ^ 0x5EED)
+    source = sample_params("bona_fide", seed ^ 0x5EED, preset)
     replay = scenes.replay_scene(target_framed, params, source, times, rng, wanted)
     assert replay.content is not None
     facts = replay.content.wearer.facts
@@ -115,6 +118,7 @@ def iter_presentation(
     channels: tuple[str, ...] = (),
     overrides: Mapping[str, Any] | None = None,
     challenge: Challenge | None = None,
+    preset: str = "default",
 ) -> tuple[
     dict[str, Any],
     NDArray[np.float64],
@@ -122,17 +126,18 @@ def iter_presentation(
 ]:
     """Parameters, frame times and a lazy stream of (RGB uint8, {channel: array}) per frame.
 
-    Streaming keeps memory flat when writing long clips; `overrides` pins parameters (tests, ablations).
+    Streaming keeps memory flat when writing long clips; `overrides` pins parameters (tests,
+    ablations); `preset` names the ranges drawn from (`unmask.lab.ranges.PRESETS`).
     With `challenge` the clip responds to it from its first frame (unmask.lab.respond); response
     parameters are drawn from their own generator and may be pinned by `overrides` too.
     """
     wanted = tuple(c for c in channels if c != "rgb")
     check_request(seconds, fps, size, wanted)
-    params = sample_params(species, seed)
+    params = sample_params(species, seed, preset)
     params.update(overrides or {})
     count = max(int(round(seconds * fps)), 2)
     times = np.arange(count, dtype=np.float64) / fps
-    scene, facts = build_scene(species, wearer, target, params, times, size, seed, wanted)
+    scene, facts = build_scene(species, wearer, target, params, times, size, seed, wanted, preset)
     if challenge is not None:
         scene, response = respond(
             scene, species, challenge, params, times, rng_for(seed, RESPONSE), overrides or {}
@@ -162,6 +167,7 @@ def render_presentation(
     channels: tuple[str, ...] = (),
     overrides: Mapping[str, Any] | None = None,
     challenge: Challenge | None = None,
+    preset: str = "default",
 ) -> Presentation:
     """Render one presentation to memory. For bona fide, `wearer` and `target` are the same
     person; attacks show `target` while `wearer` (masks) is the person behind."""
@@ -176,6 +182,7 @@ def render_presentation(
         channels=channels,
         overrides=overrides,
         challenge=challenge,
+        preset=preset,
     )
     frames, extras = [], []
     for rgb, extra in stream:

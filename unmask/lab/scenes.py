@@ -73,7 +73,7 @@ class Wearer:
             {
                 "notch_depth": params["notch_depth"],
                 "diastolic_ratio": params["diastolic_ratio"],
-                "systolic_phase": 0.18,
+                "systolic_phase": 0.25,
             },
         )
         ita = skin_ita(base if skin_source is None else skin_source, layout)

@@ -56,15 +56,19 @@ def parametric_beat(notch_depth: float, diastolic_ratio: float, systolic_phase: 
 
     The diastolic wave sits about 0.25 beat after the systolic peak; its height relative to the
     systolic one (`diastolic_ratio`, 0.2-0.6 in young to middle-aged adults per Millasseau 2006)
-    and a narrow `notch_depth` dip between them make the dicrotic notch.
+    and a `notch_depth` dip between them make the dicrotic notch. The widths are set so the
+    harmonics match real beats: the welltory median beats have a second harmonic at 0.35 of
+    the fundamental (p10-p90 0.28-0.44) and a third at 0.17; these give 0.31-0.41 and 0.14-0.27
+    over the parameter ranges. (Narrower peaks gave 0.3-0.6 and 0.5-0.6, so a plain POS
+    locked onto twice the heart rate on slow pulses.)
     """
     phase = np.linspace(0.0, 1.0, TEMPLATE_SAMPLES)
-    systolic = np.exp(-((phase - systolic_phase) ** 2) / (2 * 0.07**2))
-    diastolic = diastolic_ratio * np.exp(-((phase - systolic_phase - 0.25) ** 2) / (2 * 0.09**2))
+    systolic = np.exp(-((phase - systolic_phase) ** 2) / (2 * 0.12**2))
+    diastolic = diastolic_ratio * np.exp(-((phase - systolic_phase - 0.25) ** 2) / (2 * 0.14**2))
     notch = (
         notch_depth
         * diastolic_ratio
-        * np.exp(-((phase - systolic_phase - 0.14) ** 2) / (2 * 0.03**2))
+        * np.exp(-((phase - systolic_phase - 0.14) ** 2) / (2 * 0.05**2))
     )
     beat = systolic + diastolic - notch
     beat = beat - np.linspace(beat[0], beat[-1], TEMPLATE_SAMPLES)  # onset and end meet
