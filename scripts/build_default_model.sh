@@ -40,5 +40,6 @@ for name in real-video real-still recapture-still; do
     protocols+=(--protocol "$work/real/$name/protocol.csv")
 done
 run unmask pad train "${protocols[@]}" --seed 0 --without-surface --test-share 0 \
+    --recapture unmask/liveness/models/default/recapture.npz --report "$work/held-out" \
     --out unmask/liveness/models/default
 run python -c "from unmask.liveness.model import seal_default_model; print(seal_default_model())"

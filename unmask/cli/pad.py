@@ -76,6 +76,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="share of subjects held out for the report where a protocol declares no splits "
         "(0 trains on everything; default 0.25)",
     )
+    train.add_argument(
+        "--report",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder for the held-out scores.csv and report.html (default: OUT/held-out)",
+    )
     train.add_argument("--seed", type=int, default=0, help="same seed, same model (default 0)")
     train.add_argument("--workers", type=int, default=None, help=WORKERS_HELP)
     train.add_argument(
@@ -234,7 +241,7 @@ def run_train(args: argparse.Namespace) -> Outcome:
     document = {
         "model": str(args.out),
         **summary,
-        "held_out": held_out_report(held_out, model, args.out / "held-out"),
+        "held_out": held_out_report(held_out, model, args.report or args.out / "held-out"),
         **levels_document(model),
         "weights": model.fusion.weights,
     }
