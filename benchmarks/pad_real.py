@@ -254,12 +254,21 @@ def write_rows(rows: list[Row], path: Path) -> None:
 
 
 def extra_scorer(path: Path | None) -> Callable[[Path], float | None] | None:
+    """The extra model's P(bona fide) on the largest face the face stage finds in a still."""
     if path is None:
         return None
-    from unmask.liveness.extra_model import ExtraModel, extra_image_score
+    from unmask.face import FaceAnalyzer
+    from unmask.liveness.extra_model import ExtraModel
 
     model = ExtraModel.load(path)
-    return lambda image: extra_image_score(model, read_image(image).image)
+    analyzer = FaceAnalyzer(mesh=False)
+
+    def score(image: Path) -> float | None:
+        frame = read_image(image)
+        faces = analyzer.analyze(frame)
+        return model.probability(frame.image, faces[0].box) if faces else None
+
+    return score
 
 
 def main() -> int:

@@ -301,7 +301,7 @@ def run_score(args: argparse.Namespace) -> Outcome:
         str(args.model) if args.model else None,
         args.liveness,
         args.max_seconds,
-        tuple(str(p.resolve()) for p in args.extra_model),
+        tuple(str(p.absolute()) for p in args.extra_model),
     )
     # Fail before the run rather than once per file: no model, or extras it was not calibrated with.
     _ = process_engine(scorer.model, scorer.level, scorer.max_seconds, scorer.extra).model

@@ -192,7 +192,7 @@ def train_pad(
     the model records their identity and refuses to run with any other file. `recapture` is
     the recapture classifier (scripts/train_recapture.py) the model carries and calibrates.
     """
-    extras = tuple(str(Path(p).resolve()) for p in extra_models)
+    extras = tuple(str(Path(p).absolute()) for p in extra_models)
     identities = [m.identity for m in load_extra_models(extras)]
     wanted = ("train", "dev", HELD_OUT) if held_out_report else ("train", "dev")
     observed: list[tuple[Observed, str]] = []
