@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from unmask.errors import InputError, ModelError
-from unmask.liveness.fusion import FusionModel
+from unmask.liveness.fusion import STILL_MARK, FusionModel
 from unmask.liveness.model import PadModel
 from unmask.types import CueScore
 
@@ -216,13 +216,17 @@ def test_stills_have_operating_points_against_prints_and_screens_only() -> None:
     assert model.still_levels["medium"].species == ("print", "replay")
     assert set(model.levels["medium"].species) == {"print", "replay", "mask_rigid"}
     assert model.levels["medium"].bpcer_source == "real"
-    live_still = {**recapture_sample("bona_fide", rng), "motion": CueScore("motion", None)}
+    still = CueScore("motion", None, evidence={STILL_MARK: True})
+    live_still = {**recapture_sample("bona_fide", rng), "motion": still}
     assert model.levels_for(live_still) is model.still_levels
     decision, _, reason, _ = model.decide(live_still, "medium")
     assert decision == "bona_fide" and "not masks" in (reason or "")
     decision, _, reason, _ = model.decide(live_still, "high")
     assert decision == "inconclusive" and "mask cannot be ruled out" in (reason or "")
-    printed_still = {**recapture_sample("print", rng), "motion": CueScore("motion", None)}
+    printed_still = {**recapture_sample("print", rng), "motion": still}
+    # a video whose motion could not judge is not a still: the mask-aware table stays
+    short_clip = {**recapture_sample("bona_fide", rng), "motion": CueScore("motion", None)}
+    assert model.levels_for(short_clip) is model.levels
     assert model.decide(printed_still, "medium")[0] == "attack"
     loaded = FusionModel.from_dict(model.to_dict())
     assert loaded.still_levels["low"].species == ("print", "replay")

@@ -16,6 +16,7 @@ from unmask.liveness.channels import CHANNEL_NAMES, channel_cues, median_cue
 from unmask.liveness.context import context_cue
 from unmask.liveness.extra_model import ExtraModel, extra_cue
 from unmask.liveness.eyes import eyes_cue
+from unmask.liveness.fusion import STILL_MARK
 from unmask.liveness.levels import DEFAULT_LEVEL
 from unmask.liveness.model import PadModel, check_extra_models, default_model
 from unmask.liveness.motion import motion_cue
@@ -132,8 +133,13 @@ class LivenessEngine:
     ) -> dict[str, CueScore]:
         """The cues that need no trained model (training computes these before surface exists)."""
         if observation.still:
-            pulse = CueScore("pulse", None, reason="still image: a pulse needs video")
-            motion = CueScore("motion", None, reason="still image: motion needs video")
+            still = {STILL_MARK: True}
+            pulse = CueScore(
+                "pulse", None, reason="still image: a pulse needs video", evidence=still
+            )
+            motion = CueScore(
+                "motion", None, reason="still image: motion needs video", evidence=still
+            )
         else:
             sizes = track.recorder.face_sizes
             pulse = pulse_cue(

@@ -42,6 +42,10 @@ TEMPORAL_CUES = ("pulse", "motion")
 #: What one frame can rule out. A still cannot tell a mask from a face, so the still operating
 #: points are set against these species only and a still is never certified above `medium`.
 STILL_SPECIES = ("print", "replay")
+#: Evidence key the engine sets on the temporal cues of a still image: only a still is judged
+#: on the still table. A video whose pulse and motion could not judge (too short, too still) is
+#: not a still: its thresholds stay the ones set against masks.
+STILL_MARK = "still_image"
 STILL_NOTE = (
     "judged as a still (no pulse or motion): rules out prints and screens, not masks; "
     "levels high and maximum need video"
@@ -382,11 +386,11 @@ class FusionModel:
     def levels_for(self, cues: Mapping[str, CueScore]) -> dict[str, Level]:
         """The operating points of the sensors that spoke: a thermal, NIR or depth camera
         separates attacks a colour camera cannot, so its thresholds are set on its own scores;
-        a face with no temporal evidence (a still) is judged against prints and screens only."""
+        a still image is judged against prints and screens only."""
         parts = self.contributions(cues)
         if self.channel_levels and any(name in parts for name in CHANNEL_NAMES):
             return self.channel_levels
-        if self.still_levels and not any(name in parts for name in TEMPORAL_CUES):
+        if self.still_levels and is_still(cues):
             return self.still_levels
         return self.levels
 
@@ -521,6 +525,10 @@ class FusionModel:
 
 
 STILL_WITHHELD = (*TEMPORAL_CUES, *CHANNEL_NAMES)
+
+
+def is_still(cues: Mapping[str, CueScore]) -> bool:
+    return any(bool(cues[n].evidence.get(STILL_MARK)) for n in TEMPORAL_CUES if n in cues)
 
 
 def bona_fide_reference(
