@@ -496,9 +496,10 @@ class FusionModel:
         the calibration's is taken to apply to attacks too: each cue's calibration is moved so
         that the site's median living face gives the evidence the calibration's median living
         face gave, and the thresholds (set on attacks) stay. A shift toward acceptance is
-        capped at half the gap between that bona fide evidence and the nearest attack
-        species' mean, so no recalibration can carry an attack species across to the living
-        side. Cues the site rarely judged keep their calibration.
+        capped at half the gap between that bona fide evidence and the mean of the nearest
+        attack species the cue speaks against, so no recalibration carries such a species
+        across to the living side; a cue that speaks against none is not moved up. Cues the
+        site rarely judged keep their calibration.
         """
         moved = copy.deepcopy(self)
         shifts: dict[str, dict[str, float]] = {}
@@ -509,11 +510,15 @@ class FusionModel:
             if name not in self.reference or len(values) < min_values:
                 continue
             wanted = slope * (self.reference[name] - float(np.median(values)))
-            attack_means = [
-                stats[name][0] for stats in self.species_stats.values() if name in stats
-            ]
             bona_evidence = slope * self.reference[name] + intercept
-            cap = 0.5 * max(bona_evidence - max(attack_means), 0.0) if attack_means else abs(wanted)
+            # The species this cue speaks against (a recapture cue says nothing about masks,
+            # which other cues refuse): the nearest of them bounds how far the cue may move.
+            separated = [
+                stats[name][0]
+                for stats in self.species_stats.values()
+                if name in stats and stats[name][0] < bona_evidence
+            ]
+            cap = 0.5 * (bona_evidence - max(separated)) if separated else 0.0
             applied = float(min(wanted, cap))
             moved.calibration[name] = (slope, intercept + applied)
             shifts[name] = {
