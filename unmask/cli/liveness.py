@@ -4,28 +4,21 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from unmask.cli import challenge as active
 from unmask.cli.batch import error_lines, run_batch
 from unmask.cli.flags import add_data_dir, add_liveness_level
 from unmask.cli.output import Outcome, add_json_flag
 from unmask.cli.reading import add_strict_flag
 from unmask.errors import InputError
-from unmask.liveness.channels import CHANNEL_NAMES
-from unmask.liveness.engine import (
-    DEFAULT_MAX_SECONDS,
-    LivenessEngine,
-    LivenessReport,
-    load_channel,
-    verdict_document,
-)
 from unmask.liveness.evidence import evidence_summary
-from unmask.liveness.extra_model import load_extra_models
 from unmask.liveness.levels import DEFAULT_LEVEL, LEVEL_NAMES
-from unmask.liveness.model import PadModel
-from unmask.liveness.report import EvidenceItem, write_evidence_report
+from unmask.liveness.sensors import CHANNEL_NAMES, DEFAULT_MAX_SECONDS
 from unmask.progress import note
+
+if TYPE_CHECKING:
+    from unmask.liveness.engine import LivenessEngine, LivenessReport
+    from unmask.liveness.model import PadModel
 
 
 def add_engine_flags(parser: argparse.ArgumentParser) -> None:
@@ -41,6 +34,10 @@ def add_engine_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def make_engine(args: argparse.Namespace, level: str) -> LivenessEngine:
+    from unmask.liveness.engine import LivenessEngine
+    from unmask.liveness.extra_model import load_extra_models
+    from unmask.liveness.model import PadModel
+
     model = PadModel.load(args.model) if args.model is not None else None
     extra = load_extra_models(getattr(args, "extra_model", None) or [])
     return LivenessEngine(model, level=level, max_seconds=args.max_seconds, extra_models=extra)
@@ -90,6 +87,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def report_document(report: LivenessReport, engine: LivenessEngine) -> dict[str, Any]:
+    from unmask.liveness.engine import verdict_document
+
     tracks = []
     for item in report.tracks:
         tracks.append(
@@ -158,6 +157,10 @@ def verdict_line(document: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> Outcome:
+    from unmask.cli import challenge as active
+    from unmask.liveness.engine import load_channel
+    from unmask.liveness.report import EvidenceItem, write_evidence_report
+
     if args.challenge and len(args.files) != 1:
         raise InputError("--challenge checks one capture: give exactly one file")
     challenge = active.accept(args.challenge, args.data_dir) if args.challenge else None

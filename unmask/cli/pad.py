@@ -6,28 +6,23 @@ import argparse
 import csv
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from unmask.cli.flags import add_liveness_level, dataset_spec
 from unmask.cli.liveness import LEVEL_NAMES, add_engine_flags
 from unmask.cli.output import Outcome, add_json_flag
 from unmask.cli.outputs import add_force_flag, claim_outputs
 from unmask.errors import InputError, ProtocolError
-from unmask.evaluation.assessment import evaluate
 from unmask.evaluation.protocols.base import Protocol, ProtocolEntry, read_protocol_csv
 from unmask.evaluation.protocols.registry import protocol_kinds, read_protocol
 from unmask.evaluation.protocols.walk import media_files
-from unmask.evaluation.report import write_report
-from unmask.evaluation.scores import concat_rows, write_scores
 from unmask.evaluation.species import KNOWN_SPECIES, is_known_label, normalize_label
-from unmask.liveness.engine import DEFAULT_MAX_SECONDS
-from unmask.liveness.fusion import Level
 from unmask.liveness.levels import DEFAULT_LEVEL
-from unmask.liveness.model import DEFAULT_MODEL_DIR, RECAPTURE_FILE, PadModel, default_model
-from unmask.liveness.scoring import PadScorer
-from unmask.liveness.training import train_pad
-from unmask.liveness.workers import process_engine
-from unmask.parallel import parallel_map
+from unmask.liveness.sensors import DEFAULT_MAX_SECONDS
+
+if TYPE_CHECKING:
+    from unmask.liveness.fusion import Level
+    from unmask.liveness.model import PadModel
 
 WORKERS_HELP = "processes to run (default: one per core)"
 
@@ -173,6 +168,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def shipped_recapture() -> str | None:
+    from unmask.liveness.model import DEFAULT_MODEL_DIR, RECAPTURE_FILE
+
     path = DEFAULT_MODEL_DIR / RECAPTURE_FILE
     return str(path) if path.is_file() else None
 
@@ -212,6 +209,8 @@ def folder_protocol(root: Path) -> Protocol:
 
 
 def run_train(args: argparse.Namespace) -> Outcome:
+    from unmask.liveness.training import train_pad
+
     if not 0.0 <= args.test_share < 1.0:
         raise InputError(f"--test-share {args.test_share}: give a share in [0, 1)")
     protocols = [read_protocol_csv(p) for p in args.protocol]
@@ -265,6 +264,10 @@ def held_out_text(summary: dict[str, Any]) -> str:
 
 def held_out_report(rows: list[dict[str, Any]], model: PadModel, folder: Path) -> dict[str, Any]:
     """Scores, metrics and an HTML report for the presentations training never saw."""
+    from unmask.evaluation.assessment import evaluate
+    from unmask.evaluation.report import write_report
+    from unmask.evaluation.scores import concat_rows, write_scores
+
     if not rows:
         return {"presentations": 0, "note": "no held-out presentations (use --test-share)"}
     scores = concat_rows(
@@ -294,6 +297,10 @@ def held_out_report(rows: list[dict[str, Any]], model: PadModel, folder: Path) -
 
 
 def run_score(args: argparse.Namespace) -> Outcome:
+    from unmask.liveness.scoring import PadScorer
+    from unmask.liveness.workers import process_engine
+    from unmask.parallel import parallel_map
+
     claim_outputs([args.out], args.force)
     protocol = read_protocol_csv(args.protocol)
     scorer = PadScorer(
@@ -398,6 +405,7 @@ def levels_text(model: PadModel) -> str:
 
 def run_adapt(args: argparse.Namespace) -> Outcome:
     from unmask.liveness.adapt import adapt_model
+    from unmask.liveness.model import PadModel, default_model
 
     if not 0.0 <= args.test_share < 1.0:
         raise InputError(f"--test-share {args.test_share}: give a share in [0, 1)")
@@ -441,6 +449,8 @@ def levels_document(model: PadModel) -> dict[str, dict[str, Any]]:
 
 
 def run_levels(args: argparse.Namespace) -> Outcome:
+    from unmask.liveness.model import PadModel, default_model
+
     model = PadModel.load(args.model) if args.model else default_model()
     document = {
         **levels_document(model),

@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 
 from unmask.errors import InputError
 from unmask.liveness.features.regions import LEFT_EYE, MESH_POINTS, MOUTH, RIGHT_EYE
+from unmask.liveness.sensors import CHANNEL_NAMES
 from unmask.types import CueScore, Face
 
 # Points of a face frame in inter-ocular units: u from the subject's right eye to the left eye,
@@ -245,8 +246,7 @@ def nir_cue(nir: NDArray[Any] | None, face: Face, frame_shape: tuple[int, int]) 
     )
 
 
-CUES = {"thermal": thermal_cue, "nir": nir_cue, "depth": depth_cue}
-CHANNEL_NAMES = tuple(CUES)
+CUES = dict(zip(CHANNEL_NAMES, (thermal_cue, nir_cue, depth_cue), strict=True))
 
 
 def channel_cues(

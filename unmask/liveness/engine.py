@@ -23,11 +23,10 @@ from unmask.liveness.motion import motion_cue
 from unmask.liveness.observe import ChannelStack, Observation, TrackObservation, observe
 from unmask.liveness.pulse import PulseCueConfig, pulse_cue
 from unmask.liveness.recapture import recapture_cue
+from unmask.liveness.sensors import DEFAULT_MAX_SECONDS
 from unmask.liveness.surface import SurfaceModel, score_crop
 from unmask.media import is_video, iter_frames
 from unmask.types import Box, CueScore, Frame, Verdict
-
-DEFAULT_MAX_SECONDS = 12.0
 
 
 @dataclass(frozen=True)

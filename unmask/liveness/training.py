@@ -27,7 +27,6 @@ from unmask.errors import InputError, UnmaskError
 from unmask.evaluation.protocols.base import Protocol, ProtocolEntry
 from unmask.liveness.channels import CHANNEL_NAMES
 from unmask.liveness.engine import (
-    DEFAULT_MAX_SECONDS,
     bits_per_pixel,
     load_channel,
     surface_from_crops,
@@ -37,6 +36,7 @@ from unmask.liveness.fusion import CUE_NAMES, FusionModel
 from unmask.liveness.levels import DEFAULT_LEVEL
 from unmask.liveness.model import PadModel
 from unmask.liveness.recapture import RecaptureModel, recapture_cue
+from unmask.liveness.sensors import DEFAULT_MAX_SECONDS
 from unmask.liveness.surface import SurfaceModel, surface_features
 from unmask.liveness.workers import process_engine
 from unmask.parallel import parallel_map
