@@ -22,10 +22,7 @@ import numpy as np
 
 from unmask.data import shared_data_dir, shared_models_dir
 from unmask.evaluation.curves import (
-    candidate_thresholds,
-    eer,
-    false_accept_rate,
-    false_reject_rate,
+    score_eer,
 )
 from unmask.face import FaceAnalyzer
 from unmask.liveness.extra_model import ExtraModel
@@ -116,12 +113,7 @@ def main() -> int:
         cells = []
         for k in range(scores.shape[1]):
             live, attack = scores[labels == 1, k], scores[labels == 0, k]
-            thresholds = candidate_thresholds(live, attack)
-            point = eer(
-                false_accept_rate(attack, thresholds),
-                false_reject_rate(live, thresholds),
-                thresholds,
-            )
+            point = score_eer(live, attack)
             cells.append(
                 f"{100 * point.rate:4.1f}% ({np.median(live):.2f}/{np.median(attack):.2f})"
             )

@@ -31,9 +31,9 @@ from unmask.data import shared_data_dir
 from unmask.errors import UnmaskError
 from unmask.evaluation.curves import (
     candidate_thresholds,
-    eer,
     false_accept_rate,
     false_reject_rate,
+    score_eer,
 )
 from unmask.liveness.engine import LivenessEngine
 from unmask.liveness.model import PadModel
@@ -180,10 +180,10 @@ def rates(rows: list[Row]) -> list[str]:
 def separation(name: str, bona: np.ndarray, attack: np.ndarray) -> str:
     bona = np.nan_to_num(bona, nan=0.0)
     attack = np.nan_to_num(attack, nan=0.0)
+    point = score_eer(bona, attack)
     thresholds = candidate_thresholds(bona, attack)
     fa = false_accept_rate(attack, thresholds)
     fr = false_reject_rate(bona, thresholds)
-    point = eer(fa, fr, thresholds)
     at5 = fr[int(np.argmax(fa <= 0.05))]
     return (
         f"| {name} | {point.rate:.1%} | {at5:.1%} | {len(bona)} bona fide / {len(attack)} attacks |"

@@ -34,9 +34,12 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from benchmarks.pad_real import images, sample
 from unmask.data import shared_data_dir
 from unmask.errors import UnmaskError
-from unmask.evaluation.curves import candidate_thresholds, eer, false_accept_rate, false_reject_rate
+from unmask.evaluation.curves import (
+    score_eer,
+)
 from unmask.face import FaceAnalyzer
 from unmask.liveness.model import DEFAULT_MODEL_DIR
 from unmask.liveness.recapture import RecaptureModel, score_view
@@ -44,7 +47,6 @@ from unmask.media import read_image
 from unmask.types import Box, Frame
 
 MINIFASNET = (("2.7_80x80_MiniFASNetV2.onnx", 2.7), ("4_0_0_80x80_MiniFASNetV1SE.onnx", 4.0))
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
 
 
 @dataclass
@@ -58,17 +60,6 @@ class RealSet:
     whole: int = 0
     skipped: int = 0
     inconclusive: int = 0
-
-
-def images(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
-
-
-def sample(paths: list[Path], count: int, seed: int) -> list[Path]:
-    if len(paths) <= count:
-        return paths
-    picked = np.random.default_rng(seed).choice(len(paths), count, replace=False)
-    return [paths[i] for i in sorted(picked)]
 
 
 def real_sets(root: Path, count: int, seed: int) -> list[RealSet]:
@@ -143,13 +134,7 @@ def faces_in(analyzer: FaceAnalyzer, real: RealSet) -> Iterator[tuple[NDArray[np
 
 
 def eer_point(bona_fide: list[float], attack: list[float]) -> tuple[float, float]:
-    live, spoof = np.asarray(bona_fide), np.asarray(attack)
-    if not len(live) or not len(spoof):
-        return float("nan"), float("nan")
-    thresholds = candidate_thresholds(live, spoof)
-    point = eer(
-        false_accept_rate(spoof, thresholds), false_reject_rate(live, thresholds), thresholds
-    )
+    point = score_eer(bona_fide, attack)
     return point.rate, point.threshold
 
 

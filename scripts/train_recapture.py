@@ -32,10 +32,7 @@ from numpy.typing import NDArray
 
 from unmask.data import shared_data_dir
 from unmask.evaluation.curves import (
-    candidate_thresholds,
-    eer,
-    false_accept_rate,
-    false_reject_rate,
+    score_eer,
 )
 from unmask.face import FaceAnalyzer
 from unmask.lab.recapture import KINDS, capture, sample_camera
@@ -124,10 +121,7 @@ def build(root: Path, seed: int) -> dict[str, NDArray[np.generic]]:
 
 def eer_point(bona_fide: NDArray[np.float64], attack: NDArray[np.float64]) -> tuple[float, float]:
     """EER and its threshold, scores higher = bona fide (unmask.evaluation's definition)."""
-    thresholds = candidate_thresholds(bona_fide, attack)
-    point = eer(
-        false_accept_rate(attack, thresholds), false_reject_rate(bona_fide, thresholds), thresholds
-    )
+    point = score_eer(bona_fide, attack)
     return point.rate, point.threshold
 
 

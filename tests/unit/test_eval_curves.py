@@ -13,6 +13,7 @@ from unmask.evaluation.curves import (
     false_reject_rate,
     first_at_most,
     last_at_most,
+    score_eer,
 )
 
 
@@ -124,3 +125,11 @@ def test_operating_point_search() -> None:
     assert int(first_at_most(fa, 0.01)) == 4
     assert int(last_at_most(fr, 0.1)) == 2
     assert int(last_at_most(fr, 0.0)) == 0
+
+
+def test_score_eer_of_two_samples() -> None:
+    separated = score_eer([0.9, 0.8, 0.7], [0.1, 0.2, 0.3])
+    assert separated.rate == 0.0 and 0.3 < separated.threshold <= 0.7
+    overlapping = score_eer([0.6, 0.4], [0.5, 0.3])
+    assert overlapping.rate == pytest.approx(0.5)
+    assert np.isnan(score_eer([], [0.2]).rate)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 FloatArray = NDArray[np.float64]
 
@@ -125,3 +125,17 @@ def last_at_most(rate: FloatArray, target: float) -> NDArray[np.intp]:
     within = np.asarray(rate) <= target
     size = within.shape[-1]
     return size - 1 - np.argmax(within[..., ::-1], axis=-1)
+
+
+def score_eer(bona_fide: ArrayLike, attacks: ArrayLike) -> EqualErrorPoint:
+    """The EER of two score samples (higher = bona fide), NaN when either is empty."""
+    positives = np.asarray(bona_fide, dtype=np.float64)
+    negatives = np.asarray(attacks, dtype=np.float64)
+    if not positives.size or not negatives.size:
+        return EqualErrorPoint(rate=float("nan"), threshold=float("nan"))
+    thresholds = candidate_thresholds(positives, negatives)
+    return eer(
+        false_accept_rate(negatives, thresholds),
+        false_reject_rate(positives, thresholds),
+        thresholds,
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -93,14 +94,12 @@ class LivenessEngine:
         self.pulse_config = PulseCueConfig(method=pulse_method)
         self.analyzer = FaceAnalyzer()
         self.extra_models = tuple(extra_models)
-        self.checked_extras = False
 
-    @property
+    @cached_property
     def model(self) -> PadModel:
+        """Loaded on first use, and refused then if it cannot use the extra models given."""
         model = self.explicit_model or default_model()
-        if self.extra_models and not self.checked_extras:
-            check_extra_models(model, self.extra_models)
-            self.checked_extras = True
+        check_extra_models(model, self.extra_models)
         return model
 
     def observe(
