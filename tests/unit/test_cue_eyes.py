@@ -10,8 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 from test_cue_meshes import blinking, synth_track
 
-from unmask.liveness.eyes import eye_aspect_ratio, eye_hole_ring, eyes_cue, find_blinks
-from unmask.liveness.features.regions import (
+from unmask.face.mesh import (
     LEFT_EYE,
     LEFT_INNER_CORNER,
     LEFT_OUTER_CORNER,
@@ -19,6 +18,7 @@ from unmask.liveness.features.regions import (
     RIGHT_INNER_CORNER,
     RIGHT_OUTER_CORNER,
 )
+from unmask.liveness.eyes import eye_aspect_ratio, eye_hole_ring, eyes_cue, find_blinks
 from unmask.types import Face, Frame, Track
 
 STILL = {"pose": lambda t: (0.0, 0.0, 0.0)}

@@ -10,12 +10,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from unmask.liveness.features.geometry import (
-    homography_residual,
-    rotation_angle_deg,
-    similarity_fit,
-)
-from unmask.liveness.features.regions import (
+from unmask.face.mesh import (
     BROWS,
     CHEEKS,
     FOREHEAD,
@@ -26,6 +21,11 @@ from unmask.liveness.features.regions import (
     NOSE_TIP,
     RIGHT_EAR,
     RIGHT_EYE_OUTLINE,
+)
+from unmask.liveness.features.geometry import (
+    homography_residual,
+    rotation_angle_deg,
+    similarity_fit,
 )
 from unmask.types import Box, Face, Track
 

@@ -20,7 +20,7 @@ from unmask.lab.motion import EXPRESSIONS, HeadMotion
 from unmask.media import frame_from_array
 
 face = pytest.importorskip("unmask.face")
-regions = pytest.importorskip("unmask.liveness.features.regions")
+regions = pytest.importorskip("unmask.face.mesh")
 eyes = pytest.importorskip("unmask.liveness.eyes")
 
 

@@ -6,11 +6,8 @@ import numpy as np
 import pytest
 
 from unmask.errors import InputError
+from unmask.face.mesh import FACE_OVAL, LEFT_EYE_OUTLINE, NOSE_TIP, RIGHT_EYE_OUTLINE
 from unmask.lab.layout import (
-    MESH_LEFT_EYE,
-    MESH_NOSE_TIP,
-    MESH_OVAL,
-    MESH_RIGHT_EYE,
     layout_from_eyes,
     layout_from_mesh,
     relief,
@@ -23,10 +20,10 @@ def test_layout_from_mesh_picks_the_mediapipe_indices() -> None:
     mesh = np.zeros((468, 3), dtype=np.float32)
     mesh[:, 0] = np.arange(468)
     layout = layout_from_mesh(mesh)
-    assert layout.oval[:, 0].tolist() == list(MESH_OVAL)
-    assert layout.right_eye[:, 0].tolist() == list(MESH_RIGHT_EYE)
-    assert layout.left_eye[:, 0].tolist() == list(MESH_LEFT_EYE)
-    assert layout.nose_tip[0, 0] == MESH_NOSE_TIP
+    assert layout.oval[:, 0].tolist() == list(FACE_OVAL)
+    assert layout.right_eye[:, 0].tolist() == list(RIGHT_EYE_OUTLINE)
+    assert layout.left_eye[:, 0].tolist() == list(LEFT_EYE_OUTLINE)
+    assert layout.nose_tip[0, 0] == NOSE_TIP
 
 
 def test_layout_from_mesh_rejects_other_shapes() -> None:

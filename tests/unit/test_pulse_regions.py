@@ -12,7 +12,7 @@ from unmask.pulse.recorder import FULL_FRAME, FullFrameRecorder, TraceRecorder
 from unmask.pulse.regions import (
     BACKGROUND_REGIONS,
     EYE_OPENINGS,
-    REGION_POLYGONS,
+    SKIN_POLYGONS,
     SKIN_REGIONS,
     RegionSample,
     RegionSampler,
@@ -35,11 +35,11 @@ def astronaut_mesh() -> tuple[np.ndarray, np.ndarray]:
 
 def test_region_indices_are_valid_and_disjoint() -> None:
     used: set[int] = set()
-    for name, polygon in REGION_POLYGONS.items():
+    for name, polygon in SKIN_POLYGONS.items():
         assert len(polygon) >= 3 and all(0 <= i < 468 for i in polygon), name
         assert not used & set(polygon), f"{name} shares a vertex with another region"
         used |= set(polygon)
-    assert set(EYE_OPENINGS) <= set(REGION_POLYGONS)
+    assert set(EYE_OPENINGS) <= set(SKIN_POLYGONS)
 
 
 def test_regions_fall_where_the_face_parts_are() -> None:

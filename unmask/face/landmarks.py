@@ -13,15 +13,22 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from unmask.face.mesh import (
+    LEFT_INNER_CORNER,
+    LEFT_OUTER_CORNER,
+    RIGHT_INNER_CORNER,
+    RIGHT_OUTER_CORNER,
+)
 from unmask.models import tflite_interpreter
 
-MESH_SIZE = 192
-IRIS_SIZE = 64
+# Input sides of the two networks, in pixels.
+MESH_INPUT_PIXELS = 192
+IRIS_INPUT_PIXELS = 64
 MESH_SCALE = 1.5
 IRIS_SCALE = 2.3
 MESH_PRESENCE_MIN = 0.5
 # Outer and inner corner of each eye in the mesh: subject's right eye first.
-EYE_CORNERS = ((33, 133), (362, 263))
+EYE_CORNERS = ((RIGHT_OUTER_CORNER, RIGHT_INNER_CORNER), (LEFT_INNER_CORNER, LEFT_OUTER_CORNER))
 
 
 def crop_to_image(
@@ -67,8 +74,8 @@ def face_mesh(
     image: NDArray[np.uint8], centre: tuple[float, float], size: float, angle: float
 ) -> tuple[NDArray[np.float32], float]:
     """468 (x, y, z) points in frame pixels and the model's face-presence probability."""
-    affine = crop_to_image(centre, size * MESH_SCALE, angle, MESH_SIZE)
-    outputs = run_model("face_landmark.tflite", crop(image, affine, MESH_SIZE))
+    affine = crop_to_image(centre, size * MESH_SCALE, angle, MESH_INPUT_PIXELS)
+    outputs = run_model("face_landmark.tflite", crop(image, affine, MESH_INPUT_PIXELS))
     flat = next(v for v in outputs.values() if v.size == 468 * 3)
     logit = float(next(v for v in outputs.values() if v.size == 1).ravel()[0])
     presence = 1.0 / (1.0 + math.exp(-max(min(logit, 80.0), -80.0)))
@@ -87,14 +94,14 @@ def iris_rings(image: NDArray[np.uint8], mesh: NDArray[np.float32]) -> NDArray[n
         width = float(np.hypot(*(b - a)))
         angle = math.atan2(float(b[1] - a[1]), float(b[0] - a[0]))
         centre = (float((a[0] + b[0]) / 2), float((a[1] + b[1]) / 2))
-        affine = crop_to_image(centre, max(width, 4.0) * IRIS_SCALE, angle, IRIS_SIZE)
-        patch = crop(image, affine, IRIS_SIZE)
+        affine = crop_to_image(centre, max(width, 4.0) * IRIS_SCALE, angle, IRIS_INPUT_PIXELS)
+        patch = crop(image, affine, IRIS_INPUT_PIXELS)
         mirrored = eye == 1
         if mirrored:
             patch = patch[:, ::-1].copy()
         outputs = run_model("iris_landmark.tflite", patch)
         iris = next(v for v in outputs.values() if v.size == 15).reshape(5, 3)[:, :2].copy()
         if mirrored:
-            iris[:, 0] = IRIS_SIZE - iris[:, 0]
+            iris[:, 0] = IRIS_INPUT_PIXELS - iris[:, 0]
         rings[eye] = to_image(iris, affine)
     return rings

@@ -14,22 +14,19 @@ import numpy as np
 from numpy.typing import NDArray
 
 from unmask.errors import InputError
+from unmask.face.mesh import (
+    FACE_OVAL,
+    LEFT_BROW,
+    LEFT_EYE_OUTLINE,
+    LIPS_OUTLINE,
+    MESH_POINTS,
+    NOSE_TIP,
+    RIGHT_BROW,
+    RIGHT_EYE_OUTLINE,
+)
 
 Points = NDArray[np.float32]
 
-# MediaPipe canonical face-mesh indices (face_mesh_connections), each in contour order; "right"
-# is the subject's right, which sits on the image's left for a frontal face.
-MESH_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400,
-             377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67,
-             109)  # fmt: skip
-MESH_RIGHT_EYE = (33, 246, 161, 160, 159, 158, 157, 173, 133, 155, 154, 153, 145, 144, 163, 7)
-MESH_LEFT_EYE = (263, 466, 388, 387, 386, 385, 384, 398, 362, 382, 381, 380, 374, 373, 390, 249)
-MESH_RIGHT_BROW = (70, 63, 105, 66, 107, 55, 65, 52, 53, 46)
-MESH_LEFT_BROW = (300, 293, 334, 296, 336, 285, 295, 282, 283, 276)
-MESH_LIPS = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181, 91,
-             146)  # fmt: skip
-MESH_NOSE_TIP = 1
-MESH_SIZE = 468
 # Mean adult inter-pupillary distance in mm (Dodgson 2004: 61.7 mm women, 64.0 mm men), the ruler
 # that turns pixels into millimetres for the depth channel.
 IPD_MM = 63.0
@@ -93,17 +90,17 @@ def apply_affine(points: Points, affine: NDArray[np.float64]) -> Points:
 def layout_from_mesh(mesh: NDArray[np.floating]) -> FaceLayout:
     """Pick the lab's shapes out of a 468-point MediaPipe mesh (x, y in pixels)."""
     points = np.asarray(mesh, dtype=np.float32)
-    if points.ndim != 2 or points.shape[0] != MESH_SIZE or points.shape[1] < 2:
-        raise InputError(f"face mesh must be ({MESH_SIZE}, 2|3), got {points.shape}")
+    if points.ndim != 2 or points.shape[0] != MESH_POINTS or points.shape[1] < 2:
+        raise InputError(f"face mesh must be ({MESH_POINTS}, 2|3), got {points.shape}")
     xy = points[:, :2]
     return FaceLayout(
-        oval=xy[list(MESH_OVAL)],
-        right_eye=xy[list(MESH_RIGHT_EYE)],
-        left_eye=xy[list(MESH_LEFT_EYE)],
-        right_brow=xy[list(MESH_RIGHT_BROW)],
-        left_brow=xy[list(MESH_LEFT_BROW)],
-        lips=xy[list(MESH_LIPS)],
-        nose_tip=xy[[MESH_NOSE_TIP]],
+        oval=xy[list(FACE_OVAL)],
+        right_eye=xy[list(RIGHT_EYE_OUTLINE)],
+        left_eye=xy[list(LEFT_EYE_OUTLINE)],
+        right_brow=xy[list(RIGHT_BROW)],
+        left_brow=xy[list(LEFT_BROW)],
+        lips=xy[list(LIPS_OUTLINE)],
+        nose_tip=xy[[NOSE_TIP]],
     )
 
 

@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from unmask.errors import InputError
-from unmask.liveness.features.regions import LEFT_EYE, MESH_POINTS, MOUTH, RIGHT_EYE
+from unmask.face.mesh import LEFT_EYE, MESH_POINTS, MOUTH, RIGHT_EYE
 from unmask.liveness.sensors import CHANNEL_NAMES
 from unmask.types import CueScore, Face
 

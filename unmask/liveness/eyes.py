@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from unmask.liveness.features.regions import (
+from unmask.face.mesh import (
     LEFT_EAR,
     LEFT_EYE,
     LEFT_EYE_OUTLINE,

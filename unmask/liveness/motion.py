@@ -26,13 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from unmask.liveness.features.geometry import (
-    homography_residual,
-    rotation_angle_deg,
-    similarity_fit,
-    weak_perspective_fit,
-)
-from unmask.liveness.features.regions import (
+from unmask.face.mesh import (
     BROWS,
     CHEEKS,
     EYELIDS,
@@ -41,6 +35,12 @@ from unmask.liveness.features.regions import (
     MOUTH,
     RIGHT_OUTER_CORNER,
     RIGID_ANCHORS,
+)
+from unmask.liveness.features.geometry import (
+    homography_residual,
+    rotation_angle_deg,
+    similarity_fit,
+    weak_perspective_fit,
 )
 from unmask.types import CueScore, Face, Track
 

@@ -32,7 +32,7 @@ from unmask.pulse.estimate import MIN_SECONDS, PulseEstimate, estimate_pulse, sn
 from unmask.pulse.preprocess import BAND_HZ, bandpass
 from unmask.pulse.rate import spectrum
 from unmask.pulse.recorder import FaceTraceRecorder
-from unmask.pulse.regions import BACKGROUND_REGIONS, CHEEKS, PERIOCULAR, SKIN_REGIONS
+from unmask.pulse.regions import BACKGROUND_REGIONS, CHEEK_REGIONS, PERIOCULAR_REGIONS, SKIN_REGIONS
 from unmask.pulse.trace import RGBTrace, pooled_trace
 from unmask.types import CueScore, Face, Frame
 
@@ -236,8 +236,8 @@ def _eye_hole_pattern(
     regions: dict[str, PulseEstimate], duration: float, evidence: dict[str, Any]
 ) -> bool:
     """(d): a pulse in the periocular rings while cheeks and forehead are silent at that rate."""
-    periocular_pulse = [n for n in PERIOCULAR if n in regions and regions[n].reliable]
-    cheek_like = [n for n in (*CHEEKS, "forehead") if n in regions]
+    periocular_pulse = [n for n in PERIOCULAR_REGIONS if n in regions and regions[n].reliable]
+    cheek_like = [n for n in (*CHEEK_REGIONS, "forehead") if n in regions]
     cheek_pulse = [n for n in cheek_like if regions[n].reliable]
     eye_rates = [regions[n].spectral_bpm or float("nan") for n in periocular_pulse]
     eye_rate = float(np.mean(eye_rates)) / 60.0 if eye_rates else float("nan")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from unmask.lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from unmask.face.mesh import SKIN_POLYGONS as SKIN_POLYGONS
     from unmask.pulse.estimate import PulseEstimate as PulseEstimate
     from unmask.pulse.estimate import estimate_best as estimate_best
     from unmask.pulse.estimate import estimate_pulse as estimate_pulse
@@ -19,7 +20,6 @@ if TYPE_CHECKING:
     from unmask.pulse.recorder import FullFrameRecorder as FullFrameRecorder
     from unmask.pulse.recorder import TraceRecorder as TraceRecorder
     from unmask.pulse.regions import BACKGROUND_REGIONS as BACKGROUND_REGIONS
-    from unmask.pulse.regions import REGION_POLYGONS as REGION_POLYGONS
     from unmask.pulse.regions import SKIN_REGIONS as SKIN_REGIONS
     from unmask.pulse.regions import RegionSampler as RegionSampler
     from unmask.pulse.streaming import RateStream as RateStream
@@ -36,7 +36,7 @@ EXPORTS = {
     "FullFrameRecorder": "unmask.pulse.recorder",
     "METHOD_NAMES": "unmask.pulse.methods",
     "PulseEstimate": "unmask.pulse.estimate",
-    "REGION_POLYGONS": "unmask.pulse.regions",
+    "SKIN_POLYGONS": "unmask.face.mesh",
     "RGBTrace": "unmask.pulse.trace",
     "RateStream": "unmask.pulse.streaming",
     "RegionSampler": "unmask.pulse.regions",

@@ -1,11 +1,10 @@
 """Skin regions from the 468-point face mesh, and their mean colour per frame.
 
-Polygons use MediaPipe's canonical landmark indices and are named from the subject's point of
-view (the subject's right cheek is on the image's left for a face looking at the camera). The
-regions do not overlap, so each one is an independent look at the same blood pulse, which is
-what the coherence evidence of the liveness cue relies on. The periocular regions are a ring of
-skin between the eye opening and the brow: inside a mask's eye holes this is the wearer's own
-skin, so a pulse there and none on the cheeks is what a mask with eye holes looks like.
+The polygons (`unmask.face.mesh.SKIN_POLYGONS`) are named from the subject's point of view (the
+subject's right cheek is on the image's left for a face looking at the camera). The regions do
+not overlap, so each one is an independent look at the same blood pulse, which is what the
+coherence evidence of the liveness cue relies on; a pulse in the periocular rings and none on
+the cheeks is what a mask with eye holes looks like.
 
 Cost: one crop around the face, one colour conversion for the skin test, one `fillPoly` per
 region into a label image (reused while the mesh stays within half a pixel), and one
@@ -20,61 +19,18 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-REGION_POLYGONS: dict[str, tuple[int, ...]] = {
-    "forehead": (109, 67, 66, 107, 9, 336, 296, 297, 338, 10),
-    "right_cheek": (117, 118, 119, 100, 142, 36, 206, 207, 187, 147, 123),
-    "left_cheek": (346, 347, 348, 329, 371, 266, 426, 427, 411, 376, 352),
-    "nose": (168, 412, 343, 437, 4, 217, 114, 188),
-    "chin": (204, 83, 18, 313, 424, 369, 175, 140),
-    "right_periocular": (35, 124, 46, 53, 52, 65, 55, 243, 233, 232, 231, 230, 229, 228, 31),
-    "left_periocular": (265, 353, 276, 283, 282, 295, 285, 463, 453, 452, 451, 450, 449, 448, 261),
-}
-"""Skin polygons by canonical mesh index (checked against MediaPipe's canonical face model)."""
+from unmask.face.mesh import LEFT_EYE_OUTLINE, RIGHT_EYE_OUTLINE, SKIN_POLYGONS
 
 EYE_OPENINGS: dict[str, tuple[int, ...]] = {
-    "right_periocular": (
-        33,
-        246,
-        161,
-        160,
-        159,
-        158,
-        157,
-        173,
-        133,
-        155,
-        154,
-        153,
-        145,
-        144,
-        163,
-        7,
-    ),
-    "left_periocular": (
-        263,
-        466,
-        388,
-        387,
-        386,
-        385,
-        384,
-        398,
-        362,
-        382,
-        381,
-        380,
-        374,
-        373,
-        390,
-        249,
-    ),
+    "right_periocular": RIGHT_EYE_OUTLINE,
+    "left_periocular": LEFT_EYE_OUTLINE,
 }
 """Eyelid contours cut out of the periocular rings (eyeball, lashes)."""
 
-SKIN_REGIONS = tuple(REGION_POLYGONS)
+SKIN_REGIONS = tuple(SKIN_POLYGONS)
 BACKGROUND_REGIONS = ("background_right", "background_left")
-CHEEKS = ("right_cheek", "left_cheek")
-PERIOCULAR = ("right_periocular", "left_periocular")
+CHEEK_REGIONS = ("right_cheek", "left_cheek")
+PERIOCULAR_REGIONS = ("right_periocular", "left_periocular")
 
 SHRINK = 0.12
 """Each polygon shrinks this much toward its centroid so mesh jitter cannot pull hair, brow or
@@ -148,10 +104,10 @@ class RegionSampler:
         skin_filter: bool = True,
         background: bool = True,
     ) -> None:
-        unknown = set(regions) - set(REGION_POLYGONS)
+        unknown = set(regions) - set(SKIN_POLYGONS)
         if unknown:
             raise ValueError(
-                f"unknown regions {sorted(unknown)}; known: {', '.join(REGION_POLYGONS)}"
+                f"unknown regions {sorted(unknown)}; known: {', '.join(SKIN_POLYGONS)}"
             )
         self.regions = regions
         self.skin_filter = skin_filter
@@ -170,7 +126,7 @@ class RegionSampler:
             and np.abs(key - self._key).max() < 0.5
         ):
             return self._labels, self._origin
-        polygons = {name: shrink_polygon(key[list(REGION_POLYGONS[name])]) for name in self.regions}
+        polygons = {name: shrink_polygon(key[list(SKIN_POLYGONS[name])]) for name in self.regions}
         holes = {
             name: key[list(EYE_OPENINGS[name])] for name in self.regions if name in EYE_OPENINGS
         }
@@ -212,7 +168,7 @@ class RegionSampler:
         samples: dict[str, RegionSample] = {}
         for value, name in enumerate(self.regions, start=1):
             n = int(totals[value])
-            centre = points[list(REGION_POLYGONS[name]), :2].mean(axis=0)
+            centre = points[list(SKIN_POLYGONS[name]), :2].mean(axis=0)
             mean = tuple(float(v) for v in sums[value] / n) if n else (0.0, 0.0, 0.0)
             samples[name] = RegionSample(mean, n, (float(centre[0]), float(centre[1])))  # type: ignore[arg-type]
         if self.background:

@@ -19,7 +19,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from unmask.pulse.regions import EYE_OPENINGS, PERIOCULAR, REGION_POLYGONS, skin_mask
+from unmask.face.mesh import SKIN_POLYGONS
+from unmask.pulse.regions import EYE_OPENINGS, PERIOCULAR_REGIONS, skin_mask
 from unmask.types import Frame
 
 Mode = Literal["bona_fide", "eye_holes", "none", "flicker"]
@@ -84,8 +85,8 @@ def _tint_mask(
         if mesh is None:
             raise ValueError("eye_holes needs the face mesh of the image")
         mask = np.zeros((height, width), dtype=np.uint8)
-        for name in PERIOCULAR:
-            ring = np.round(mesh[list(REGION_POLYGONS[name]), :2]).astype(np.int32)
+        for name in PERIOCULAR_REGIONS:
+            ring = np.round(mesh[list(SKIN_POLYGONS[name]), :2]).astype(np.int32)
             cv2.fillPoly(mask, [ring], 1)
             cv2.fillPoly(mask, [np.round(mesh[list(EYE_OPENINGS[name]), :2]).astype(np.int32)], 0)
         return mask.astype(np.float64)
