@@ -18,8 +18,8 @@ test: install
 	@$(UV) run --frozen pytest -q
 
 lint: install
-	@$(UV) run --frozen ruff check unmask tests benchmarks
-	@$(UV) run --frozen ruff format --check unmask tests benchmarks
+	@$(UV) run --frozen ruff check unmask tests benchmarks build_support
+	@$(UV) run --frozen ruff format --check unmask tests benchmarks build_support
 	@$(UV) run --frozen mypy unmask
 
 bench: install

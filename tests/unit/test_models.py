@@ -9,7 +9,7 @@ from unmask import models
 
 
 def test_the_face_models_are_read_from_the_installed_package() -> None:
-    content = models.model_path(models.FACE_MODELS_PACKAGE, "data/face_landmark.tflite")
+    content = models.model_path(models.FACE_MODELS_PACKAGE, "face_landmark.tflite")
     assert content.read_bytes()[4:8] == b"TFL3"
 
 
