@@ -10,6 +10,7 @@ from numpy.typing import NDArray
 
 from tests.service.conftest import Served, png_bytes, upload
 
+
 @pytest.fixture(scope="module")
 def faces(portraits: dict[str, NDArray[np.uint8]]) -> dict[str, bytes]:
     return {name: png_bytes(image) for name, image in portraits.items()}
