@@ -71,6 +71,13 @@ def free_port() -> int:
         return port
 
 
+def healthy(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/health", timeout=1.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 async def client(
     url: str,
     key: str,
@@ -159,12 +166,10 @@ def main() -> None:
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{url}/health", timeout=1.0).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
+            while not healthy(url):
+                if server.poll() is not None or time.monotonic() > deadline:
+                    sys.exit(f"service_load: the server did not start (exit {server.poll()})")
+                time.sleep(0.1)
             name = next(iter(faces))
             warm = httpx.post(
                 f"{url}/api/identify",
