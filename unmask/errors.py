@@ -98,3 +98,10 @@ class ChallengeError(UnmaskError):
     spent, or checked against a capture made for another challenge."""
 
     exit_code = 13
+
+
+class LockedOutError(UnmaskError):
+    """A claimed identity or an API key locked after repeated attack verdicts; an admin
+    unlocks it (`unmask keys unlock`, or the service's unlock endpoint)."""
+
+    exit_code = 15

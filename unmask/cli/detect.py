@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from unmask.cli.batch import error_lines, run_batch
 from unmask.cli.output import Outcome, add_json_flag, plural
 from unmask.cli.reading import add_reading_flags
-
-if TYPE_CHECKING:
-    import numpy as np
-    from numpy.typing import NDArray
-
-    from unmask.types import Face
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -43,42 +37,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def face_entry(face: Face, video: bool, landmarks: bool = False) -> dict[str, Any]:
-    entry = {
-        "box": face.box.as_list(),
-        "score": round(face.score, 4),
-        "pose": face.pose.as_dict() if face.pose else None,
-        "quality": face.quality.as_dict() if face.quality else None,
-        "track": face.track_id if video else None,
-        "frame": face.frame_index if video else None,
-        "time": round(face.timestamp, 4) if video else None,
-    }
-    if landmarks:
-        entry["keypoints"] = points(face.keypoints)
-        entry["mesh"] = points(face.mesh)
-        entry["iris"] = points(face.iris)
-    return entry
-
-
-def points(values: NDArray[np.float32] | None) -> list[Any] | None:
-    """Coordinates rounded to a tenth of a pixel: finer is noise, and it keeps the JSON small."""
-    return None if values is None else values.astype("float64").round(1).tolist()
-
-
 def run(args: argparse.Namespace) -> Outcome:
-    from unmask.face import FaceAnalyzer, analyze_stream
-    from unmask.media import is_video, iter_frames
+    from unmask.face import FaceAnalyzer
+    from unmask.workflows import detect_file
 
     analyzer = FaceAnalyzer(detector=args.detector, min_score=args.min_score, mesh=not args.no_mesh)
 
     def detect_one(file: str) -> dict[str, Any]:
-        video = is_video(file)
-        faces: list[dict[str, Any]] = []
-        count = 0
-        for _, found in analyze_stream(iter_frames(file, max_seconds=args.max_seconds), analyzer):
-            count += 1
-            faces.extend(face_entry(face, video, args.landmarks) for face in found)
-        return {"frames": count, "faces": faces}
+        return detect_file(analyzer, file, max_seconds=args.max_seconds, landmarks=args.landmarks)
 
     batch = run_batch(args.files, detect_one, progress=not args.json)
     results = batch.entries

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from unmask.cli.batch import IMAGE_SUFFIXES, error_lines, run_batch
 from unmask.cli.flags import add_data_dir, add_db, add_liveness_level
 from unmask.cli.output import Outcome, add_json_flag, plural
 from unmask.cli.reading import add_reading_flags
-from unmask.errors import InputError, NoFaceError, UnmaskError
+from unmask.errors import InputError, UnmaskError
 from unmask.identity.thresholds import DEFAULT_FMR, threshold_for_fmr
 from unmask.liveness.levels import LEVEL_NAMES
 
@@ -18,12 +18,6 @@ VETO_HELP = (
     f"refuse a match unless the face is judged bona fide at this security level "
     f"({', '.join(LEVEL_NAMES)})"
 )
-
-if TYPE_CHECKING:
-    from unmask.identity import Probe, ProbeMaker
-    from unmask.liveness.veto import GuardedMedia
-    from unmask.types import Verdict
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     enroll = subparsers.add_parser("enroll", help="enrol faces into a gallery")
@@ -78,35 +72,6 @@ def add_fmr_flag(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def guarded(level: str, file: str) -> GuardedMedia:
-    """Liveness and recognition in one pass; imported here because only --liveness needs it
-    and it is the heavy part of start-up (signal processing, fusion)."""
-    from unmask.liveness.engine import LivenessEngine
-    from unmask.liveness.veto import guarded_probes
-
-    return guarded_probes(LivenessEngine(level=level), file)
-
-
-def probes_with_verdicts(
-    args: argparse.Namespace, maker: ProbeMaker, file: str
-) -> list[tuple[Probe, Verdict | None]]:
-    """Recognition probes, each with its liveness verdict when --liveness asks for one."""
-    if args.liveness is None:
-        return [(probe, None) for probe in maker.probes(file)]
-    return list(guarded(args.liveness, file).probes)
-
-
-def apply_veto(entry: dict[str, Any], verdict: Verdict | None) -> bool:
-    """Add the liveness verdict to a JSON entry; True when it forbids a match."""
-    from unmask.liveness.veto import veto
-
-    reason = veto(verdict)
-    entry["liveness"] = verdict.summary() if verdict else None
-    if reason:
-        entry["match_refused"] = reason
-    return reason is not None
-
-
 def run_enroll(args: argparse.Namespace) -> Outcome:
     if args.from_folders:
         if args.files:
@@ -117,6 +82,7 @@ def run_enroll(args: argparse.Namespace) -> Outcome:
             raise InputError("no FILE given to enrol")
         plan = {args.id: list(args.files)}
     from unmask.identity import Gallery, ProbeMaker, Template
+    from unmask.workflows import enrol_template
 
     maker = ProbeMaker(max_seconds=args.max_seconds)
     files: list[dict[str, Any]] = []
@@ -125,10 +91,9 @@ def run_enroll(args: argparse.Namespace) -> Outcome:
     for name, paths in plan.items():
 
         def embed_one(path: str, name: str = name) -> dict[str, Any]:
-            probe = maker.single(path)
-            quality = probe.face.quality.score if probe.face.quality else None
-            templates.setdefault(name, []).append(Template(probe.embedding, path, quality))
-            return {"id": name, "box": probe.face.box.as_list()}
+            template, entry = enrol_template(maker, path)
+            templates.setdefault(name, []).append(template)
+            return {"id": name, **entry}
 
         batch = run_batch(paths, embed_one, progress=not args.json, lone_raises=False)
         files.extend(batch.entries)
@@ -167,36 +132,17 @@ def folder_plan(root: Path) -> dict[str, list[str]]:
     return plan
 
 
-def probe_entry(probe: Probe) -> dict[str, Any]:
-    entry: dict[str, Any] = {"box": probe.face.box.as_list()}
-    if probe.track_id is not None:
-        entry.update(
-            track=probe.track_id,
-            first_seen=round(probe.first_seen or 0.0, 3),
-            last_seen=round(probe.last_seen or 0.0, 3),
-            frames_used=probe.frames_used,
-        )
-    return entry
-
-
 def run_identify(args: argparse.Namespace) -> Outcome:
-    from unmask.identity import Gallery, ProbeMaker, identify
+    from unmask.identity import Gallery, ProbeMaker
+    from unmask.workflows import identify_file, liveness_engine
 
     maker = ProbeMaker(max_seconds=args.max_seconds)
+    engine = liveness_engine(args.liveness)
     with Gallery(args.db, data_dir=args.data_dir) as gallery:
         gallery.require_templates()
 
         def identify_one(file: str) -> dict[str, Any]:
-            faces = []
-            for probe, verdict in probes_with_verdicts(args, maker, file):
-                candidates = identify(probe.embedding, gallery, top=args.top, fmr=args.fmr)
-                entry = probe_entry(probe)
-                refused = args.liveness is not None and apply_veto(entry, verdict)
-                entry["candidates"] = [
-                    {**c.as_dict(), "match": c.match and not refused} for c in candidates
-                ]
-                faces.append(entry)
-            return {"faces": faces}
+            return identify_file(gallery, maker, file, top=args.top, fmr=args.fmr, engine=engine)
 
         batch = run_batch(args.files, identify_one, progress=not args.json)
     results = batch.entries
@@ -224,42 +170,18 @@ def run_identify(args: argparse.Namespace) -> Outcome:
     return Outcome(document=document, text=text, exit_code=batch.exit_code)
 
 
-def main_probe(
-    args: argparse.Namespace, maker: ProbeMaker, file: str
-) -> tuple[Probe, Verdict | None]:
-    """Verification needs one face: the only one in a still, the main (longest) track in a video."""
-    from unmask.media import is_video
-
-    if args.liveness is not None:
-        return guarded(args.liveness, file).main(file)
-    if not is_video(file):
-        return maker.single(file), None
-    probes = maker.probes(file)
-    if not probes:
-        raise NoFaceError(f"{file}: no face found")
-    return probes[0], None
-
-
 def run_verify(args: argparse.Namespace) -> Outcome:
-    from unmask.identity import Gallery, ProbeMaker, verify
+    from unmask.identity import Gallery, ProbeMaker
+    from unmask.workflows import liveness_engine, verify_file
 
     maker = ProbeMaker(max_seconds=args.max_seconds)
+    engine = liveness_engine(args.liveness)
     threshold = threshold_for_fmr(args.fmr)
     with Gallery(args.db, data_dir=args.data_dir) as gallery:
         gallery.identity_id(args.id)
 
         def verify_one(file: str) -> dict[str, Any]:
-            probe, verdict = main_probe(args, maker, file)
-            result = verify(probe.embedding, gallery, args.id, fmr=args.fmr)
-            checks: dict[str, Any] = {}
-            refused = args.liveness is not None and apply_veto(checks, verdict)
-            return {
-                "match": result.match and not refused,
-                "distance_match": result.match,
-                "distance": round(result.distance, 4),
-                "box": probe.face.box.as_list(),
-                **checks,
-            }
+            return verify_file(gallery, maker, file, args.id, fmr=args.fmr, engine=engine)
 
         batch = run_batch(args.files, verify_one, progress=not args.json)
     results = batch.entries

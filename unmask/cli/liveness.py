@@ -17,7 +17,7 @@ from unmask.liveness.sensors import CHANNEL_NAMES, DEFAULT_MAX_SECONDS
 from unmask.progress import note
 
 if TYPE_CHECKING:
-    from unmask.liveness.engine import LivenessEngine, LivenessReport
+    from unmask.liveness.engine import LivenessEngine
     from unmask.liveness.model import PadModel
 
 
@@ -86,30 +86,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def report_document(report: LivenessReport, engine: LivenessEngine) -> dict[str, Any]:
-    from unmask.liveness.engine import verdict_document
-
-    tracks = []
-    for item in report.tracks:
-        tracks.append(
-            {
-                "track": item.verdict.track_id,
-                "box": item.box.as_list(),
-                "first_seen": round(item.first_seen, 3),
-                "last_seen": round(item.last_seen, 3),
-                "frames": item.frames,
-                **verdict_document(item.verdict, engine),
-            }
-        )
-    main = next(t for t in tracks if t["track"] == report.main.verdict.track_id)
-    return {
-        "file": report.source,
-        **{k: v for k, v in main.items() if k != "track"},
-        "track": main["track"],
-        "tracks": tracks,
-    }
-
-
 def model_summary(model: PadModel, path: Path | None) -> dict[str, Any]:
     """Which model judged, and on what data it was trained (simulated lab data, for the default)."""
     return {
@@ -160,6 +136,7 @@ def run(args: argparse.Namespace) -> Outcome:
     from unmask.cli import challenge as active
     from unmask.liveness.engine import load_channel
     from unmask.liveness.report import EvidenceItem, write_evidence_report
+    from unmask.workflows import attach_challenge, challenge_result, liveness_document
 
     if args.challenge and len(args.files) != 1:
         raise InputError("--challenge checks one capture: give exactly one file")
@@ -177,7 +154,7 @@ def run(args: argparse.Namespace) -> Outcome:
         if args.report is not None:
             track = observation.tracks.get(report.main.verdict.track_id or 0)
             evidence.append(EvidenceItem(name=file, report=report, track=track))
-        return report_document(report, engine)
+        return liveness_document(report, engine)
 
     batch = run_batch(args.files, assess_one, progress=not args.json)
     document: dict[str, Any] = {"results": batch.entries}
@@ -200,6 +177,6 @@ def run(args: argparse.Namespace) -> Outcome:
 
     code = batch.exit_code
     if challenge is not None and not batch.entries[0]["error"]:
-        result = active.verify_file(args.files[0], challenge, args.max_seconds)
-        code = active.attach(batch.entries[0], result) or code
+        result = challenge_result(args.files[0], challenge, args.max_seconds)
+        code = attach_challenge(batch.entries[0], result) or code
     return Outcome(document=document, text=text, exit_code=code)

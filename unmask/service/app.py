@@ -1,0 +1,80 @@
+"""The FastAPI application: `create_app(settings)`.
+
+How to add routes (the seam for the live stream and the console):
+
+    from fastapi import APIRouter, Depends
+    from unmask.service.auth import Operator            # or Viewer, Admin: Annotated Principals
+    from unmask.service.state import Service, service
+
+    router = APIRouter()
+
+    @router.get("/api/live/thing")
+    async def thing(principal: Operator, svc: Service = Depends(service)) -> dict: ...
+
+    app = create_app(settings)
+    app.include_router(router)
+
+- Paths under `/api` need a key (401 from `AuthGate` before anything else); every other path is
+  public (the console's page at `/` loads without a key).
+- Routes pick their role with the `Viewer`/`Operator`/`Admin` annotations (403 when too low,
+  423 when the key is locked). They work on public paths too (they then read the key
+  themselves).
+- WebSockets: browsers cannot set headers, so a WebSocket route authenticates the key it is
+  given (query parameter or first message) with `svc.keys.authenticate(key)` -> `Principal |
+  None` and checks `principal.may("operator")`.
+- Heavy work (models, gallery) goes through `await svc.worker.run(timeout, job, ...)`;
+  `svc.worker.resources()` inside the job gives that thread's ProbeMaker and Gallery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from unmask.service import errors
+from unmask.service.auth import AuthGate
+from unmask.service.settings import ServiceSettings
+from unmask.service.state import Service
+
+health = APIRouter(tags=["health"])
+
+
+@health.get("/health", summary="liveness of the service itself (no key needed)")
+async def get_health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def create_app(settings: ServiceSettings) -> FastAPI:
+    service = Service.start(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            service.worker.close()
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="unmask",
+        summary="Face recognition with presentation attack detection, over HTTP",
+        version="1",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+        redoc_url=None,
+    )
+    app.state.service = service
+    errors.install(app)
+    app.add_middleware(AuthGate, keys=service.keys)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "DELETE", "PATCH"],
+            allow_headers=["X-API-Key", "Authorization", "Content-Type"],
+        )
+    app.include_router(health)
+    return app
