@@ -36,8 +36,10 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from unmask.service import errors
 from unmask.service.auth import AuthGate
+from unmask.service.routes import admin, liveness, recognition
 from unmask.service.settings import ServiceSettings
 from unmask.service.state import Service
+from unmask.service.uploads import BodyLimit
 
 health = APIRouter(tags=["health"])
 
@@ -48,6 +50,10 @@ async def get_health() -> dict[str, str]:
 
 
 def create_app(settings: ServiceSettings) -> FastAPI:
+    """The app: the gallery (created if missing), the audit log, keys, routes."""
+    from unmask.identity import Gallery
+
+    Gallery(settings.db, create=True, data_dir=settings.data_dir).close()
     service = Service.start(settings)
 
     @asynccontextmanager
@@ -68,6 +74,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     )
     app.state.service = service
     errors.install(app)
+    # Added last, runs first: no key, 401, before the body limit reads a byte.
+    app.add_middleware(BodyLimit, limit=settings.limits.upload_bytes)
     app.add_middleware(AuthGate, keys=service.keys)
     if settings.cors_origins:
         app.add_middleware(
@@ -77,4 +85,6 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             allow_headers=["X-API-Key", "Authorization", "Content-Type"],
         )
     app.include_router(health)
+    for routes in (recognition.router, liveness.router, admin.router):
+        app.include_router(routes)
     return app

@@ -23,7 +23,9 @@ from fastapi import HTTPException
 from unmask.media_policy import strict_media
 
 if TYPE_CHECKING:
+    from unmask.face import FaceAnalyzer
     from unmask.identity import Gallery, ProbeMaker
+    from unmask.liveness.engine import LivenessEngine
 
 T = TypeVar("T")
 
@@ -37,6 +39,8 @@ class Resources:
         self.max_seconds = max_seconds
         self.open_gallery: Gallery | None = None
         self.made_maker: ProbeMaker | None = None
+        self.made_analyzer: FaceAnalyzer | None = None
+        self.engines: dict[str, LivenessEngine] = {}
 
     @property
     def maker(self) -> ProbeMaker:
@@ -45,6 +49,22 @@ class Resources:
 
             self.made_maker = ProbeMaker(max_seconds=self.max_seconds)
         return self.made_maker
+
+    @property
+    def analyzer(self) -> FaceAnalyzer:
+        if self.made_analyzer is None:
+            from unmask.face import FaceAnalyzer
+
+            self.made_analyzer = FaceAnalyzer()
+        return self.made_analyzer
+
+    def engine(self, level: str) -> LivenessEngine:
+        """The liveness engine of a security level, video read up to the video limit."""
+        if level not in self.engines:
+            from unmask.liveness.engine import LivenessEngine
+
+            self.engines[level] = LivenessEngine(level=level, max_seconds=self.max_seconds)
+        return self.engines[level]
 
     def gallery(self) -> Gallery:
         """The gallery, kept open so its template matrix stays cached between requests."""
