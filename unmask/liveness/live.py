@@ -101,13 +101,13 @@ class LiveResult:
     def document(self, engine: LivenessEngine) -> dict[str, Any]:
         """The `unmask liveness --challenge` document of the main face: the same verdict JSON,
         the challenge joined to it by the CLI's own rule (a refused challenge is an attack)."""
-        from unmask.cli.challenge import attach
+        from unmask.workflows import attach_challenge
 
         document = verdict_document(self.report.main.verdict, engine)
         document["box"] = self.report.main.box.as_list()
         document["frames"] = self.frames
         if self.challenge is not None:
-            attach(document, self.challenge)
+            attach_challenge(document, self.challenge)
         return document
 
 
@@ -123,6 +123,7 @@ class LiveSession:
     engine: LivenessEngine
     challenge: Challenge | None = None
     seconds: float | None = None
+    level: str | None = None
     cue_every_s: float = CUE_EVERY_S
     observer: Observer = field(init=False)
     checker: ChallengeSession | None = field(init=False)
@@ -203,7 +204,7 @@ class LiveSession:
         main = observation.main_track()
         if main is None:
             raise NoFaceError("no face was seen in the live capture")
-        report = self.engine.judge(observation, [])
+        report = self.engine.judge(observation, [], self.level)
         challenge = self.checker.result() if self.checker is not None else None
         return LiveResult(report, challenge, main, observation.frames_seen)
 
