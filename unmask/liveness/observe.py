@@ -104,16 +104,19 @@ class Observation:
 
 class Observer:
     """The pass of `observe`, one frame at a time: a live stream pushes frames as they come and
-    asks for the observation whenever it wants cue scores, with the same buffers as a file."""
+    asks for the observation whenever it wants cue scores, with the same buffers as a file.
+    `max_gap_s` is how long a face may go unseen and keep its track (a live stream that
+    drops frames under load needs more than a file's 0.5 s)."""
 
     def __init__(
         self,
         analyzer: FaceAnalyzer | None = None,
         *,
         channels: Mapping[str, ChannelStack] | None = None,
+        max_gap_s: float = 0.5,
     ) -> None:
         self.analyzer = analyzer or FaceAnalyzer()
-        self.tracker = IouTracker(keep_faces=False)
+        self.tracker = IouTracker(max_gap_s=max_gap_s, keep_faces=False)
         self.channels = channels or {}
         self.tracks: dict[int, TrackObservation] = {}
         self.shape = (0, 0)

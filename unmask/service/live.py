@@ -362,7 +362,7 @@ async def run_session(
             if item is None:
                 break
             frame = decode(item.jpeg, processed, item.t, limit)
-            update = await hub.run(session.push, frame, item.screen)
+            update = await hub.run(session.push, frame, item.screen, slot.item is not None)
             if update is None:
                 continue
             processed += 1

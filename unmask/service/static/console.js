@@ -229,10 +229,6 @@ function runScript() {
   const t = (performance.now() - check.t0) / 1000;
   const challenge = check.challenge;
   const overlay = $("flash");
-  if (t > challenge.seconds + 0.3) {
-    overlay.hidden = true;
-    return;
-  }
   const colour = colourAt(challenge, t);
   if (colour !== check.shown) {
     overlay.style.background = `rgb(${colour[0]}, ${colour[1]}, ${colour[2]})`;
@@ -240,7 +236,9 @@ function runScript() {
     check.history.push([performance.now(), colour]);
   }
   const step = challenge.steps.find((s) => s.start <= t && t < s.end);
-  const [big, small] = step ? PROMPTS[step.kind] || [step.kind, ""] : ["Look at the screen", "keep your face in view"];
+  const [big, small] = step
+    ? PROMPTS[step.kind] || [step.kind, ""]
+    : [t < challenge.seconds ? "Look at the screen" : "Keep looking at the screen", "keep your face in view"];
   if ($("prompt").textContent !== big) {
     $("prompt").textContent = big;
     $("prompt-small").textContent = small;
@@ -288,13 +286,22 @@ function captureLoop(ws, video) {
   video.requestVideoFrameCallback(step);
 }
 
+function keepLastFrame(video) {
+  const still = $("still");
+  if (!video.videoWidth) return;
+  still.width = video.videoWidth;
+  still.height = video.videoHeight;
+  still.getContext("2d").drawImage(video, 0, 0);
+}
+
 function stopCapture() {
   if (!check) return;
   check.running = false;
   $("flash").hidden = true;
+  keepLastFrame($("video"));
   closeCamera($("video"));
   $("camera-state").hidden = false;
-  $("camera-state").textContent = "Camera off. It turns on when you press Start.";
+  $("camera-state").textContent = "Camera off (last picture shown). It turns on when you press Start.";
   $("start").hidden = false;
   $("stop").hidden = true;
 }
@@ -409,7 +416,10 @@ function renderVerdict(message) {
   if (live.reason) lines.push(`Why: ${live.reason}`);
   if (live.challenge) {
     const passed = live.challenge.decision === "bona_fide";
-    lines.push(passed ? "The person followed the instructions and the screen flashes." : `Instructions: ${live.challenge.reason || live.challenge.decision}`);
+    const flashed = "flash" in (live.challenge.cues || {});
+    const followed = `The person followed the instructions${flashed ? " and the screen's flashes" : ""}.`;
+    if (passed) lines.push(followed);
+    else if (!(live.reason || "").startsWith("challenge")) lines.push(`Instructions: ${live.challenge.reason || live.challenge.decision}`);
   }
   box.className = `verdict ${cls}`;
   box.replaceChildren();
