@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
-.PHONY: install demo test lint bench
+.PHONY: install demo test lint bench serve
 
 install:
 	@echo "make: installing the dependencies with uv (quick once they are cached)"
@@ -21,6 +21,9 @@ lint: install
 	@$(UV) run --frozen ruff check unmask tests benchmarks
 	@$(UV) run --frozen ruff format --check unmask tests benchmarks
 	@$(UV) run --frozen mypy unmask
+
+serve: install
+	@$(UV) run --frozen unmask serve
 
 bench: install
 	@$(UV) run --frozen python benchmarks/foundation.py

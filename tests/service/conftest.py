@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from numpy.typing import NDArray
+from PIL import Image
 
 from unmask.service.app import create_app
 from unmask.service.settings import ServiceSettings
@@ -39,3 +43,19 @@ def serve(data_dir: Path, **options: object) -> Iterator[Served]:
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
     yield from serve(tmp_path / "data")
+
+
+@pytest.fixture(scope="module")
+def shared_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """One app per test module: its worker thread loads the models once."""
+    yield from serve(tmp_path_factory.mktemp("service") / "data")
+
+
+def png_bytes(image: NDArray[np.uint8]) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def upload(name: str, data: bytes) -> dict[str, tuple[str, bytes]]:
+    return {"file": (name, data)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from fastapi import APIRouter
+from fastapi.testclient import TestClient
 
 from tests.service.conftest import Served
 from unmask.service.auth import Admin, Operator, Viewer
@@ -78,3 +79,18 @@ def test_revoked_key_is_refused_and_keys_are_stored_hashed(served: Served) -> No
 
 def test_first_start_mints_one_admin_key_only(served: Served) -> None:
     assert KeyStore(served.data_dir).bootstrap_admin() is None
+
+
+def test_a_bug_is_a_json_500_without_internals(served: Served) -> None:
+    router = APIRouter()
+
+    @router.get("/api/probe/bug")
+    async def bug(principal: Viewer) -> dict[str, str]:
+        raise RuntimeError("secret internals")
+
+    served.app.include_router(router)
+    client = TestClient(served.app, raise_server_exceptions=False)
+    response = client.get("/api/probe/bug", headers=served.headers("viewer"))
+    assert response.status_code == 500
+    assert response.json()["error_type"] == "InternalError"
+    assert "secret" not in response.text

@@ -19,6 +19,7 @@ VETO_HELP = (
     f"({', '.join(LEVEL_NAMES)})"
 )
 
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     enroll = subparsers.add_parser("enroll", help="enrol faces into a gallery")
     add_db(enroll, "gallery file (created if missing)")

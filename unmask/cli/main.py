@@ -33,6 +33,9 @@ COMMANDS = {
     "evaluate": ("unmask.cli.evaluate", "ISO/IEC 30107-3 and 19795-1 metrics from a scores file"),
     "benchmark": ("unmask.cli.evaluate", "run unmask's PAD over a dataset and evaluate it"),
     "demo": ("unmask.cli.demo", "run the end-to-end demo on bundled faces"),
+    "serve": ("unmask.cli.serve", "the REST service (docs/service.md)"),
+    "keys": ("unmask.cli.keys", "the service's API keys and lockouts"),
+    "audit": ("unmask.cli.audit", "check or read the service's audit log"),
 }
 
 

@@ -2,28 +2,33 @@
 
 How to add routes (the seam for the live stream and the console):
 
-    from fastapi import APIRouter, Depends
+    from fastapi import APIRouter
     from unmask.service.auth import Operator            # or Viewer, Admin: Annotated Principals
-    from unmask.service.state import Service, service
+    from unmask.service.state import ServiceDep
 
     router = APIRouter()
 
     @router.get("/api/live/thing")
-    async def thing(principal: Operator, svc: Service = Depends(service)) -> dict: ...
+    async def thing(principal: Operator, svc: ServiceDep) -> dict: ...
 
     app = create_app(settings)
     app.include_router(router)
 
-- Paths under `/api` need a key (401 from `AuthGate` before anything else); every other path is
-  public (the console's page at `/` loads without a key).
+- Paths under `/api` need a key (401 from `AuthGate` before anything else, the body included);
+  every other path is public (the console's page at `/` loads without a key).
 - Routes pick their role with the `Viewer`/`Operator`/`Admin` annotations (403 when too low,
   423 when the key is locked). They work on public paths too (they then read the key
   themselves).
 - WebSockets: browsers cannot set headers, so a WebSocket route authenticates the key it is
   given (query parameter or first message) with `svc.keys.authenticate(key)` -> `Principal |
-  None` and checks `principal.may("operator")`.
-- Heavy work (models, gallery) goes through `await svc.worker.run(timeout, job, ...)`;
-  `svc.worker.resources()` inside the job gives that thread's ProbeMaker and Gallery.
+  None`, checks `principal.may("operator")` and `svc.check_key_unlocked(principal)`
+  (LockedOutError when locked). `AuthGate` and the body limit leave WebSocket scopes alone.
+- Heavy work (models, gallery) runs on the worker threads: `await svc.compute(job)` calls
+  `job(resources)` there (`resources.maker`, `.analyzer`, `.engine(level)`, `.gallery()`: that
+  thread's own), under the request time limit (408); `await svc.process(uploads, job)` first
+  saves and checks uploads against the limits. Decisions go to `await svc.record(principal,
+  action, subject, result)` (the audit chain) and attack verdicts to
+  `await svc.count_attacks(principal, decisions, identity)` (lockout).
 """
 
 from __future__ import annotations

@@ -115,6 +115,8 @@ class AuditLog:
 
     @contextmanager
     def transaction(self, *, create: bool) -> Iterator[sqlite3.Connection]:
+        """A write transaction when creating or appending; a read one (a consistent snapshot
+        of records and head, without the write lock) otherwise."""
         if not create and not self.path.exists():
             raise AuditError(f"{self.path}: no audit log there (the service writes it)")
         try:
@@ -123,7 +125,7 @@ class AuditLog:
             raise AuditError(f"{self.path}: cannot open the audit log ({exc})") from exc
         try:
             connection.execute("PRAGMA synchronous = FULL")
-            connection.execute("BEGIN IMMEDIATE")
+            connection.execute("BEGIN IMMEDIATE" if create else "BEGIN")
             if create:
                 self.create(connection)
             yield connection

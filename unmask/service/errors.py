@@ -95,7 +95,15 @@ def validation_error(_: Request, exc: Exception) -> JSONResponse:
     return error_response(422, "; ".join(problems) or "malformed request", "UsageError", 2)
 
 
+def server_error(_: Request, exc: Exception) -> JSONResponse:
+    """A bug, not a request problem: the same JSON shape, no internals in the answer (the
+    traceback goes to the server's log)."""
+    del exc
+    return error_response(500, "internal error; the server's log has the details", "InternalError")
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(errors.UnmaskError, unmask_error)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(Exception, server_error)

@@ -50,20 +50,17 @@ class LockoutStore:
         self.window = window_seconds
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self, *, write: bool = True) -> Iterator[sqlite3.Connection]:
+        """One transaction; a read takes no write lock, so checking a lock on every request
+        never queues behind a writer."""
         try:
             connection = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
         except sqlite3.Error as exc:
             raise UnmaskError(f"{self.path}: cannot open the lockout store ({exc})") from exc
         try:
-            connection.execute("BEGIN IMMEDIATE")
-            connection.execute(
-                "CREATE TABLE IF NOT EXISTS attacks (kind TEXT NOT NULL, subject TEXT NOT NULL, at REAL NOT NULL)"
-            )
-            connection.execute(
-                "CREATE TABLE IF NOT EXISTS locks (kind TEXT NOT NULL, subject TEXT NOT NULL, "
-                "since REAL NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (kind, subject))"
-            )
+            connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            if write:
+                self.create(connection)
             yield connection
             connection.execute("COMMIT")
         except BaseException as exc:
@@ -74,6 +71,21 @@ class LockoutStore:
             raise
         finally:
             connection.close()
+
+    @staticmethod
+    def create(connection: sqlite3.Connection) -> None:
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS attacks (kind TEXT NOT NULL, subject TEXT NOT NULL, at REAL NOT NULL)"
+        )
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS locks (kind TEXT NOT NULL, subject TEXT NOT NULL, "
+            "since REAL NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (kind, subject))"
+        )
+
+    def ensure(self) -> None:
+        """Create the store if it is not there yet (reads then never need a write)."""
+        with self.transaction():
+            pass
 
     def record_attack(self, kind: Kind, subject: str, now: float | None = None) -> Lock | None:
         """Count one attack verdict; the new lock when this one reaches the limit."""
@@ -113,7 +125,7 @@ class LockoutStore:
 
     def check(self, kind: Kind, subject: str) -> None:
         """LockedOutError (exit 15, HTTP 423) when the subject is locked."""
-        with self.transaction() as connection:
+        with self.transaction(write=not self.path.exists()) as connection:
             lock = self.lock_of(connection, kind, subject)
         if lock is not None:
             when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(lock.since))
@@ -135,7 +147,7 @@ class LockoutStore:
         return lock
 
     def locks(self) -> list[Lock]:
-        with self.transaction() as connection:
+        with self.transaction(write=not self.path.exists()) as connection:
             rows = connection.execute(
                 "SELECT kind, subject, since, reason FROM locks ORDER BY since"
             ).fetchall()

@@ -47,13 +47,15 @@ class Service:
     def start(cls, settings: ServiceSettings) -> Service:
         audit = AuditLog(settings.data_dir)
         audit.ensure()
+        lockout = LockoutStore(
+            settings.data_dir, settings.lockout.attacks, settings.lockout.window_seconds
+        )
+        lockout.ensure()
         return cls(
             settings=settings,
             keys=KeyStore(settings.data_dir),
             audit=audit,
-            lockout=LockoutStore(
-                settings.data_dir, settings.lockout.attacks, settings.lockout.window_seconds
-            ),
+            lockout=lockout,
             worker=Worker(
                 settings.workers, settings.db, settings.data_dir, settings.limits.video_seconds
             ),
