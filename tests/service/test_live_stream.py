@@ -54,7 +54,7 @@ def refused(served: Served, first: str) -> tuple[dict[str, Any], int]:
 
 def test_the_key_comes_in_the_first_message_and_needs_the_operator_role(served: Served) -> None:
     answer, code = refused(served, json.dumps({"type": "start"}))
-    assert (answer["type"], answer["error_type"], code) == ("error", "Unauthorised", 4401)
+    assert (answer["type"], answer["error_type"], code) == ("error", "Unauthorized", 4401)
     answer, code = refused(served, json.dumps({"type": "start", "key": "nope"}))
     assert code == 4401
     answer, code = refused(served, json.dumps(start(served, "viewer")))

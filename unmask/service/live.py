@@ -29,6 +29,7 @@ from starlette.websockets import WebSocketState
 from unmask.cli.output import json_ready
 from unmask.errors import InputError, UnmaskError
 from unmask.liveness.levels import DEFAULT_LEVEL, LEVEL_NAMES
+from unmask.service.errors import HTTP_TYPES
 from unmask.service.keys import Principal
 from unmask.service.state import Service
 from unmask.types import Frame
@@ -276,9 +277,7 @@ async def live(ws: WebSocket) -> None:
         return
     principal, code, why = authorise(svc, request)
     if principal is None:
-        await refuse(
-            ws, code, why, "Unauthorised" if code == CLOSE_UNAUTHORISED else "Forbidden", None
-        )
+        await refuse(ws, code, why, HTTP_TYPES[code - 4000], None)
         return
     try:
         svc.check_key_unlocked(principal)
@@ -288,7 +287,9 @@ async def live(ws: WebSocket) -> None:
         await refuse(ws, CLOSE_LOCKED, str(exc), type(exc).__name__, exc.exit_code)
         return
     if hub.sessions >= MAX_SESSIONS:
-        await refuse(ws, 1013, f"{MAX_SESSIONS} live sessions already run; try again", "Busy", None)
+        await refuse(
+            ws, 1013, f"{MAX_SESSIONS} live sessions already run; try again", HTTP_TYPES[503], None
+        )
         return
     hub.sessions += 1
     try:
@@ -298,7 +299,7 @@ async def live(ws: WebSocket) -> None:
     except UnmaskError as exc:
         await refuse(ws, 1000, str(exc), type(exc).__name__, exc.exit_code)
     except TimeoutError:
-        await refuse(ws, 1000, f"no frame for {IDLE_TIMEOUT_S:g} s", "Timeout", None)
+        await refuse(ws, 1000, f"no frame for {IDLE_TIMEOUT_S:g} s", HTTP_TYPES[408], None)
     finally:
         hub.sessions -= 1
 
