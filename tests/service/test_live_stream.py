@@ -64,6 +64,8 @@ def test_the_key_comes_in_the_first_message_and_needs_the_operator_role(served: 
     assert (answer["error_type"], answer["exit_code"], code) == ("InputError", 2, 4400)
     answer, code = refused(served, json.dumps(start(served, "operator", mode="verify")))
     assert "claimed identity" in answer["error"]
+    answer, code = refused(served, json.dumps(start(served, "operator", seconds="ten")))
+    assert "seconds must be" in answer["error"] and code == 4400
 
 
 def test_frame_messages_are_parsed_and_bounded() -> None:

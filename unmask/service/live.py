@@ -77,8 +77,11 @@ class StartRequest:
         if mode == "verify" and not identity:
             raise InputError('verify needs the claimed identity in "id"')
         seconds = message.get("seconds")
-        if seconds is not None and not 1.0 <= float(seconds) <= MAX_LOOK_S:
-            raise InputError(f"seconds must be between 1 and {MAX_LOOK_S:g}")
+        try:
+            if seconds is not None and not 1.0 <= float(seconds) <= MAX_LOOK_S:
+                raise ValueError(seconds)
+        except (TypeError, ValueError):
+            raise InputError(f"seconds must be between 1 and {MAX_LOOK_S:g}") from None
         return cls(
             key=str(message.get("key") or ""),
             mode=mode,
