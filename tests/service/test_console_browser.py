@@ -228,8 +228,27 @@ def test_console_enrols_accepts_the_living_face_and_refuses_the_replay(
         verdict = run_check(page)
         page.screenshot(path=str(tmp_path / "console-replay.png"), full_page=True)
         assert "REFUSED: not a real face" in verdict, verdict
-        assert "Instructions:" in verdict
+        assert "challenge refused: " in verdict  # the failed instructions, in words
         assert page.get_attribute("#verdict", "class") == "verdict refused"
+        assert "Looks like grace, but the face was not accepted as real." in verdict
+
+        sign_in(page, url, served.keys["admin"])  # the same page, now for the gallery
+        page.on("dialog", lambda dialog: dialog.accept("grace hopper"))
+        page.click("#tabs .tab[data-tab=people]")
+        page.wait_for_selector("#people-list tr")
+        page.click("#people-list button:text('Rename')")
+        page.wait_for_selector("#people-list td:text-is('grace hopper')")
+        page.click("#tabs .tab[data-tab=audit]")
+        page.wait_for_selector("#audit-list tr")
+        page.click("#audit-verify")
+        page.wait_for_function(
+            "() => /intact/.test(document.getElementById('audit-state').textContent)"
+        )
+        assert "none changed" in page.inner_text("#audit-state")
+        actions = page.eval_on_selector_all(
+            "#audit-list tr td:nth-child(3)", "n => n.map(e => e.textContent)"
+        )
+        assert actions[:2] == ["rename", "identify"]
         browser.close()  # type: ignore[attr-defined]
 
     screens = lab["screens"]

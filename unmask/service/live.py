@@ -261,7 +261,8 @@ def identity_entry(
     else:
         candidates = identify(probe.embedding, gallery, top=3, fmr=DEFAULT_FMR)
         entry["candidates"] = [
-            {**c.as_dict(), "match": c.match and not refused} for c in candidates
+            {**c.as_dict(), "match": c.match and not refused, "distance_match": c.match}
+            for c in candidates
         ]
     return entry
 

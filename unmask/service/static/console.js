@@ -385,7 +385,7 @@ function identityWords(mode, identity) {
   }
   const best = (identity.candidates || [])[0];
   if (best && best.match) return { ok: true, text: `This is ${best.id}.` };
-  if (best && best.distance <= 0.6 && identity.match_refused) return { ok: false, text: `Looks like ${best.id}, but the face was not accepted as real.` };
+  if (best && best.distance_match && identity.match_refused) return { ok: false, text: `Looks like ${best.id}, but the face was not accepted as real.` };
   return { ok: false, text: "Not recognised: this face is not in the list of people." };
 }
 
