@@ -150,6 +150,11 @@ def test_identify_names_the_enrolled_person_and_a_bad_frame_ends_the_session(
         assert verdict["identity"]["match_refused"].startswith("liveness")
         assert not verdict["identity"]["candidates"][0]["match"]
 
+    with served.client.websocket_connect("/api/live") as ws:
+        ws.send_text(json.dumps(start(served, "operator", mode="verify", id="nobody")))
+        answer = ws.receive_json()
+    assert (answer["type"], answer["error_type"]) == ("error", "UnknownIdentityError")
+
     answers = run_session(served, [(0.0, b"not an image")])
     assert answers[-1]["type"] == "error"
     assert answers[-1]["error_type"] == "UnsupportedMediaError"

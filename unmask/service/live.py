@@ -186,11 +186,12 @@ class LiveEngines:
         return await asyncio.get_running_loop().run_in_executor(self.executor, job, *args)
 
 
-def engines(svc: Service) -> LiveEngines:
-    found = getattr(svc, "live_engines", None)
+def engines(state: Any) -> LiveEngines:
+    """The app's live thread (`app.state.live`), made by the first session."""
+    found: LiveEngines | None = getattr(state, "live", None)
     if found is None:
         found = LiveEngines()
-        svc.live_engines = found  # type: ignore[attr-defined]
+        state.live = found
     return found
 
 
@@ -271,7 +272,7 @@ def identity_entry(
 async def live(ws: WebSocket) -> None:
     """See the module docstring and docs/console.md."""
     svc: Service = ws.app.state.service
-    hub = engines(svc)
+    hub = engines(ws.app.state)
     await ws.accept()
     try:
         request = StartRequest.parse(await asyncio.wait_for(ws.receive_text(), START_TIMEOUT_S))
@@ -325,6 +326,9 @@ async def run_session(
 ) -> None:
     from unmask.liveness.live import LiveSession
 
+    claimed = request.identity
+    if claimed is not None:  # an unknown name fails now, not after the capture
+        await svc.compute(lambda resources: resources.gallery().identity_id(claimed))
     challenge = await asyncio.to_thread(issue_challenge, svc) if request.challenge else None
     engine = await hub.run(hub.engine)
     session = LiveSession(engine, challenge=challenge, seconds=request.seconds, level=request.level)
