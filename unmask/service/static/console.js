@@ -123,6 +123,9 @@ function showTab(name) {
 
 // ---- camera --------------------------------------------------------------------------------
 async function openCamera(video) {
+  if (!navigator.mediaDevices) {
+    throw new Error("the browser allows the camera only on https:// or http://localhost pages");
+  }
   const stream = await navigator.mediaDevices.getUserMedia({
     video: { width: { ideal: 640 }, height: { ideal: 480 } },
     audio: false,
