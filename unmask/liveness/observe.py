@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from unmask.face import FaceAnalyzer, IouTracker, analyze_stream
+from unmask.face import FaceAnalyzer, IouTracker
 from unmask.liveness.context import CoMotionSampler
 from unmask.liveness.eyes import eye_contrast
 from unmask.liveness.surface import crop_face
@@ -102,32 +102,40 @@ class Observation:
         return max(self.tracks.values(), key=lambda t: (len(t.faces), t.mean_area))
 
 
-def observe(
-    frames: Iterable[Frame],
-    analyzer: FaceAnalyzer | None = None,
-    *,
-    channels: Mapping[str, ChannelStack] | None = None,
-    max_seconds: float | None = None,
-) -> Observation:
-    """Run the face stage over `frames` and record per track what every cue will need."""
-    analyzer = analyzer or FaceAnalyzer()
-    tracker = IouTracker(keep_faces=False)
-    channels = channels or {}
-    tracks: dict[int, TrackObservation] = {}
-    shape = (0, 0)
-    count = 0
-    first_time: float | None = None
-    for frame, faces in analyze_stream(frames, analyzer, tracker):
-        first_time = frame.timestamp if first_time is None else first_time
-        if max_seconds is not None and frame.timestamp - first_time > max_seconds:
-            break
-        shape = (frame.height, frame.width)
-        count += 1
+class Observer:
+    """The pass of `observe`, one frame at a time: a live stream pushes frames as they come and
+    asks for the observation whenever it wants cue scores, with the same buffers as a file.
+    `max_gap_s` is how long a face may go unseen and keep its track (a live stream that
+    drops frames under load needs more than a file's 0.5 s)."""
+
+    def __init__(
+        self,
+        analyzer: FaceAnalyzer | None = None,
+        *,
+        channels: Mapping[str, ChannelStack] | None = None,
+        max_gap_s: float = 0.5,
+    ) -> None:
+        self.analyzer = analyzer or FaceAnalyzer()
+        self.tracker = IouTracker(max_gap_s=max_gap_s, keep_faces=False)
+        self.channels = channels or {}
+        self.tracks: dict[int, TrackObservation] = {}
+        self.shape = (0, 0)
+        self.count = 0
+
+    def push(self, frame: Frame) -> list[Face]:
+        """Run the face stage on one frame and record it; its faces with their track ids."""
+        faces = self.tracker.update(self.analyzer.analyze(frame), frame.timestamp)
+        self.record(frame, faces)
+        return faces
+
+    def record(self, frame: Frame, faces: list[Face]) -> None:
+        self.shape = (frame.height, frame.width)
+        self.count += 1
         seen = set()
         for face in faces:
             assert face.track_id is not None
             seen.add(face.track_id)
-            state = tracks.setdefault(face.track_id, TrackObservation(face.track_id))
+            state = self.tracks.setdefault(face.track_id, TrackObservation(face.track_id))
             state.faces.append(face)
             state.recorder.add_face(frame, face)
             state.comotion.offer(frame, face)
@@ -137,14 +145,39 @@ def observe(
             if len(state.crops) < KEPT_CROPS or quality > state.crops[-1][0]:
                 state.keep_best(quality, frame, face)
             if (
-                channels
+                self.channels
                 and len(state.faces) % CHANNEL_EVERY == 1
                 and len(state.channel_faces) < MAX_CHANNEL_SAMPLES
             ):
                 state.channel_faces.append(face)
-                for name, stack in channels.items():
+                for name, stack in self.channels.items():
                     state.channel_maps.setdefault(name, []).append(stack.at(frame.timestamp))
-        live = {state.track_id for state in tracker.active}
+        live = {state.track_id for state in self.tracker.active}
         for track_id in live - seen:
-            tracks[track_id].recorder.add_face(frame, None)
-    return Observation(tracks=tracks, frame_shape=shape, frames_seen=count, still=count == 1)
+            self.tracks[track_id].recorder.add_face(frame, None)
+
+    def observation(self) -> Observation:
+        return Observation(
+            tracks=self.tracks,
+            frame_shape=self.shape,
+            frames_seen=self.count,
+            still=self.count == 1,
+        )
+
+
+def observe(
+    frames: Iterable[Frame],
+    analyzer: FaceAnalyzer | None = None,
+    *,
+    channels: Mapping[str, ChannelStack] | None = None,
+    max_seconds: float | None = None,
+) -> Observation:
+    """Run the face stage over `frames` and record per track what every cue will need."""
+    observer = Observer(analyzer, channels=channels)
+    first_time: float | None = None
+    for frame in frames:
+        first_time = frame.timestamp if first_time is None else first_time
+        if max_seconds is not None and frame.timestamp - first_time > max_seconds:
+            break
+        observer.push(frame)
+    return observer.observation()

@@ -39,7 +39,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from unmask.service import errors
+from unmask.service import console, errors, live
 from unmask.service.auth import AuthGate
 from unmask.service.routes import admin, liveness, recognition
 from unmask.service.settings import ServiceSettings
@@ -90,6 +90,6 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             allow_headers=["X-API-Key", "Authorization", "Content-Type"],
         )
     app.include_router(health)
-    for routes in (recognition.router, liveness.router, admin.router):
+    for routes in (recognition.router, liveness.router, admin.router, live.router, console.router):
         app.include_router(routes)
     return app
