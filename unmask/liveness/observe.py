@@ -108,10 +108,12 @@ def observe(
     *,
     channels: Mapping[str, ChannelStack] | None = None,
     max_seconds: float | None = None,
+    tracker: IouTracker | None = None,
 ) -> Observation:
-    """Run the face stage over `frames` and record per track what every cue will need."""
+    """Run the face stage over `frames` and record per track what every cue will need
+    (`tracker`: another tracker than plain overlap, e.g. a ReidTracker for footage)."""
     analyzer = analyzer or FaceAnalyzer()
-    tracker = IouTracker(keep_faces=False)
+    tracker = tracker or IouTracker(keep_faces=False)
     channels = channels or {}
     tracks: dict[int, TrackObservation] = {}
     shape = (0, 0)
