@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from unmask.face.tracker import IouTracker, ReidTracker, appearance, frame_signature
+from unmask.face.tracker import (
+    IouTracker,
+    ReidTracker,
+    appearance,
+    frame_signature,
+    signature_change,
+)
 from unmask.types import Box, Face
 
 SHIRTS = {"red": (200, 30, 30), "blue": (30, 40, 200), "green": (30, 160, 60)}
@@ -107,4 +113,13 @@ def test_signatures_are_unit_vectors_that_tell_shirts_apart() -> None:
     blue = appearance(scene({"blue": box}, GREY), box)
     assert abs(float(np.linalg.norm(red)) - 1) < 1e-5
     assert float(red @ red_again) > 0.95 > float(red @ blue)
-    assert frame_signature(scene({}, GREY)).sum() > 0.99
+    signature = frame_signature(scene({}, GREY))
+    assert signature.shape == (9, 32) and np.allclose(signature.sum(axis=1), 1.0)
+
+
+def test_a_large_occluder_is_not_a_cut_but_a_new_scene_is() -> None:
+    before = frame_signature(scene({"red": Box(300, 80, 60, 60)}, GREY))
+    covered = scene({"red": Box(300, 80, 60, 60)}, GREY)
+    covered[:, 330:] = (20, 20, 20)  # someone passing close to the camera: half the frame
+    assert signature_change(before, frame_signature(covered)) < 0.2
+    assert signature_change(before, frame_signature(scene({}, WARM))) > 0.2

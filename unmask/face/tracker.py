@@ -4,7 +4,7 @@
 `ReidTracker` is for footage: it predicts each face's next box from its motion, compares an
 appearance signature (colour of the face and of the clothes below it) so a person who was
 hidden for a few seconds gets their id back, and starts afresh at a shot cut (found from the
-colour histogram of the whole frame), because two shots may show two people in one place.
+colour histograms of the frame's blocks), because two shots may show two people in one place.
 
 Association takes the best (track, face) pairs first; with the handful of faces a camera sees
 this equals a global assignment, without loading an optimiser at start-up.
@@ -118,17 +118,29 @@ class IouTracker:
         return sorted(built, key=lambda t: (-len(t.faces), t.track_id))
 
 
+GRID = 3
+CHANGED_BLOCKS = 7
+
+
 def frame_signature(image: NDArray[np.uint8]) -> NDArray[np.float32]:
-    """Hue-saturation histogram of a thumbnail: changes little within a shot, a lot at a cut."""
-    small = cv2.resize(image, (96, 54), interpolation=cv2.INTER_AREA)
-    hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
-    histogram = cv2.calcHist([hsv], [0, 1], None, [16, 8], [0, 180, 0, 256]).ravel()
-    return (histogram / max(float(histogram.sum()), 1.0)).astype(np.float32)
+    """Hue-saturation histograms of the 3x3 blocks of a thumbnail, one row per block."""
+    small = cv2.cvtColor(
+        cv2.resize(image, (96, 54), interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2HSV
+    )
+    rows = []
+    for by in range(GRID):
+        for bx in range(GRID):
+            block = np.ascontiguousarray(small[by * 18 : (by + 1) * 18, bx * 32 : (bx + 1) * 32])
+            histogram = cv2.calcHist([block], [0, 1], None, [8, 4], [0, 180, 0, 256]).ravel()
+            rows.append(histogram / max(float(histogram.sum()), 1.0))
+    return np.asarray(rows, dtype=np.float32)
 
 
 def signature_change(a: NDArray[np.float32], b: NDArray[np.float32]) -> float:
-    """Bhattacharyya distance between two frame signatures, 0 (same) to 1 (disjoint)."""
-    return float(math.sqrt(max(0.0, 1.0 - float(np.sum(np.sqrt(a * b))))))
+    """How much the frame changed, 0 to 1: the Bhattacharyya distance that at least 7 of the 9
+    blocks exceed. A cut changes every block; someone walking past the camera, only some."""
+    per_block = np.sqrt(np.clip(1.0 - np.sqrt(a * b).sum(axis=1), 0.0, None))
+    return float(np.sort(per_block)[GRID * GRID - CHANGED_BLOCKS])
 
 
 def region_histogram(
@@ -180,7 +192,7 @@ class ReidTracker(IouTracker):
         *,
         reid_gap_s: float = 3.0,
         min_similarity: float = 0.8,
-        cut_threshold: float = 0.3,
+        cut_threshold: float = 0.2,
         walk_speed: float = 2.0,
     ) -> None:
         super().__init__(min_iou, max_gap_s, keep_faces)
@@ -224,9 +236,10 @@ class ReidTracker(IouTracker):
         """How well a face continues a track; -inf when it cannot be the same person."""
         size = math.sqrt(max(state.box.area, 1.0))
         ratio = math.sqrt(max(box.area, 1.0)) / size
-        if not 0.5 <= ratio <= 2.0:
-            return -math.inf
         gap = timestamp - state.last_seen
+        limit = 1.4 if gap <= self.max_gap_s else 2.0  # a face does not grow by half at once
+        if not 1.0 / limit <= ratio <= limit:
+            return -math.inf
         predicted = state.predicted(timestamp, self.max_gap_s)
         overlap = predicted.iou(box)
         shift = (
@@ -244,7 +257,7 @@ class ReidTracker(IouTracker):
         looks_alike = similarity is not None and similarity >= self.min_similarity
         if gap <= self.max_gap_s:
             if overlap >= self.min_iou and (similarity is None or similarity >= 0.5):
-                return 2.0 + overlap + (similarity or 0.0)
+                return 2.0 + overlap + 0.25 * (similarity or 0.0)
             if looks_alike and shift <= 1.0:
                 return 1.0 + (similarity or 0.0) - 0.1 * shift
             return -math.inf

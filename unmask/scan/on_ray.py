@@ -9,6 +9,7 @@ every node (docs/scan.md).
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -24,9 +25,10 @@ def run_on_ray(
     settings: Any,
     address: str,
     workers: int,
+    retries: int = MAX_RETRIES,
 ) -> Iterator[Any]:
     """`work(item, settings)` for every item as Ray tasks, results in input order; an item
-    whose task died on every try yields the runner's Failure instead."""
+    whose task died on every try (1 + `retries`) yields the runner's Failure instead."""
     try:
         import ray
     except ImportError:
@@ -36,6 +38,10 @@ def run_on_ray(
     started = not ray.is_initialized()
     if started:
         local = address == "local"
+        if local:
+            # Workers of a Ray started here run this interpreter as it is; Ray's `uv run`
+            # hook would otherwise build a fresh environment for them from the project.
+            os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
         try:
             ray.init(
                 address=None if local else address,
@@ -48,7 +54,7 @@ def run_on_ray(
         except (ConnectionError, RuntimeError, ValueError) as exc:
             raise InputError(f"--ray {address}: cannot reach the cluster ({exc})") from None
     try:
-        task = ray.remote(max_retries=MAX_RETRIES, retry_exceptions=False)(work)
+        task = ray.remote(max_retries=retries, retry_exceptions=False)(work)
         pending = [task.remote(item, settings) for item in items]
         for reference in pending:
             try:
@@ -56,7 +62,7 @@ def run_on_ray(
             except ray.exceptions.RayError as exc:
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
                 yield Failure(
-                    f"Ray task failed after {MAX_RETRIES} retries: {type(exc).__name__}: {first}",
+                    f"Ray task failed after {retries} retries: {type(exc).__name__}: {first}",
                     "WorkerDied",
                     1,
                 )
