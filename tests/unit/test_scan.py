@@ -268,3 +268,23 @@ def test_a_ray_worker_that_dies_is_retried_and_one_that_always_dies_is_reported(
     outcome = list(run_on_ray(always_dies, [7], str(tmp_path), "local", 2, retries=1))
     assert isinstance(outcome[0], Failure) and "after 1 retries" in outcome[0].message
     assert len(list(tmp_path.glob("try-*"))) == 2  # tried, retried, reported: never dropped
+
+
+def test_an_attack_verdict_is_an_alert_with_every_cue_and_its_evidence() -> None:
+    from unmask.scan.worker import alerts_for, engine_for
+    from unmask.types import CueScore, Verdict
+
+    cues = {
+        "motion": CueScore("motion", 0.05, 0.9, evidence={"planarity": 0.97}),
+        "pulse": CueScore("pulse", None, reason="too compressed", evidence={"bpp": 0.02}),
+    }
+    mask = Verdict("attack", 0.01, "high", cues, species="silicone_mask", deciding_cues=("motion",))
+    (alert,) = alerts_for(mask, engine_for("high"), 3.25)
+    assert (
+        alert["kind"] == "mask" and alert["time"] == 3.25 and alert["deciding_cues"] == ["motion"]
+    )
+    assert alert["cues"]["motion"]["evidence"] == {"planarity": 0.97}
+    assert alert["cues"]["pulse"]["reason"] == "too compressed"
+    printed = Verdict("attack", 0.01, "high", cues, species="print")
+    assert alerts_for(printed, engine_for("high"), 1.0)[0]["kind"] == "attack"
+    assert alerts_for(Verdict("bona_fide", 0.99, "high", cues), engine_for("high"), 1.0) == []
