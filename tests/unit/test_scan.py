@@ -223,8 +223,8 @@ def test_the_command_prints_one_document_and_exits_with_the_files_code(footage, 
 
 @pytest.fixture(scope="module")
 def ray_local():
-    ray = pytest.importorskip("ray", reason="Ray is not installed (uv sync installs it for dev)")
     os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")  # workers: this interpreter
+    ray = pytest.importorskip("ray", reason="Ray is not installed (uv sync installs it for dev)")
     try:
         ray.init(num_cpus=2, include_dashboard=False, configure_logging=False, log_to_driver=False)
     except Exception as exc:  # any start-up failure is a reason to skip, said precisely

@@ -29,6 +29,11 @@ def run_on_ray(
 ) -> Iterator[Any]:
     """`work(item, settings)` for every item as Ray tasks, results in input order; an item
     whose task died on every try (1 + `retries`) yields the runner's Failure instead."""
+    local = address == "local"
+    if local:
+        # Workers of a Ray started here run this interpreter as it is; Ray's `uv run` hook
+        # (read when ray is imported) would otherwise build them an environment of their own.
+        os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
     try:
         import ray
     except ImportError:
@@ -37,11 +42,6 @@ def run_on_ray(
 
     started = not ray.is_initialized()
     if started:
-        local = address == "local"
-        if local:
-            # Workers of a Ray started here run this interpreter as it is; Ray's `uv run`
-            # hook would otherwise build a fresh environment for them from the project.
-            os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
         try:
             ray.init(
                 address=None if local else address,
