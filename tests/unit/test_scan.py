@@ -288,3 +288,12 @@ def test_an_attack_verdict_is_an_alert_with_every_cue_and_its_evidence() -> None
     printed = Verdict("attack", 0.01, "high", cues, species="print")
     assert alerts_for(printed, engine_for("high"), 1.0)[0]["kind"] == "attack"
     assert alerts_for(Verdict("bona_fide", 0.99, "high", cues), engine_for("high"), 1.0) == []
+
+
+def test_strict_makes_a_truncated_file_an_error_in_any_process(footage, tmp_path) -> None:
+    cut = tmp_path / "cut.avi"
+    data = footage["clip"].read_bytes()
+    cut.write_bytes(data[: len(data) // 2])
+    strict = ScanOptions(out=tmp_path / "out", settings=ScanSettings(strict=True))
+    entry = run_scan([str(cut)], strict).entries[0]
+    assert entry["error_type"] == "CorruptMediaError" and "truncated" in entry["error"]

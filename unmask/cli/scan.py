@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,7 @@ def run(args: argparse.Namespace) -> Outcome:
         max_seconds=args.max_seconds,
         tile=args.tile or (SMALL_FACE_TILE if args.small_faces else None),
         sequence_fps=args.fps,
+        strict=args.strict,
     )
     options = ScanOptions(
         out=args.out,
@@ -113,6 +115,9 @@ def run(args: argparse.Namespace) -> Outcome:
     )
     result = run_scan(args.paths, options)
     entries = result.entries
+    for entry in entries:
+        for warning in entry.get("warnings", []):
+            print(f"unmask: warning: {warning}", file=sys.stderr)
 
     def text() -> str:
         lines = []

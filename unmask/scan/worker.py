@@ -28,7 +28,7 @@ from unmask.liveness.engine import LivenessEngine, verdict_document
 from unmask.liveness.levels import DEFAULT_LEVEL
 from unmask.liveness.observe import Observation, TrackObservation, observe
 from unmask.media import iter_frames, read_image, read_video
-from unmask.media_policy import MediaWarning
+from unmask.media_policy import MediaWarning, strict_media
 from unmask.scan.sources import ScanItem
 from unmask.types import Box, Face, Frame, Verdict
 
@@ -39,7 +39,8 @@ CROP_PX = 112
 
 @dataclass(frozen=True)
 class ScanSettings:
-    """What every worker needs to know; `tile` turns on small-face detection."""
+    """What every worker needs to know; `tile` turns on small-face detection, `strict` makes a
+    truncated file an error instead of a warning."""
 
     level: str = DEFAULT_LEVEL
     max_seconds: float | None = None
@@ -47,6 +48,7 @@ class ScanSettings:
     sequence_fps: float = 25.0
     min_track_frames: int = 3
     clip_seconds: float = 4.0
+    strict: bool = False
 
 
 @dataclass
@@ -123,7 +125,8 @@ def scan_item(item: ScanItem, settings: ScanSettings) -> FileFinding:
             yield frame
 
     tracker = ReidTracker(keep_faces=False)
-    with warnings.catch_warnings(record=True) as caught:
+    # The media policy travels in the settings: a context variable does not cross processes.
+    with warnings.catch_warnings(record=True) as caught, strict_media(settings.strict):
         warnings.simplefilter("always", MediaWarning)
         observation = observe(
             counting(item_frames(item, settings, notes)),
