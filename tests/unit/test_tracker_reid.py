@@ -123,3 +123,22 @@ def test_a_large_occluder_is_not_a_cut_but_a_new_scene_is() -> None:
     covered[:, 330:] = (20, 20, 20)  # someone passing close to the camera: half the frame
     assert signature_change(before, frame_signature(covered)) < 0.2
     assert signature_change(before, frame_signature(scene({}, WARM))) > 0.2
+
+
+def test_a_box_that_swallows_two_neighbours_takes_neither_id_but_a_lone_face_may_jump() -> None:
+    pair = {"red": Box(200, 80, 60, 60), "blue": Box(275, 85, 60, 60)}
+    tracker = ReidTracker()
+    ids = run(tracker, [(i / 10, pair, GREY) for i in range(10)])
+    image = scene(pair, GREY)
+    (blended,) = tracker.update([face(Box(215, 70, 100, 100))], 1.0, image)
+    after = run(tracker, [(1.1 + i / 10, pair, GREY) for i in range(5)])
+    assert blended.track_id not in ids["red"] + ids["blue"]
+    assert set(after["red"]) == set(ids["red"]) and set(after["blue"]) == set(ids["blue"])
+    lone = run(
+        ReidTracker(),
+        [
+            (i / 10, {"red": Box(200, 80, 60 if i < 5 else 100, 60 if i < 5 else 100)}, GREY)
+            for i in range(10)
+        ],
+    )
+    assert len(set(lone["red"])) == 1  # a detector's box-size flip on a lone face

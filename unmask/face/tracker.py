@@ -219,9 +219,15 @@ class ReidTracker(IouTracker):
             features = [appearance(image, face.box) for face in faces]
         self.retire(timestamp)
         affinity = np.full((len(self.active), len(faces)), -np.inf)
-        for row, state in enumerate(self.active):
-            for col, face in enumerate(faces):
-                affinity[row, col] = self.affinity(state, face.box, features[col], timestamp)
+        recent = [s for s in self.active if timestamp - s.last_seen <= self.max_gap_s]
+        for col, face in enumerate(faces):
+            # A box over two people's recent boxes may have swallowed both faces (the detector
+            # blends neighbours): then only a box of about the same size continues a track.
+            crowded = sum(s.box.iou(face.box) > 0 for s in recent) > 1
+            for row, state in enumerate(self.active):
+                affinity[row, col] = self.affinity(
+                    state, face.box, features[col], timestamp, crowded
+                )
         return self.assign(faces, timestamp, affinity, features)
 
     def cut(self, timestamp: float) -> None:
@@ -231,13 +237,18 @@ class ReidTracker(IouTracker):
         self.active = []
 
     def affinity(
-        self, state: TrackState, box: Box, feature: NDArray[np.float32] | None, timestamp: float
+        self,
+        state: TrackState,
+        box: Box,
+        feature: NDArray[np.float32] | None,
+        timestamp: float,
+        crowded: bool = False,
     ) -> float:
         """How well a face continues a track; -inf when it cannot be the same person."""
         size = math.sqrt(max(state.box.area, 1.0))
         ratio = math.sqrt(max(box.area, 1.0)) / size
         gap = timestamp - state.last_seen
-        limit = 1.4 if gap <= self.max_gap_s else 2.0  # a face does not grow by half at once
+        limit = 1.4 if crowded and gap <= self.max_gap_s else 2.0
         if not 1.0 / limit <= ratio <= limit:
             return -math.inf
         predicted = state.predicted(timestamp, self.max_gap_s)
