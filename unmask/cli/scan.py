@@ -59,7 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--small-faces",
         action="store_true",
         help=f"also detect on {SMALL_FACE_TILE} px tiles: faces down to about 20 px in large "
-        "frames, many times slower (see docs/scan.md)",
+        "frames, at 2-5x the CPU (see docs/scan.md)",
     )
     parser.add_argument(
         "--tile",
