@@ -44,6 +44,7 @@ def loaded_after(*argv: str) -> list[str]:
         ("identify", "--bogus"),
         ("verify", "--json"),
         ("gallery", "list", "--help"),
+        ("scan", "--help"),
     ],
 )
 def test_help_and_argument_errors_load_no_numerical_library(argv):

@@ -114,3 +114,23 @@ def test_track_video_follows_a_moving_portrait(portraits) -> None:
     tracks = track_video(frames)
     assert len(tracks) == 1 and len(tracks[0].faces) == 8
     assert tracks[0].duration == pytest.approx(7 / 15)
+
+
+def test_tiles_find_faces_a_whole_frame_pass_misses(portraits) -> None:
+    """Two 20 px and two 40 px faces in a 1080p frame: BlazeFace on the whole frame sees none."""
+    canvas = np.full((1080, 1920, 3), 120, dtype=np.uint8)
+    placed = []
+    for column, width in enumerate((20, 40, 20, 40)):
+        name = "grace_hopper" if column % 2 == 0 else "eileen_collins"
+        image = portraits[name]
+        face = FaceAnalyzer(iris=False).analyze(frame_from_array(image))[0]
+        scale = width / face.box.w
+        small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        x, y = 200 + 450 * column, 400
+        canvas[y : y + small.shape[0], x : x + small.shape[1]] = small
+        placed.append((x + face.box.x * scale, y + face.box.y * scale, width))
+    frame = frame_from_array(canvas)
+    assert FaceAnalyzer(iris=False).analyze(frame) == []
+    found = FaceAnalyzer(iris=False, tile=240, small_face_px=32).analyze(frame)
+    for x, y, width in placed:
+        assert any(abs(f.box.x - x) < width and abs(f.box.y - y) < width for f in found), width

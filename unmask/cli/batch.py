@@ -8,10 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from unmask.errors import MediaNotFoundError, UnmaskError
-
-IMAGE_SUFFIXES = frozenset(
-    {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".pgm", ".ppm", ".pnm", ".gif", ".tif", ".tiff"}
-)
+from unmask.media.suffixes import IMAGE_SUFFIXES
 
 
 @dataclass

@@ -25,6 +25,7 @@ COMMANDS = {
     "identify": ("unmask.cli.identity", "1:N: who is in these images or videos"),
     "verify": ("unmask.cli.identity", "1:1: is this person who they claim to be"),
     "gallery": ("unmask.cli.gallery", "list, rename or erase enrolled identities"),
+    "scan": ("unmask.cli.scan", "face tracks, identities and liveness over archived footage"),
     "liveness": ("unmask.cli.liveness", "is this a living face or a presentation attack"),
     "challenge": ("unmask.cli.challenge", "active liveness: issue a signed, single-use challenge"),
     "pulse": ("unmask.cli.pulse", "heart rate from a face video or an RGB trace"),

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from unmask.face.detector import BlazeFaceDetector as BlazeFaceDetector
     from unmask.face.detector import Detection as Detection
     from unmask.face.tracker import IouTracker as IouTracker
+    from unmask.face.tracker import ReidTracker as ReidTracker
 
 # Resolved on first use, so a CLI command that only parses its arguments stays cheap.
 EXPORTS = {
@@ -18,6 +19,7 @@ EXPORTS = {
     "Detection": "unmask.face.detector",
     "FaceAnalyzer": "unmask.face.analyzer",
     "IouTracker": "unmask.face.tracker",
+    "ReidTracker": "unmask.face.tracker",
     "analyze_stream": "unmask.face.analyzer",
     "track_video": "unmask.face.analyzer",
 }

@@ -10,16 +10,22 @@ from unmask.face.detector import BlazeFaceDetector, Detection, DetectorModel
 from unmask.face.landmarks import MESH_PRESENCE_MIN, face_mesh, iris_rings
 from unmask.face.pose import pose_from_keypoints, pose_from_mesh
 from unmask.face.quality import face_quality
+from unmask.face.tiling import TiledDetector
 from unmask.face.tracker import IouTracker
 from unmask.inputs import ImageLike, to_frame
 from unmask.media import iter_frames
 from unmask.types import Face, Frame, Track
+
+SMALL_FACE_MIN_SCORE = 0.75
 
 
 class FaceAnalyzer:
     """Everything unmask knows about the faces in one frame.
 
     `mesh=False` skips the landmark models (about 3x cheaper) when only boxes are wanted.
+    `tile` adds detection on tiles of that many pixels (small faces, unmask.face.tiling); faces
+    under `small_face_px` are too small for the mesh to judge, so they are kept without a mesh
+    when the detector is sure of them (score 0.75 or more).
     Detections the mesh model judges not to be a face are dropped, which removes most of
     BlazeFace's false positives at little cost.
     """
@@ -32,8 +38,14 @@ class FaceAnalyzer:
         mesh: bool = True,
         iris: bool = True,
         max_faces: int = 20,
+        tile: int | None = None,
+        small_face_px: float = 0.0,
     ) -> None:
-        self.detector = BlazeFaceDetector(model=detector, min_score=min_score)
+        base = BlazeFaceDetector(model=detector, min_score=min_score)
+        self.detector: BlazeFaceDetector | TiledDetector = (
+            TiledDetector(base, tile) if tile else base
+        )
+        self.small_face_px = small_face_px
         self.mesh = mesh
         self.iris = iris and mesh
         self.max_faces = max_faces
@@ -51,7 +63,10 @@ class FaceAnalyzer:
 
     def describe(self, frame: Frame, detection: Detection) -> Face | None:
         mesh = iris = None
-        if self.mesh:
+        if max(detection.box.w, detection.box.h) < self.small_face_px:
+            if detection.score < SMALL_FACE_MIN_SCORE:
+                return None
+        elif self.mesh:
             right_eye, left_eye = detection.keypoints[0], detection.keypoints[1]
             angle = math.atan2(float(left_eye[1] - right_eye[1]), float(left_eye[0] - right_eye[0]))
             box = detection.box
@@ -86,7 +101,7 @@ def analyze_stream(
     analyzer = analyzer or FaceAnalyzer()
     tracker = tracker or IouTracker()
     for frame in frames:
-        yield frame, tracker.update(analyzer.analyze(frame), frame.timestamp)
+        yield frame, tracker.update(analyzer.analyze(frame), frame.timestamp, frame.image)
 
 
 def track_video(

@@ -106,7 +106,8 @@ class Observer:
     """The pass of `observe`, one frame at a time: a live stream pushes frames as they come and
     asks for the observation whenever it wants cue scores, with the same buffers as a file.
     `max_gap_s` is how long a face may go unseen and keep its track (a live stream that
-    drops frames under load needs more than a file's 0.5 s)."""
+    drops frames under load needs more than a file's 0.5 s); `tracker` replaces plain overlap
+    tracking, e.g. with a ReidTracker for footage."""
 
     def __init__(
         self,
@@ -114,9 +115,10 @@ class Observer:
         *,
         channels: Mapping[str, ChannelStack] | None = None,
         max_gap_s: float = 0.5,
+        tracker: IouTracker | None = None,
     ) -> None:
         self.analyzer = analyzer or FaceAnalyzer()
-        self.tracker = IouTracker(max_gap_s=max_gap_s, keep_faces=False)
+        self.tracker = tracker or IouTracker(max_gap_s=max_gap_s, keep_faces=False)
         self.channels = channels or {}
         self.tracks: dict[int, TrackObservation] = {}
         self.shape = (0, 0)
@@ -124,7 +126,7 @@ class Observer:
 
     def push(self, frame: Frame) -> list[Face]:
         """Run the face stage on one frame and record it; its faces with their track ids."""
-        faces = self.tracker.update(self.analyzer.analyze(frame), frame.timestamp)
+        faces = self.tracker.update(self.analyzer.analyze(frame), frame.timestamp, frame.image)
         self.record(frame, faces)
         return faces
 
@@ -171,9 +173,11 @@ def observe(
     *,
     channels: Mapping[str, ChannelStack] | None = None,
     max_seconds: float | None = None,
+    tracker: IouTracker | None = None,
 ) -> Observation:
-    """Run the face stage over `frames` and record per track what every cue will need."""
-    observer = Observer(analyzer, channels=channels)
+    """Run the face stage over `frames` and record per track what every cue will need
+    (`tracker`: another tracker than plain overlap, e.g. a ReidTracker for footage)."""
+    observer = Observer(analyzer, channels=channels, tracker=tracker)
     first_time: float | None = None
     for frame in frames:
         first_time = frame.timestamp if first_time is None else first_time
