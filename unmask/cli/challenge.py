@@ -17,10 +17,8 @@ from unmask.liveness.challenge import (
     Challenge,
     ChallengeIssuer,
     ChallengeResult,
-    ChallengeSession,
     NonceStore,
 )
-from unmask.media import iter_frames
 
 
 def register(subparsers: Any) -> None:
@@ -80,29 +78,8 @@ def accept(path: Path, data_dir: Path | None) -> Challenge:
     return challenge
 
 
-def verify_file(source: str, challenge: Challenge, max_seconds: float | None) -> ChallengeResult:
-    """Check a video against the challenge, the script starting at its first frame."""
-    session = ChallengeSession(challenge)
-    limit = challenge.seconds + 1.0 if max_seconds is None else max(max_seconds, challenge.seconds)
-    for frame in iter_frames(source, max_seconds=limit):
-        session.push(frame)
-    return session.result()
-
-
 def attach(document: dict[str, Any], result: ChallengeResult) -> int:
-    """Put the challenge's outcome into a liveness document; the exit code (13 if refused)."""
+    """Put the challenge's outcome into a liveness document (whose decision the fusion already
+    made with the challenge's cues); the exit code: 13 when a check refused the capture."""
     document["challenge"] = result.as_dict()
-    if result.decision == "bona_fide":
-        return 0
-    if result.decision == "attack":
-        document.update(
-            {
-                "decision": "attack",
-                "species": None,
-                "deciding_cues": [n for n, c in result.cues.items() if (c.score or 0) < 0.5],
-                "reason": f"challenge refused: {result.reason}",
-            }
-        )
-        return ChallengeError.exit_code
-    document.update({"decision": "inconclusive", "reason": f"challenge: {result.reason}"})
-    return 0
+    return ChallengeError.exit_code if result.decision == "attack" else 0

@@ -158,8 +158,10 @@ def verdict_line(document: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> Outcome:
     from unmask.cli import challenge as active
+    from unmask.liveness.challenge import observe_answer
     from unmask.liveness.engine import load_channel
     from unmask.liveness.report import EvidenceItem, write_evidence_report
+    from unmask.media import iter_frames
 
     if args.challenge and len(args.files) != 1:
         raise InputError("--challenge checks one capture: give exactly one file")
@@ -169,11 +171,20 @@ def run(args: argparse.Namespace) -> Outcome:
         name: load_channel(getattr(args, name)) for name in CHANNEL_NAMES if getattr(args, name)
     }
     evidence: list[EvidenceItem] = []
+    answers = []
 
     def assess_one(file: str) -> dict[str, Any]:
         note(f"judging {file}", enabled=not args.json)
-        observation = engine.observe(file, channels)
-        report = engine.judge(observation, file, args.liveness)
+        if challenge is None:
+            observation, answer = engine.observe(file, channels), None
+        else:
+            frames = iter_frames(file, max_seconds=args.max_seconds)
+            observation, result = observe_answer(
+                frames, challenge, engine.analyzer, channels=channels, max_seconds=args.max_seconds
+            )
+            answers.append(result)
+            answer = result.cues
+        report = engine.judge(observation, file, args.liveness, answer=answer)
         if args.report is not None:
             track = observation.tracks.get(report.main.verdict.track_id or 0)
             evidence.append(EvidenceItem(name=file, report=report, track=track))
@@ -199,7 +210,6 @@ def run(args: argparse.Namespace) -> Outcome:
         return "\n".join(lines + error_lines(batch.entries))
 
     code = batch.exit_code
-    if challenge is not None and not batch.entries[0]["error"]:
-        result = active.verify_file(args.files[0], challenge, args.max_seconds)
-        code = active.attach(batch.entries[0], result) or code
+    if answers and not batch.entries[0]["error"]:
+        code = active.attach(batch.entries[0], answers[0]) or code
     return Outcome(document=document, text=text, exit_code=code)
