@@ -43,7 +43,13 @@ from unmask.lab import SPECIES, load_identities, render_presentation
 from unmask.lab.faces import FacePhoto
 from unmask.lab.generate import clip_seed
 from unmask.lab.store import write_video
-from unmask.liveness.challenge import Challenge, ChallengeIssuer, ChallengeResult, ChallengeSession
+from unmask.liveness.challenge import (
+    Challenge,
+    ChallengeIssuer,
+    ChallengeResult,
+    ChallengeSession,
+    observe_answer,
+)
 from unmask.liveness.engine import LivenessEngine, bits_per_pixel
 from unmask.liveness.fusion import ACTIVE_CUES, FusionModel
 from unmask.liveness.levels import LEVEL_NAMES
@@ -248,10 +254,28 @@ def skin_people() -> list[tuple[str, FacePhoto]]:
     return out
 
 
+def decided(
+    frames: list[Frame],
+    challenge: Challenge,
+    analyzer: TimedAnalyzer,
+    engine: LivenessEngine | None,
+    level: str,
+) -> tuple[bool, ChallengeResult]:
+    """Accepted or not, and the challenge's result: by the fusion at `level` when a model is
+    given (`--model`, one with a challenge table), else by the challenge checks alone."""
+    if engine is None:
+        result, _ = judge(frames, challenge, analyzer)
+        return result.decision == "bona_fide", result
+    observation, result = observe_answer(frames, challenge, engine.analyzer)
+    verdict = engine.judge(observation, frames, level, answer=result.cues).main.verdict
+    return verdict.decision == "bona_fide", result
+
+
 def robust_table(args: argparse.Namespace) -> None:
     identities, _ = load_identities(None)
     people = [identities[n][0] for n in sorted(identities)]
     analyzer = TimedAnalyzer()
+    engine = LivenessEngine(PadModel.load(args.model)) if args.model is not None else None
     size = (args.width, args.height)
     conditions: list[tuple[str, float, int | None, dict[str, Any], tuple[str, ...]]] = [
         ("15 fps, raw", 15.0, None, {}, ("bona_fide", "print", "replay")),
@@ -262,7 +286,8 @@ def robust_table(args: argparse.Namespace) -> None:
         ("daylight, 2000 lx", 15.0, None, {"ambient_lux": 2000.0}, ("bona_fide", "print")),
         ("skin darkened 0.6", 15.0, None, {"skin_darkening": 0.6}, ("bona_fide",)),
     ]
-    print(f"Robustness of the challenge decision, {NOTE}")
+    judged = f"the fusion at level {args.level}" if engine else "the challenge checks alone"
+    print(f"Robustness of the decision ({judged}), {NOTE}")
     print(f"lab seed {args.seed}, {args.width}x{args.height}, {args.clips} clips per cell")
     print(
         f"{'condition':<24} {'BPCER':>18} {'print APCER':>18} {'replay APCER':>18}  flash lag / contrast (bona fide)"
@@ -278,8 +303,7 @@ def robust_table(args: argparse.Namespace) -> None:
                 frames = frames_of(
                     species, wearer, target, challenge, seed, fps, size, overrides, crf
                 )
-                result, _ = judge(frames, challenge, analyzer)
-                accepted = result.decision == "bona_fide"
+                accepted, result = decided(frames, challenge, analyzer, engine, args.level)
                 cells[species].append(not accepted if species == "bona_fide" else accepted)
                 flash = result.cues.get("flash")
                 if species == "bona_fide" and flash is not None and "lag_ms" in flash.evidence:
@@ -305,9 +329,9 @@ def robust_table(args: argparse.Namespace) -> None:
         frames = frames_of(
             "bona_fide", person, person, challenge, seed, 15.0, size, {"skin_darkening": 0.0}, None
         )
-        result, _ = judge(frames, challenge, analyzer)
-        by_group[group].append(result.decision != "bona_fide")
-        if result.decision != "bona_fide":
+        accepted, result = decided(frames, challenge, analyzer, engine, args.level)
+        by_group[group].append(not accepted)
+        if not accepted:
             print(f"    FRL {group} {person.identity}: {result.decision}: {result.reason}"[:160])
     for group, outcomes in sorted(by_group.items()):
         print(
@@ -457,6 +481,8 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--evaluation", type=Path, nargs="*", default=[])
     parser.add_argument("--cache", type=Path, default=None, help="keep observed cues here")
     parser.add_argument("--out", type=Path, default=None, help="save the fitted model here")
+    parser.add_argument("--model", type=Path, default=None, help="robust: decide with this model")
+    parser.add_argument("--level", default="medium", help="robust: the level decided at")
     parser.add_argument("--clips", type=int, default=None)
     parser.add_argument("--attack-clips", type=int, default=4)
     parser.add_argument("--seed", type=int, default=None)

@@ -264,7 +264,7 @@ def flash_script(rng: np.random.Generator, seconds: float) -> tuple[FlashSegment
     for duration in durations:
         r, g, b = colorsys.hsv_to_rgb(hue, 1.0, 1.0)
         rgb = (int(round(255 * r)), int(round(255 * g)), int(round(255 * b)))
-        end = round(t + float(duration), 3)
+        end = min(round(t + float(duration), 3), seconds)
         segments.append(FlashSegment(rgb, round(t, 3), end))
         t = end
         hue = (hue + float(rng.uniform(MIN_HUE_STEP, 1.0 - MIN_HUE_STEP))) % 1.0
