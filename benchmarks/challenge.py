@@ -389,7 +389,6 @@ def cached(path: Path | None, make: Any) -> Any:
 def with_challenge_part(model: PadModel, calibration: Observed) -> FusionModel:
     """The model's fusion with its challenge part fitted on `calibration` (as pad train does)."""
     fusion = copy.deepcopy(model.fusion)
-    fusion.cues = tuple(dict.fromkeys([*fusion.cues, *ACTIVE_CUES]))
     usable = [(e, c) for e, c in calibration if c]
     fusion.fit_challenge(
         [c for _, c in usable], [e.label for e, _ in usable], np.zeros(len(usable), dtype=bool)

@@ -43,8 +43,6 @@ CUE_NAMES = (
     "thermal",
     "nir",
     "depth",
-    "challenge",
-    "flash",
 )
 #: Cues that need time: without one of them a face is judged as a still.
 TEMPORAL_CUES = ("pulse", "motion")
@@ -59,7 +57,8 @@ STILL_NOTE = (
     "judged as a still (no pulse or motion): rules out prints and screens, not masks; "
     "levels high and maximum need video"
 )
-#: Cues of an active challenge: present only when a capture answered one.
+#: Cues of an active challenge: present only when a capture answered one (not in CUE_NAMES,
+#: the cues the engine computes for every capture).
 ACTIVE_CUES = ("challenge", "flash")
 #: A check passes at this score or above (0.5: the cue's own threshold, docs/challenge.md).
 ACTIVE_PASS = 0.5
@@ -297,7 +296,8 @@ class FusionModel:
         truth = np.asarray(labels)
         if "bona_fide" not in truth or len(set(truth.tolist())) < 2:
             return
-        self.calibrate(samples, labels, [n for n in ACTIVE_CUES if n in self.cues])
+        self.cues = tuple(dict.fromkeys([*self.cues, *ACTIVE_CUES]))
+        self.calibrate(samples, labels, ACTIVE_CUES)
         names = [n for n in ACTIVE_CUES if n in self.calibration]
         if not names:
             return
@@ -523,7 +523,7 @@ class FusionModel:
             )
         table = self.levels_for(cues)
         if table is not self.challenge_levels:
-            cues = withheld(cues, ACTIVE_CUES)
+            cues = {n: c for n, c in cues.items() if n not in ACTIVE_CUES}
         spec = table[level]
         still = bool(self.still_levels) and table is self.still_levels
         parts = self.contributions(cues)
