@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from unmask.errors import InputError
 from unmask.liveness.fusion import ACTIVE_CUES, FusionModel, withheld
 from unmask.types import CueScore
 
@@ -53,6 +54,12 @@ def test_answered_presentations_leave_the_passive_model_unchanged(models) -> Non
     assert not alone.challenge_levels and set(both.challenge_levels) == set(alone.levels)
     assert set(ACTIVE_CUES) <= set(both.calibration)
     assert all(both.weights[n] >= 0 for n in ACTIVE_CUES)
+
+
+def test_answered_presentations_alone_cannot_fit_a_model() -> None:
+    answered, labels = data(True, 3)
+    with pytest.raises(InputError, match="passive model needs some that did not"):
+        FusionModel().fit(answered, labels)
 
 
 def test_a_failed_check_refuses_whatever_the_passive_cues_say(models) -> None:

@@ -218,6 +218,10 @@ class FusionModel:
         marks = np.asarray(real if real is not None else [False] * len(labels), dtype=bool)
         stills = np.asarray(still if still is not None else [False] * len(labels), dtype=bool)
         answered = np.array([answered_challenge(c) for c in samples], dtype=bool)
+        if answered.all():
+            raise InputError(
+                "every presentation answered a challenge: the passive model needs some that did not"
+            )
         self.fit_passive(
             [c for c, a in zip(samples, answered, strict=True) if not a],
             [label for label, a in zip(labels, answered, strict=True) if not a],
