@@ -2,6 +2,7 @@
 
     uv run python benchmarks/challenge.py main    [--clips 6 --attack-clips 4 --seed 11]
     uv run python benchmarks/challenge.py robust  [--clips 4 --seed 23]
+    uv run python benchmarks/challenge.py fusion  --calibration P.csv... --evaluation P.csv...
 
 Every clip is rendered by the attack lab (unmask.lab, with unmask.lab.respond answering the
 challenge) and judged from the colour frames alone: every figure is SIMULATED. `main` gives
@@ -11,12 +12,21 @@ checked against another challenge, the time to decide and the cost per frame. `r
 the challenge decision's BPCER (and print/replay APCER) under 15 vs 30 fps, H.264 CRF 23,
 ambient light from dim to daylight, and skin tones (FRL London photos across ethnicities, plus
 the lab's darkening), when the shared data is present. Glasses are not rendered by the lab.
+`fusion` takes lab protocols whose clips each answer a challenge of their own (`unmask lab
+generate --challenge-each KINDS`): it fits the challenge part of the fusion (calibration of the
+`challenge` and `flash` cues, their weights, the challenge operating points) on the calibration
+protocols on top of the shipped model's passive part, exactly as `pad train` would, and gives
+per level the decisions on the evaluation protocols (another lab seed) without and with the
+challenge, and the refusal rate of bona fide clips checked against another clip's challenge.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import csv
+import dataclasses
+import pickle
 import tempfile
 import time
 from collections import defaultdict
@@ -27,15 +37,26 @@ from typing import Any
 import numpy as np
 
 from unmask.data import shared_data_dir
+from unmask.evaluation.protocols.base import ProtocolEntry, read_protocol_csv
 from unmask.face import FaceAnalyzer
 from unmask.lab import SPECIES, load_identities, render_presentation
 from unmask.lab.faces import FacePhoto
 from unmask.lab.generate import clip_seed
 from unmask.lab.store import write_video
-from unmask.liveness.challenge import Challenge, ChallengeIssuer, ChallengeResult, ChallengeSession
-from unmask.liveness.engine import LivenessEngine
+from unmask.liveness.challenge import (
+    Challenge,
+    ChallengeIssuer,
+    ChallengeResult,
+    ChallengeSession,
+    observe_answer,
+)
+from unmask.liveness.engine import LivenessEngine, bits_per_pixel
+from unmask.liveness.fusion import ACTIVE_CUES, FusionModel
+from unmask.liveness.levels import LEVEL_NAMES
+from unmask.liveness.model import PadModel
+from unmask.liveness.training import observe_entry
 from unmask.media import iter_frames
-from unmask.types import Face, Frame
+from unmask.types import CueScore, Face, Frame
 
 KINDS = ("pose", "blink", "expression", "flash")
 SECONDS = 6.0
@@ -233,10 +254,28 @@ def skin_people() -> list[tuple[str, FacePhoto]]:
     return out
 
 
+def decided(
+    frames: list[Frame],
+    challenge: Challenge,
+    analyzer: TimedAnalyzer,
+    engine: LivenessEngine | None,
+    level: str,
+) -> tuple[bool, ChallengeResult]:
+    """Accepted or not, and the challenge's result: by the fusion at `level` when a model is
+    given (`--model`, one with a challenge table), else by the challenge checks alone."""
+    if engine is None:
+        result, _ = judge(frames, challenge, analyzer)
+        return result.decision == "bona_fide", result
+    observation, result = observe_answer(frames, challenge, engine.analyzer)
+    verdict = engine.judge(observation, frames, level, answer=result.cues).main.verdict
+    return verdict.decision == "bona_fide", result
+
+
 def robust_table(args: argparse.Namespace) -> None:
     identities, _ = load_identities(None)
     people = [identities[n][0] for n in sorted(identities)]
     analyzer = TimedAnalyzer()
+    engine = LivenessEngine(PadModel.load(args.model)) if args.model is not None else None
     size = (args.width, args.height)
     conditions: list[tuple[str, float, int | None, dict[str, Any], tuple[str, ...]]] = [
         ("15 fps, raw", 15.0, None, {}, ("bona_fide", "print", "replay")),
@@ -247,7 +286,8 @@ def robust_table(args: argparse.Namespace) -> None:
         ("daylight, 2000 lx", 15.0, None, {"ambient_lux": 2000.0}, ("bona_fide", "print")),
         ("skin darkened 0.6", 15.0, None, {"skin_darkening": 0.6}, ("bona_fide",)),
     ]
-    print(f"Robustness of the challenge decision, {NOTE}")
+    judged = f"the fusion at level {args.level}" if engine else "the challenge checks alone"
+    print(f"Robustness of the decision ({judged}), {NOTE}")
     print(f"lab seed {args.seed}, {args.width}x{args.height}, {args.clips} clips per cell")
     print(
         f"{'condition':<24} {'BPCER':>18} {'print APCER':>18} {'replay APCER':>18}  flash lag / contrast (bona fide)"
@@ -263,8 +303,7 @@ def robust_table(args: argparse.Namespace) -> None:
                 frames = frames_of(
                     species, wearer, target, challenge, seed, fps, size, overrides, crf
                 )
-                result, _ = judge(frames, challenge, analyzer)
-                accepted = result.decision == "bona_fide"
+                accepted, result = decided(frames, challenge, analyzer, engine, args.level)
                 cells[species].append(not accepted if species == "bona_fide" else accepted)
                 flash = result.cues.get("flash")
                 if species == "bona_fide" and flash is not None and "lag_ms" in flash.evidence:
@@ -290,9 +329,9 @@ def robust_table(args: argparse.Namespace) -> None:
         frames = frames_of(
             "bona_fide", person, person, challenge, seed, 15.0, size, {"skin_darkening": 0.0}, None
         )
-        result, _ = judge(frames, challenge, analyzer)
-        by_group[group].append(result.decision != "bona_fide")
-        if result.decision != "bona_fide":
+        accepted, result = decided(frames, challenge, analyzer, engine, args.level)
+        by_group[group].append(not accepted)
+        if not accepted:
             print(f"    FRL {group} {person.identity}: {result.decision}: {result.reason}"[:160])
     for group, outcomes in sorted(by_group.items()):
         print(
@@ -300,9 +339,149 @@ def robust_table(args: argparse.Namespace) -> None:
         )
 
 
+Observed = list[tuple[ProtocolEntry, dict[str, CueScore]]]
+
+
+def observe_all(engine: LivenessEngine, paths: list[Path], mismatch: bool) -> Observed:
+    """Every cue of every clip (the challenge's own included); with `mismatch`, each bona fide
+    clip once more against the next bona fide clip's challenge (label `mismatched`)."""
+    out: Observed = []
+    for path in paths:
+        protocol = read_protocol_csv(path)
+        entries = list(protocol.entries)
+        bona = [e for e in entries if e.label == "bona_fide"]
+        if mismatch:
+            entries += [
+                dataclasses.replace(
+                    e,
+                    label="mismatched",
+                    extra={
+                        **e.extra,
+                        "challenge_path": bona[(i + 1) % len(bona)].extra["challenge_path"],
+                    },
+                )
+                for i, e in enumerate(bona)
+                if len(bona) > 1
+            ]
+        for entry in entries:
+            observation, answer = observe_entry(engine, entry, protocol.root)
+            track = observation.main_track()
+            if track is None:
+                out.append((entry, {}))
+                continue
+            cues = engine.cues(observation, track, bits_per_pixel(entry.path, observation))
+            out.append((entry, {**cues, **answer}))
+            print(f"  observed {entry.label:<14} {entry.path.name}"[:120], flush=True)
+    return out
+
+
+def cached(path: Path | None, make: Any) -> Any:
+    if path is not None and path.is_file():
+        with path.open("rb") as handle:
+            return pickle.load(handle)
+    value = make()
+    if path is not None:
+        with path.open("wb") as handle:
+            pickle.dump(value, handle)
+    return value
+
+
+def with_challenge_part(model: PadModel, calibration: Observed) -> FusionModel:
+    """The model's fusion with its challenge part fitted on `calibration` (as pad train does)."""
+    fusion = copy.deepcopy(model.fusion)
+    usable = [(e, c) for e, c in calibration if c]
+    fusion.fit_challenge(
+        [c for _, c in usable], [e.label for e, _ in usable], np.zeros(len(usable), dtype=bool)
+    )
+    return fusion
+
+
+def passive_cues(cues: dict[str, CueScore]) -> dict[str, CueScore]:
+    """The presentation as judged without a challenge: the active cues absent (not withheld,
+    which would read as a challenge that could not judge)."""
+    return {n: c for n, c in cues.items() if n not in ACTIVE_CUES}
+
+
+def fusion_table(args: argparse.Namespace) -> None:
+    engine = LivenessEngine()
+    cache = args.cache
+    calibration = cached(
+        cache and cache.with_suffix(".calibration.pkl"),
+        lambda: observe_all(engine, args.calibration, mismatch=False),
+    )
+    evaluation = cached(
+        cache and cache.with_suffix(".evaluation.pkl"),
+        lambda: observe_all(engine, args.evaluation, mismatch=True),
+    )
+    fusion = with_challenge_part(engine.model, calibration)
+    if args.out is not None:
+        PadModel(
+            surface=engine.model.surface,
+            fusion=fusion,
+            provenance={
+                **engine.model.provenance,
+                "challenge_calibration": [str(p) for p in args.calibration],
+            },
+            extra_models=engine.model.extra_models,
+            recapture=engine.model.recapture,
+        ).save(args.out)
+    print()
+    print(f"Challenge in the fusion, {NOTE}")
+    print(
+        f"calibration: {', '.join(map(str, args.calibration))} ({len(calibration)} clips); "
+        f"evaluation: {', '.join(map(str, args.evaluation))}"
+    )
+    print(
+        "challenge calibration (slope, intercept):",
+        {
+            n: tuple(round(v, 3) for v in fusion.calibration[n])
+            for n in ACTIVE_CUES
+            if n in fusion.calibration
+        },
+        "weights:",
+        {n: round(fusion.weights.get(n, 0.0), 3) for n in ACTIVE_CUES},
+    )
+    for name, level in fusion.challenge_levels.items():
+        print(
+            f"  challenge table {name}: threshold {level.threshold:.4f}, calibration APCER "
+            f"{level.apcer_max:.1%}, BPCER {level.bpcer:.1%}"
+        )
+    species = [*SPECIES, "mismatched"]
+    print(f"{'level':<8} {'species':<14} {'passive only':>18} {'with challenge+flash':>22}")
+    for level in LEVEL_NAMES:
+        for name in species:
+            rows = [c for e, c in evaluation if e.label == name]
+            if not rows:
+                continue
+            passive = [
+                fusion.decide(passive_cues(c), level)[0] == "bona_fide" if c else False
+                for c in rows
+            ]
+            active = [fusion.decide(c, level)[0] == "bona_fide" if c else False for c in rows]
+            if name == "bona_fide":
+                label = "BPCER"
+                passive, active = [not v for v in passive], [not v for v in active]
+            else:
+                label = "accepted" if name == "mismatched" else "APCER"
+            print(f"{level:<8} {name:<14} {label} {rate(passive):>12} {label} {rate(active):>16}")
+    print("each cue alone passes (evaluation):")
+    for cue in ACTIVE_CUES:
+        row = []
+        for name in species:
+            scores = [c[cue].score for e, c in evaluation if e.label == name and cue in c]
+            row.append(f"{name} {sum(s is not None and s >= 0.5 for s in scores)}/{len(scores)}")
+        print(f"  {cue:<10} " + "; ".join(row))
+
+
 def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("table", choices=("main", "robust"))
+    parser.add_argument("table", choices=("main", "robust", "fusion"))
+    parser.add_argument("--calibration", type=Path, nargs="*", default=[])
+    parser.add_argument("--evaluation", type=Path, nargs="*", default=[])
+    parser.add_argument("--cache", type=Path, default=None, help="keep observed cues here")
+    parser.add_argument("--out", type=Path, default=None, help="save the fitted model here")
+    parser.add_argument("--model", type=Path, default=None, help="robust: decide with this model")
+    parser.add_argument("--level", default="medium", help="robust: the level decided at")
     parser.add_argument("--clips", type=int, default=None)
     parser.add_argument("--attack-clips", type=int, default=4)
     parser.add_argument("--seed", type=int, default=None)
@@ -319,4 +498,5 @@ def parse() -> argparse.Namespace:
 
 if __name__ == "__main__":
     arguments = parse()
-    (main_table if arguments.table == "main" else robust_table)(arguments)
+    tables = {"main": main_table, "robust": robust_table, "fusion": fusion_table}
+    tables[arguments.table](arguments)

@@ -39,6 +39,26 @@ for name in "${species[@]}"; do protocols+=(--protocol "$work/$name/protocol.csv
 for name in real-video real-still recapture-still; do
     protocols+=(--protocol "$work/real/$name/protocol.csv")
 done
+# --- Active liveness (issue 11): the challenge part of the fusion -------------------------
+# Attack-lab clips (SIMULATED) of every species, each answering a challenge of its own (pose,
+# blink, expression, flash; `lab generate --challenge-each`), colour camera only, 320x240,
+# 15 fps, 6.5 s (a 6 s script), seed 3100: 20 bona fide, 5 prints, 5 replays (the checks refuse
+# them all) and 15 of each mask (a mask may pass the checks: the table must see some that do).
+# `pad train` sees their `challenge_path` column and checks each clip against its challenge in
+# the same pass as the passive cues; they calibrate only the
+# `challenge` and `flash` cues, their weights and the challenge operating points (the passive
+# model is fitted without them). Remove this block and the model has no challenge table: a
+# challenge then only refuses (veto) and the passive table decides.
+for name in "${species[@]}"; do
+    case "$name" in bona_fide) clips=20 ;; mask_*) clips=15 ;; *) clips=5 ;; esac
+    if [ ! -f "$work/challenge/$name/protocol.csv" ]; then
+        run unmask lab generate --out "$work/challenge/$name" --species "$name" --clips "$clips" \
+            --seconds 6.5 --fps 15 --size 320x240 --seed 3100 \
+            --challenge-each pose,blink,expression,flash
+    fi
+    protocols+=(--protocol "$work/challenge/$name/protocol.csv")
+done
+# --- end of the active liveness block ----------------------------------------------------
 run unmask pad train "${protocols[@]}" --seed 0 --without-surface --test-share 0 \
     --recapture unmask/liveness/models/default/recapture.npz --report "$work/held-out" \
     --out unmask/liveness/models/default

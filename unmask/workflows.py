@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 from unmask.errors import ChallengeError, NoFaceError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import numpy as np
     from numpy.typing import NDArray
 
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from unmask.identity import Gallery, Probe, ProbeMaker, Template
     from unmask.liveness.challenge import Challenge, ChallengeResult
     from unmask.liveness.engine import LivenessEngine, LivenessReport
+    from unmask.liveness.observe import ChannelStack, Observation
     from unmask.types import Face, Verdict
 
 
@@ -215,34 +218,32 @@ def liveness_document(report: LivenessReport, engine: LivenessEngine) -> dict[st
     }
 
 
-def challenge_result(
-    source: str | Path, challenge: Challenge, max_seconds: float | None
-) -> ChallengeResult:
-    """Check a video against the challenge, the script starting at its first frame."""
-    from unmask.liveness.challenge import ChallengeSession
+def judge_with_challenge(
+    engine: LivenessEngine,
+    source: str | Path,
+    challenge: Challenge,
+    level: str,
+    channels: Mapping[str, ChannelStack] | None = None,
+    max_seconds: float | None = None,
+) -> tuple[Observation, LivenessReport, ChallengeResult]:
+    """Read a capture once for the passive cues and the challenge (its script starting at the
+    first frame) and judge its faces with the challenge's cues joined: the fusion refuses a
+    failed check and weighs passed ones (`unmask.liveness.fusion`)."""
+    from unmask.liveness.challenge import observe_answer
     from unmask.media import iter_frames
 
-    session = ChallengeSession(challenge)
-    limit = challenge.seconds + 1.0 if max_seconds is None else max(max_seconds, challenge.seconds)
-    for frame in iter_frames(source, max_seconds=limit):
-        session.push(frame)
-    return session.result()
+    observation, result = observe_answer(
+        iter_frames(source, max_seconds=max_seconds),
+        challenge,
+        engine.analyzer,
+        channels=channels,
+        max_seconds=max_seconds,
+    )
+    return observation, engine.judge(observation, source, level, answer=result.cues), result
 
 
 def attach_challenge(document: dict[str, Any], result: ChallengeResult) -> int:
-    """Put the challenge's outcome into a liveness document; the exit code (13 if refused)."""
+    """Put the challenge's outcome into a liveness document (whose decision the fusion already
+    made with the challenge's cues); the exit code: 13 when a check refused the capture."""
     document["challenge"] = result.as_dict()
-    if result.decision == "bona_fide":
-        return 0
-    if result.decision == "attack":
-        document.update(
-            {
-                "decision": "attack",
-                "species": None,
-                "deciding_cues": [n for n, c in result.cues.items() if (c.score or 0) < 0.5],
-                "reason": f"challenge refused: {result.reason}",
-            }
-        )
-        return ChallengeError.exit_code
-    document.update({"decision": "inconclusive", "reason": f"challenge: {result.reason}"})
-    return 0
+    return ChallengeError.exit_code if result.decision == "attack" else 0

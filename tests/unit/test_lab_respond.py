@@ -71,3 +71,31 @@ def test_a_print_cannot_answer(people) -> None:
     result = verify(render("print", people, a), a)
     assert result.decision == "attack"
     assert result.cues["challenge"].score is not None and result.cues["challenge"].score < 0.5
+
+
+def test_each_clip_answers_a_challenge_of_its_own(tmp_path) -> None:
+    import csv
+
+    from unmask.errors import InputError
+    from unmask.lab.generate import generate, lab_challenge
+
+    protocol = generate(
+        tmp_path,
+        species=["bona_fide"],
+        clips=2,
+        seconds=2.5,
+        fps=8,
+        size=(160, 120),
+        codec="lossless",
+        seed=4,
+        challenge_kinds=("blink", "flash"),
+    )
+    with protocol.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    answered = [Challenge.load(tmp_path / row["challenge_path"]) for row in rows]
+    assert len({c.nonce for c in answered}) == 2
+    for row, ch in zip(rows, answered, strict=True):
+        assert row["challenge_nonce"] == ch.nonce and ch.flash and ch.steps
+        assert ch.seconds <= 2.0 and ch == lab_challenge(int(row["seed"]), ("blink", "flash"), 2.5)
+    with pytest.raises(InputError, match="not both"):
+        generate(tmp_path, challenge=answered[0], challenge_kinds=("flash",))

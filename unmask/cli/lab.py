@@ -89,6 +89,12 @@ def register(subparsers: Any) -> None:
         default=None,
         help="challenge file (unmask challenge new --json) every clip responds to from its first frame",
     )
+    parser.add_argument(
+        "--challenge-each",
+        default=None,
+        metavar="KINDS",
+        help="every clip answers a challenge of its own of these kinds (e.g. pose,blink,expression,flash), written beside it",
+    )
     add_json_flag(parser)
     parser.set_defaults(handler=run)
     realism = commands.add_parser(
@@ -165,6 +171,7 @@ def run(args: argparse.Namespace) -> Outcome:
             progress=progress,
             challenge=Challenge.load(args.challenge) if args.challenge else None,
             preset=args.preset,
+            challenge_kinds=[k for k in (args.challenge_each or "").split(",") if k],
         )
     finally:
         bar.close()

@@ -134,9 +134,10 @@ def verdict_line(document: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> Outcome:
     from unmask.cli import challenge as active
+    from unmask.liveness.challenge import ChallengeResult
     from unmask.liveness.engine import load_channel
     from unmask.liveness.report import EvidenceItem, write_evidence_report
-    from unmask.workflows import attach_challenge, challenge_result, liveness_document
+    from unmask.workflows import attach_challenge, judge_with_challenge, liveness_document
 
     if args.challenge and len(args.files) != 1:
         raise InputError("--challenge checks one capture: give exactly one file")
@@ -146,11 +147,18 @@ def run(args: argparse.Namespace) -> Outcome:
         name: load_channel(getattr(args, name)) for name in CHANNEL_NAMES if getattr(args, name)
     }
     evidence: list[EvidenceItem] = []
+    answers: list[ChallengeResult] = []
 
     def assess_one(file: str) -> dict[str, Any]:
         note(f"judging {file}", enabled=not args.json)
-        observation = engine.observe(file, channels)
-        report = engine.judge(observation, file, args.liveness)
+        if challenge is None:
+            observation = engine.observe(file, channels)
+            report = engine.judge(observation, file, args.liveness)
+        else:
+            observation, report, result = judge_with_challenge(
+                engine, file, challenge, args.liveness, channels, args.max_seconds
+            )
+            answers.append(result)
         if args.report is not None:
             track = observation.tracks.get(report.main.verdict.track_id or 0)
             evidence.append(EvidenceItem(name=file, report=report, track=track))
@@ -176,7 +184,6 @@ def run(args: argparse.Namespace) -> Outcome:
         return "\n".join(lines + error_lines(batch.entries))
 
     code = batch.exit_code
-    if challenge is not None and not batch.entries[0]["error"]:
-        result = challenge_result(args.files[0], challenge, args.max_seconds)
-        code = attach_challenge(batch.entries[0], result) or code
+    if answers and not batch.entries[0]["error"]:
+        code = attach_challenge(batch.entries[0], answers[0]) or code
     return Outcome(document=document, text=text, exit_code=code)

@@ -374,6 +374,10 @@ def level_tables(model: PadModel) -> list[tuple[str, str, dict[str, Level]]]:
         tables.append(
             ("channel_levels", "with a thermal, NIR or depth camera", fusion.channel_levels)
         )
+    if fusion.challenge_levels:
+        tables.append(
+            ("challenge_levels", "colour camera, challenge passed", fusion.challenge_levels)
+        )
     return tables
 
 

@@ -24,7 +24,7 @@ from unmask.lab.ranges import PRESETS, RANGES, SPECIES
 from unmask.lab.render import iter_presentation
 from unmask.lab.respond import RESPONSE_COLUMNS
 from unmask.lab.store import check_size, suffix, write_npz, write_video
-from unmask.liveness.challenge import Challenge
+from unmask.liveness.challenge import DEFAULT_SECONDS, Challenge, ChallengeIssuer
 
 SIMULATION_NOTE = (
     "SIMULATED presentations from the unmask attack lab: not real bona fide or attack recordings"
@@ -159,6 +159,7 @@ def generate(
     progress: Callable[[int, int], None] | None = None,
     challenge: Challenge | None = None,
     preset: str = "default",
+    challenge_kinds: Sequence[str] = (),
 ) -> Path:
     """Render `clips` presentations of each species into `out_dir`; returns protocol.csv.
 
@@ -169,8 +170,12 @@ def generate(
     and H.264 at CRF 0, what a camera feeding unmask directly gives; "web" compresses as web
     video does, which removes most of a pulse; "hard" is the stress test. `codec` and `crf`
     override the preset's. With `challenge`, every clip responds to it (unmask.lab.respond)
-    and the protocol gains the response parameters.
+    and the protocol gains the response parameters; with `challenge_kinds` instead, every clip
+    responds to a challenge of its own (`lab_challenge`), as a calibration or evaluation set
+    needs. Either way each clip's challenge is written beside it (`challenge_path`).
     """
+    if challenge is not None and challenge_kinds:
+        raise InputError("give one challenge for every clip or kinds for one per clip, not both")
     if preset not in PRESETS:
         raise InputError(f"unknown preset {preset!r}; choose from {', '.join(PRESETS)}")
     codec = PRESETS[preset].codec if codec is None else codec
@@ -197,7 +202,8 @@ def generate(
     out.mkdir(parents=True, exist_ok=True)
     rows = []
     for done, job in enumerate(jobs):
-        rows.append(write_clip(out, job, seconds, fps, size, extra, codec, crf, challenge, preset))
+        own = lab_challenge(job.seed, challenge_kinds, seconds) if challenge_kinds else challenge
+        rows.append(write_clip(out, job, seconds, fps, size, extra, codec, crf, own, preset))
         if progress is not None:
             progress(done + 1, len(jobs))
     protocol = out / "protocol.csv"
@@ -207,7 +213,7 @@ def generate(
         *CLIP_COLUMNS,
         *DERIVED_COLUMNS,
         *RANGES,
-        *(RESPONSE_COLUMNS if challenge is not None else ()),
+        *(("challenge_path", *RESPONSE_COLUMNS) if challenge or challenge_kinds else ()),
     ]
     columns = list(dict.fromkeys(ordered))  # hr_bpm is both sampled and measured: keep one
     with protocol.open("w", newline="") as handle:
@@ -238,6 +244,7 @@ def generate(
             for name, r in RANGES.items()
         },
         "challenge": challenge.as_dict() if challenge is not None else None,
+        "challenge_kinds": list(challenge_kinds) or None,
     }
     (out / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
     return protocol
@@ -306,4 +313,19 @@ def write_clip(
             {"frames": np.stack(stacks[name]), "times": times, "unit": np.array(ch.UNITS[name])},
         )
         row[f"{name}_path"] = path.as_posix()
+    if challenge is not None:
+        path = Path(f"{stem}.challenge.json")
+        (out / path).write_text(json.dumps(challenge.as_dict(), indent=2) + "\n")
+        row["challenge_path"] = path.as_posix()
     return row
+
+
+def lab_challenge(seed: int, kinds: Sequence[str], seconds: float) -> Challenge:
+    """The challenge one lab clip answers: drawn from the clip's seed (same seed, same script)
+    and signed with a key from that seed too, so no data folder's verifier would accept it. The
+    script fills the clip but for its last half second, up to the CLI's 8 s default; it never
+    expires within a lab's lifetime (evaluation reads it offline)."""
+    rng = np.random.default_rng([seed, 11])
+    issuer = ChallengeIssuer(bytes(rng.bytes(32)))
+    script = min(DEFAULT_SECONDS, seconds - 0.5)
+    return issuer.new(kinds=kinds, seconds=script, ttl=30 * 86400, rng=rng, now=0.0)

@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,6 +30,8 @@ from unmask.face import FaceAnalyzer
 from unmask.liveness.actions import actions_cue
 from unmask.liveness.eyes import eye_contrast
 from unmask.liveness.flash import FlashRecorder, flash_cue
+from unmask.liveness.fusion import ACTIVE_PASS
+from unmask.liveness.observe import ChannelStack, Observation, observe
 from unmask.types import CueScore, Face, Frame
 
 VERSION = 1
@@ -262,7 +264,7 @@ def flash_script(rng: np.random.Generator, seconds: float) -> tuple[FlashSegment
     for duration in durations:
         r, g, b = colorsys.hsv_to_rgb(hue, 1.0, 1.0)
         rgb = (int(round(255 * r)), int(round(255 * g)), int(round(255 * b)))
-        end = round(t + float(duration), 3)
+        end = min(round(t + float(duration), 3), seconds)
         segments.append(FlashSegment(rgb, round(t, 3), end))
         t = end
         hue = (hue + float(rng.uniform(MIN_HUE_STEP, 1.0 - MIN_HUE_STEP))) % 1.0
@@ -444,7 +446,40 @@ class ChallengeSession:
         return out
 
 
-PASS_SCORE = 0.5
+PASS_SCORE = ACTIVE_PASS
+
+
+@dataclass
+class ChallengeTap:
+    """A face stage that also feeds a challenge session: the passive observation and the
+    challenge check then share one pass of face detection over the capture."""
+
+    analyzer: Any
+    session: ChallengeSession
+
+    def analyze(self, frame: Frame) -> list[Face]:
+        faces = self.analyzer.analyze(frame)
+        self.session.push_face(frame, max(faces, key=lambda f: f.box.area) if faces else None)
+        return faces
+
+
+def observe_answer(
+    frames: Iterable[Frame],
+    challenge: Challenge,
+    analyzer: Any,
+    *,
+    channels: Mapping[str, ChannelStack] | None = None,
+    max_seconds: float | None = None,
+) -> tuple[Observation, ChallengeResult]:
+    """One pass over a capture that answers `challenge` (its script starting at the first
+    frame): the observation the passive cues read, and the challenge's result, whose cues join
+    the main face's verdict (`LivenessEngine.judge(..., answer=result.cues)`)."""
+    session = ChallengeSession(challenge, analyzer=analyzer)
+    limit = challenge.seconds + 1.0 if max_seconds is None else max(max_seconds, challenge.seconds)
+    # The tap is a face stage by duck typing (analyze), which is all `observe` calls.
+    tap = cast(FaceAnalyzer, ChallengeTap(analyzer, session))
+    observation = observe(frames, tap, channels=channels, max_seconds=limit)
+    return observation, session.result()
 
 
 def decide(cues: Mapping[str, CueScore], seconds: float, nonce: str) -> ChallengeResult:

@@ -202,8 +202,10 @@ class LivenessEngine:
         observation: Observation,
         source: str | Path | Iterable[Frame],
         level: str | None = None,
+        answer: Mapping[str, CueScore] | None = None,
     ) -> LivenessReport:
-        """Verdicts for an observation already made (reports reuse its traces for plots)."""
+        """Verdicts for an observation already made (reports reuse its traces for plots);
+        `answer` holds the main face's challenge cues when the capture answered a challenge."""
         name = str(source) if isinstance(source, (str, Path)) else "<frames>"
         main = observation.main_track()
         if main is None:
@@ -211,7 +213,10 @@ class LivenessEngine:
         bpp = bits_per_pixel(source, observation) if isinstance(source, (str, Path)) else None
         verdicts = []
         for track in sorted(observation.tracks.values(), key=lambda t: t.track_id):
-            verdict = self.verdict(self.cues(observation, track, bpp), track, level)
+            cues = self.cues(observation, track, bpp)
+            if answer and track is main:
+                cues.update(answer)
+            verdict = self.verdict(cues, track, level)
             best_face = max(track.faces, key=lambda f: f.quality.score if f.quality else f.score)
             verdicts.append(
                 TrackVerdict(

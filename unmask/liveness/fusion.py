@@ -7,6 +7,13 @@ pulse yet) is judged on what it has, never on an imputed value. The fused log-od
 non-negative weighted sum of those ratios plus a bias, fitted on the calibration set; the
 weights shrink cues that repeat one another. Levels are thresholds on the fused score picked
 on the calibration set for a target worst-species APCER, with the BPCER they cost.
+
+An active challenge (unmask.liveness.challenge) adds two cues, `challenge` and `flash`. A check
+that fails refuses the face outright: no passive evidence can outvote a capture that did not
+follow a script drawn after any recording was made. Checks that pass join the fusion with
+weights fitted, on top of the passive cues, on lab captures answering challenges, and are
+judged on their own operating points (the challenge table), set like the others against every
+attack species, so a mask that follows the script must still be refused by the passive cues.
 """
 
 from __future__ import annotations
@@ -50,6 +57,11 @@ STILL_NOTE = (
     "judged as a still (no pulse or motion): rules out prints and screens, not masks; "
     "levels high and maximum need video"
 )
+#: Cues of an active challenge: present only when a capture answered one (not in CUE_NAMES,
+#: the cues the engine computes for every capture).
+ACTIVE_CUES = ("challenge", "flash")
+#: A check passes at this score or above (0.5: the cue's own threshold, docs/challenge.md).
+ACTIVE_PASS = 0.5
 SCORE_FLOOR = 0.01
 #: Fewest site judgements of a cue before site adaptation moves its calibration.
 MIN_SITE_VALUES = 10
@@ -104,22 +116,28 @@ def fit_logistic(
     *,
     l2: float = 0.1,
     nonnegative: bool = False,
+    offset: NDArray[np.float64] | None = None,
+    with_bias: bool = True,
 ) -> tuple[NDArray[np.float64], float]:
-    """Class-balanced logistic regression, optionally with non-negative weights (no bias bound)."""
+    """Class-balanced logistic regression, optionally with non-negative weights (no bias bound),
+    on top of a fixed per-row `offset` (log-odds already known), with or without a bias."""
     weights = np.where(
         labels == 1,
         len(labels) / (2.0 * max(labels.sum(), 1)),
         len(labels) / (2.0 * max((1 - labels).sum(), 1)),
     )
     sign = 2.0 * labels - 1.0
+    known = np.zeros(len(labels)) if offset is None else offset
 
     def loss(theta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
-        margin = sign * (features @ theta[:-1] + theta[-1])
+        margin = sign * (features @ theta[:-1] + theta[-1] + known)
         value = np.sum(weights * np.logaddexp(0.0, -margin)) + 0.5 * l2 * theta[:-1] @ theta[:-1]
         slope = -weights * sign * sigmoid(-margin)
         return float(value), np.append(features.T @ slope + l2 * theta[:-1], slope.sum())
 
-    bounds = [(0.0, None) if nonnegative else (None, None)] * features.shape[1] + [(None, None)]
+    bounds: list[tuple[float | None, float | None]]
+    bounds = [(0.0, None) if nonnegative else (None, None)] * features.shape[1]
+    bounds.append((None, None) if with_bias else (0.0, 0.0))
     start = np.append(np.full(features.shape[1], 1.0 if nonnegative else 0.0), 0.0)
     result = minimize(loss, start, jac=True, method="L-BFGS-B", bounds=bounds)
     return result.x[:-1], float(result.x[-1])
@@ -166,6 +184,7 @@ class FusionModel:
     levels: dict[str, Level] = field(default_factory=dict)
     channel_levels: dict[str, Level] = field(default_factory=dict)
     still_levels: dict[str, Level] = field(default_factory=dict)
+    challenge_levels: dict[str, Level] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     reference: dict[str, float] = field(default_factory=dict)
 
@@ -192,13 +211,43 @@ class FusionModel:
         figure where real faces were given; `still` marks still images, which set only the
         still table (every presentation also joins that table as a still-like copy). Weights are fitted on full, colour-only and
         still-like copies of each presentation, so a missing cue (no thermal camera, a still
-        image) leaves the others well weighted.
+        image) leaves the others well weighted. Presentations that answered a challenge (with
+        `challenge` or `flash` cues) set only the challenge part (`fit_challenge`): the passive
+        model is the same with or without them.
         """
         marks = np.asarray(real if real is not None else [False] * len(labels), dtype=bool)
-        video = ~np.asarray(still if still is not None else [False] * len(labels), dtype=bool)
+        stills = np.asarray(still if still is not None else [False] * len(labels), dtype=bool)
+        answered = np.array([answered_challenge(c) for c in samples], dtype=bool)
+        if answered.all():
+            raise InputError(
+                "every presentation answered a challenge: the passive model needs some that did not"
+            )
+        self.fit_passive(
+            [c for c, a in zip(samples, answered, strict=True) if not a],
+            [label for label, a in zip(labels, answered, strict=True) if not a],
+            marks[~answered],
+            stills[~answered],
+        )
+        self.fit_challenge(
+            [c for c, a in zip(samples, answered, strict=True) if a],
+            [label for label, a in zip(labels, answered, strict=True) if a],
+            marks[answered],
+        )
+        return self
+
+    def fit_passive(
+        self,
+        samples: Sequence[Mapping[str, CueScore]],
+        labels: Sequence[str],
+        marks: NDArray[np.bool_],
+        stills: NDArray[np.bool_],
+    ) -> None:
+        """Everything but the challenge part: see `fit`."""
+        video = ~stills
         colour = [withheld(c, CHANNEL_NAMES) for c in samples]
         still_like = [withheld(c, STILL_WITHHELD) for c in samples]
-        self.calibrate(samples, labels)
+        self.calibration = {}
+        self.calibrate(samples, labels, [n for n in self.cues if n not in ACTIVE_CUES])
         self.fit_weights([*samples, *colour, *still_like], list(labels) * 3)
         self.fit_species(samples, labels)
         reference = [
@@ -234,16 +283,69 @@ class FusionModel:
                 truth[sensed],
                 marks[sensed],
             )
-        return self
 
-    def calibrate(self, samples: Sequence[Mapping[str, CueScore]], labels: Sequence[str]) -> None:
-        """Each cue's score into a log-likelihood ratio, on the presentations as they were
-        seen (the withheld copies would only dilute a one-sided cue's event rate)."""
+    def fit_challenge(
+        self,
+        samples: Sequence[Mapping[str, CueScore]],
+        labels: Sequence[str],
+        marks: NDArray[np.bool_],
+    ) -> None:
+        """The challenge part, on presentations that answered a challenge (colour camera):
+        each active cue calibrated on all of them; their weights fitted on those that passed
+        every check (the only ones the fusion ever judges: a failed check refuses), on top of
+        the passive log-odds the model already gives them; and the challenge table, where a
+        presentation that failed a check counts as refused. With too few such presentations
+        the model has no challenge part and a challenge acts as a veto only."""
+        self.challenge_levels = {}
+        truth = np.asarray(labels)
+        if "bona_fide" not in truth or len(set(truth.tolist())) < 2:
+            return
+        self.cues = tuple(dict.fromkeys([*self.cues, *ACTIVE_CUES]))
+        self.calibrate(samples, labels, ACTIVE_CUES)
+        names = [n for n in ACTIVE_CUES if n in self.calibration]
+        if not names:
+            return
+        colour = [withheld(c, CHANNEL_NAMES) for c in samples]
+        passed = np.array([challenge_passed(c) for c in colour], dtype=bool)
+        bona = (truth == "bona_fide").astype(np.float64)
+        for name in names:
+            self.weights[name] = 0.0
+        if passed.any() and bona[passed].min() != bona[passed].max():
+            features = np.array(
+                [[self.evidence(c).get(n, 0.0) for n in names] for c in colour], dtype=np.float64
+            )
+            offset = np.array([self.passive_log_odds(c) for c in colour])
+            weights, _ = fit_logistic(
+                features[passed],
+                bona[passed],
+                l2=self.l2,
+                nonnegative=True,
+                offset=offset[passed],
+                with_bias=False,
+            )
+            self.weights.update({n: float(w) for n, w in zip(names, weights, strict=True)})
+        fused = self.fused(colour)
+        fused[~passed] = np.nan
+        self.challenge_levels = self.fit_levels(fused, truth, marks)
+
+    def passive_log_odds(self, cues: Mapping[str, CueScore]) -> float:
+        """The fused log-odds without the active cues (bias included)."""
+        parts = self.contributions(withheld(cues, ACTIVE_CUES))
+        return self.bias + float(sum(parts.values()))
+
+    def calibrate(
+        self,
+        samples: Sequence[Mapping[str, CueScore]],
+        labels: Sequence[str],
+        names: Sequence[str],
+    ) -> None:
+        """Each named cue's score into a log-likelihood ratio, on the presentations as they
+        were seen (the withheld copies would only dilute a one-sided cue's event rate)."""
         truth = np.array([label == "bona_fide" for label in labels], dtype=np.float64)
         if truth.sum() == 0 or truth.sum() == len(truth):
             raise InputError("calibration needs both bona fide and attack presentations")
-        self.calibration = {}
-        for name in self.cues:
+        for name in names:
+            self.calibration.pop(name, None)
             rows = [
                 (logit(float(score)), t)
                 for s, t in zip(samples, truth, strict=True)
@@ -386,10 +488,13 @@ class FusionModel:
     def levels_for(self, cues: Mapping[str, CueScore]) -> dict[str, Level]:
         """The operating points of the sensors that spoke: a thermal, NIR or depth camera
         separates attacks a colour camera cannot, so its thresholds are set on its own scores;
-        a still image is judged against prints and screens only."""
+        a still image is judged against prints and screens only; a capture that passed a
+        challenge on the challenge table."""
         parts = self.contributions(cues)
         if self.channel_levels and any(name in parts for name in CHANNEL_NAMES):
             return self.channel_levels
+        if self.challenge_levels and any(name in parts for name in ACTIVE_CUES):
+            return self.challenge_levels
         if self.still_levels and is_still(cues):
             return self.still_levels
         return self.levels
@@ -401,13 +506,28 @@ class FusionModel:
 
         Where the level asks for more evidence than there is, or the evidence leans bona fide
         without reaching the level's threshold, the verdict is inconclusive; it is an attack
-        only when the evidence points there. Either way the face is refused.
+        only when the evidence points there. Either way the face is refused. A failed
+        challenge check is an attack and one that could not judge is inconclusive, whatever
+        the other cues say; passed checks count only on the challenge table, the one table
+        fitted with them.
         """
         if level not in self.levels:
             raise InputError(
                 f"unknown security level {level!r}; choose from {', '.join(self.levels)}"
             )
+        active = {n: cues[n] for n in ACTIVE_CUES if n in cues}
+        failed = [c for c in active.values() if c.score is not None and c.score < ACTIVE_PASS]
+        unsure = [c for c in active.values() if c.score is None]
+        if failed or unsure:
+            reason = "; ".join(f"{c.cue}: {c.reason}" for c in failed or unsure)
+            return (
+                ("attack", None, f"challenge refused: {reason}", tuple(c.cue for c in failed))
+                if failed
+                else ("inconclusive", None, f"challenge: {reason}", ())
+            )
         table = self.levels_for(cues)
+        if table is not self.challenge_levels:
+            cues = {n: c for n, c in cues.items() if n not in ACTIVE_CUES}
         spec = table[level]
         still = bool(self.still_levels) and table is self.still_levels
         parts = self.contributions(cues)
@@ -465,6 +585,7 @@ class FusionModel:
             "levels": {k: v.as_dict() for k, v in self.levels.items()},
             "channel_levels": {k: v.as_dict() for k, v in self.channel_levels.items()},
             "still_levels": {k: v.as_dict() for k, v in self.still_levels.items()},
+            "challenge_levels": {k: v.as_dict() for k, v in self.challenge_levels.items()},
             "counts": self.counts,
             "reference": self.reference,
         }
@@ -482,6 +603,7 @@ class FusionModel:
         model.levels = levels_from_dict(data["levels"])
         model.channel_levels = levels_from_dict(data.get("channel_levels", {}))
         model.still_levels = levels_from_dict(data.get("still_levels", {}))
+        model.challenge_levels = levels_from_dict(data.get("challenge_levels", {}))
         model.counts = {k: int(v) for k, v in data["counts"].items()}
         model.reference = {k: float(v) for k, v in data.get("reference", {}).items()}
         return model
@@ -530,6 +652,19 @@ class FusionModel:
 
 
 STILL_WITHHELD = (*TEMPORAL_CUES, *CHANNEL_NAMES)
+
+
+def answered_challenge(cues: Mapping[str, CueScore]) -> bool:
+    return any(name in cues for name in ACTIVE_CUES)
+
+
+def challenge_passed(cues: Mapping[str, CueScore]) -> bool:
+    """Every active check present judged and passed (what the veto in `decide` lets through)."""
+    return all(
+        (score := cues[n].score) is not None and score >= ACTIVE_PASS
+        for n in ACTIVE_CUES
+        if n in cues
+    )
 
 
 def is_still(cues: Mapping[str, CueScore]) -> bool:

@@ -102,8 +102,8 @@ class LiveResult:
     frames: int
 
     def document(self, engine: LivenessEngine) -> dict[str, Any]:
-        """The `unmask liveness --challenge` document of the main face: the same verdict JSON,
-        the challenge joined to it by the CLI's own rule (a refused challenge is an attack)."""
+        """The `unmask liveness --challenge` document of the main face: the same verdict JSON
+        (the fusion judged it with the challenge's cues) and the challenge's outcome."""
         from unmask.workflows import attach_challenge
 
         document = verdict_document(self.report.main.verdict, engine)
@@ -213,8 +213,9 @@ class LiveSession:
         main = observation.main_track()
         if main is None:
             raise NoFaceError("no face was seen in the live capture")
-        report = self.engine.judge(observation, [], self.level)
         challenge = self.checker.result() if self.checker is not None else None
+        answer = challenge.cues if challenge is not None else None
+        report = self.engine.judge(observation, [], self.level, answer=answer)
         return LiveResult(report, challenge, main, observation.frames_seen)
 
 

@@ -15,8 +15,7 @@ from typing import Any
 
 from unmask.errors import UnmaskError
 from unmask.evaluation.protocols.base import ProtocolEntry
-from unmask.liveness.engine import load_channel
-from unmask.liveness.training import channel_paths
+from unmask.liveness.training import observe_entry
 from unmask.liveness.workers import process_engine
 
 
@@ -40,11 +39,8 @@ class PadScorer:
     def __call__(self, entry: ProtocolEntry) -> dict[str, Any]:
         engine = process_engine(self.model, self.level, self.max_seconds, self.extra)
         try:
-            channels = {
-                name: load_channel(path)
-                for name, path in channel_paths(entry, Path(self.root)).items()
-            }
-            verdict = engine.assess(entry.path, channels=channels).main.verdict
+            observation, answer = observe_entry(engine, entry, Path(self.root))
+            verdict = engine.judge(observation, entry.path, answer=answer).main.verdict
         except UnmaskError as exc:
             return {
                 "score": None,

@@ -25,8 +25,10 @@ from numpy.typing import NDArray
 from unmask.data import REPO_ROOT
 from unmask.errors import InputError, UnmaskError
 from unmask.evaluation.protocols.base import Protocol, ProtocolEntry
+from unmask.liveness.challenge import Challenge, observe_answer
 from unmask.liveness.channels import CHANNEL_NAMES
 from unmask.liveness.engine import (
+    LivenessEngine,
     bits_per_pixel,
     load_channel,
     surface_from_crops,
@@ -35,10 +37,12 @@ from unmask.liveness.extra_model import load_extra_models
 from unmask.liveness.fusion import CUE_NAMES, FusionModel
 from unmask.liveness.levels import DEFAULT_LEVEL
 from unmask.liveness.model import PadModel
+from unmask.liveness.observe import Observation
 from unmask.liveness.recapture import RecaptureModel, recapture_cue
 from unmask.liveness.sensors import DEFAULT_MAX_SECONDS
 from unmask.liveness.surface import SurfaceModel, surface_features
 from unmask.liveness.workers import process_engine
+from unmask.media import iter_frames
 from unmask.parallel import parallel_map
 from unmask.types import CueScore
 
@@ -70,6 +74,24 @@ def channel_paths(entry: ProtocolEntry, root: Path) -> dict[str, Path]:
     return found
 
 
+def observe_entry(
+    engine: LivenessEngine, entry: ProtocolEntry, root: Path
+) -> tuple[Observation, dict[str, CueScore]]:
+    """Observe one protocol presentation with its extra sensor files; where its
+    `challenge_path` names the challenge it answered (lab clips), check that too in the same
+    pass and return the challenge's cues for the main face (else none)."""
+    channels = {n: load_channel(p) for n, p in channel_paths(entry, root).items()}
+    value = entry.extra.get("challenge_path")
+    if not value:
+        return engine.observe(entry.path, channels), {}
+    challenge = Challenge.load(root / value if not Path(value).is_absolute() else Path(value))
+    frames = iter_frames(entry.path, max_seconds=engine.max_seconds)
+    observation, result = observe_answer(
+        frames, challenge, engine.analyzer, channels=channels, max_seconds=engine.max_seconds
+    )
+    return observation, dict(result.cues)
+
+
 def is_simulated(protocol: Protocol) -> bool:
     """A protocol the attack lab wrote (its metadata.json says `simulation`): its bona fide
     faces are rendered, so no BPCER measured on them may be reported as a real-face figure."""
@@ -93,16 +115,14 @@ class ObserveJob:
     def __call__(self, entry: ProtocolEntry) -> Observed:
         engine = process_engine(self.model, max_seconds=self.max_seconds, extra=self.extra)
         try:
-            channels = {
-                n: load_channel(p) for n, p in channel_paths(entry, Path(self.root)).items()
-            }
-            observation = engine.observe(entry.path, channels)
+            observation, answer = observe_entry(engine, entry, Path(self.root))
             track = observation.main_track()
             if track is None:
                 return Observed(str(entry.path), entry.label, entry.split, error="no face found")
             bpp = bits_per_pixel(entry.path, observation)
             cues = engine.cues_without_surface(observation, track, bpp)
             cues["recapture"] = recapture_cue(track.views(), recapture_model(self.recapture))
+            cues.update(answer)
             crops = tuple((crop, size) for _, crop, size in track.crops)
             return Observed(
                 str(entry.path),

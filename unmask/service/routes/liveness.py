@@ -63,18 +63,22 @@ async def judge(
     level: str,
     challenge_text: str | None,
 ) -> dict[str, Any]:
-    from unmask.workflows import attach_challenge, challenge_result, liveness_document
+    from unmask.workflows import attach_challenge, judge_with_challenge, liveness_document
 
     challenge = await run_in_threadpool(accepted, svc, challenge_text) if challenge_text else None
     seconds = svc.settings.limits.video_seconds
 
     def job(resources: Resources, paths: list[str]) -> dict[str, Any]:
         engine = resources.engine(level)
-        observation = engine.observe(paths[0])
-        report = engine.judge(observation, paths[0], level)
+        if challenge is None:
+            return liveness_document(
+                engine.judge(engine.observe(paths[0]), paths[0], level), engine
+            )
+        _, report, result = judge_with_challenge(
+            engine, paths[0], challenge, level, max_seconds=seconds
+        )
         document = liveness_document(report, engine)
-        if challenge is not None:
-            attach_challenge(document, challenge_result(paths[0], challenge, seconds))
+        attach_challenge(document, result)
         return document
 
     document = await svc.process([file], job)
