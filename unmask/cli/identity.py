@@ -116,7 +116,7 @@ def run_enroll(args: argparse.Namespace) -> Outcome:
         if not args.files:
             raise InputError("no FILE given to enrol")
         plan = {args.id: list(args.files)}
-    from unmask.identity import Gallery, ProbeMaker, Template
+    from unmask.identity import ProbeMaker, Template, open_gallery
 
     maker = ProbeMaker(max_seconds=args.max_seconds)
     files: list[dict[str, Any]] = []
@@ -136,7 +136,7 @@ def run_enroll(args: argparse.Namespace) -> Outcome:
     if not templates:
         raise first_error or InputError("nothing to enrol")
     enrolled: list[dict[str, Any]] = []
-    with Gallery(args.db, create=True, data_dir=args.data_dir) as gallery:
+    with open_gallery(args.db, create=True, data_dir=args.data_dir) as gallery:
         for name, found in templates.items():
             enrolled.append({"id": name, "templates": gallery.enroll(name, found)})
 
@@ -180,10 +180,10 @@ def probe_entry(probe: Probe) -> dict[str, Any]:
 
 
 def run_identify(args: argparse.Namespace) -> Outcome:
-    from unmask.identity import Gallery, ProbeMaker, identify
+    from unmask.identity import ProbeMaker, identify, open_gallery
 
     maker = ProbeMaker(max_seconds=args.max_seconds)
-    with Gallery(args.db, data_dir=args.data_dir) as gallery:
+    with open_gallery(args.db, data_dir=args.data_dir) as gallery:
         gallery.require_templates()
 
         def identify_one(file: str) -> dict[str, Any]:
@@ -241,11 +241,11 @@ def main_probe(
 
 
 def run_verify(args: argparse.Namespace) -> Outcome:
-    from unmask.identity import Gallery, ProbeMaker, verify
+    from unmask.identity import ProbeMaker, open_gallery, verify
 
     maker = ProbeMaker(max_seconds=args.max_seconds)
     threshold = threshold_for_fmr(args.fmr)
-    with Gallery(args.db, data_dir=args.data_dir) as gallery:
+    with open_gallery(args.db, data_dir=args.data_dir) as gallery:
         gallery.identity_id(args.id)
 
         def verify_one(file: str) -> dict[str, Any]:

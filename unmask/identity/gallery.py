@@ -235,6 +235,8 @@ class Gallery:
         self.ann: AnnIndex | None = None
         self.index_note = ""
 
+    kind = "a SQLite file"
+
     def failure(self, exc: Exception) -> UnmaskError:
         return sqlite_failure(self.where, exc)
 
@@ -302,6 +304,7 @@ class Gallery:
     def write_schema(self, schema: str) -> None:
         key, template_key = self.key, self.template_key
         with self.transaction():
+            self.lock_schema()
             if self.tables():
                 return
             for statement in schema.strip().split(";"):
@@ -323,18 +326,17 @@ class Gallery:
     def transaction(self) -> transaction:
         return transaction(self.connection, "BEGIN IMMEDIATE")
 
+    def lock_schema(self) -> None:
+        """Inside the creating transaction: BEGIN IMMEDIATE already holds SQLite's write lock."""
+
     def read_meta(self) -> None:
         if "meta" not in self.tables():
-            raise IncompatibleGalleryError(
-                f"{self.where}: a SQLite file, but not an unmask gallery"
-            )
+            raise IncompatibleGalleryError(f"{self.where}: {self.kind}, but not an unmask gallery")
         self.meta = {
             str(k): str(v) for k, v in self.connection.execute("SELECT key, value FROM meta")
         }
         if self.meta.get("application") != APPLICATION:
-            raise IncompatibleGalleryError(
-                f"{self.where}: a SQLite file, but not an unmask gallery"
-            )
+            raise IncompatibleGalleryError(f"{self.where}: {self.kind}, but not an unmask gallery")
         version = self.meta.get("schema_version", "")
         if not version.isdigit():
             raise IncompatibleGalleryError(
@@ -567,9 +569,7 @@ class Gallery:
         this runs) leaves it stale, and its stamp has it rebuilt before its next use."""
         if stamp is None:
             return
-        index = self.ann
-        if index is None and self.index_path.exists():
-            index = AnnIndex.load(self.index_path, self.encryption_key())[0]
+        index = self.ann or self.load_index_file(self.encryption_key())
         if index is None or (index.stamp.gallery_id, index.stamp.generation) != (
             stamp.gallery_id,
             stamp.generation - 1,
@@ -582,8 +582,19 @@ class Gallery:
             index.add(added, vectors)
         index.stamp = stamp
         self.ann = index
+        self.save_index_file(index, self.encryption_key())
+
+    def load_index_file(self, key: bytes | None) -> AnnIndex | None:
+        return AnnIndex.load(self.index_path, key)[0] if self.index_path.exists() else None
+
+    def save_index_file(self, index: AnnIndex, key: bytes | None) -> None:
+        """Saved where the gallery may be written; otherwise the index lives in memory only."""
         if self.writable():
-            index.save(self.index_path, self.encryption_key())
+            index.save(self.index_path, key)
+
+    def drop_index_file(self) -> None:
+        if self.writable():
+            self.index_path.unlink(missing_ok=True)
 
     @guarded
     def identity_id(self, name: str) -> int:
@@ -877,8 +888,7 @@ class Gallery:
         embeddings = self.matrix()[0]
         self.ann = AnnIndex.build(self.cache_ids, embeddings, current)
         self.index_note = f"rebuilt: {reason}"
-        if self.writable():
-            self.ann.save(self.index_path, encryption)
+        self.save_index_file(self.ann, encryption)
         return self.ann
 
     def integrity_problems(self) -> list[str]:
@@ -979,9 +989,7 @@ class Gallery:
         seal checked first); the ANN index, when in sync, is re-saved under the new key."""
         self.sealing_key()
         old = self.writing_keys()[1]
-        index = self.ann
-        if index is None and self.index_path.exists():
-            index = AnnIndex.load(self.index_path, old)[0]
+        index = self.ann or self.load_index_file(old)
         with self.transaction():
             rows = list(self.checked_rows())
             self.connection.executemany(
@@ -1007,10 +1015,9 @@ class Gallery:
         ):
             index.stamp = stamp
             self.ann = index
-            if self.writable():
-                index.save(self.index_path, new_key)
-        elif self.writable():
-            self.index_path.unlink(missing_ok=True)
+            self.save_index_file(index, new_key)
+        else:
+            self.drop_index_file()
         return len(rows)
 
 
