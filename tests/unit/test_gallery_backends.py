@@ -86,7 +86,7 @@ def test_enrol_identify_verify_rename_remove(db: str, ann_threshold: int) -> Non
         for name, vectors in crowd.items():
             gallery.enroll(name, [Template(v, f"{name}.jpg") for v in vectors])
         probe = crowd["p005"][1] + np.float32(0.001)
-        assert [c.identity for c in identify(probe, gallery, top=3)][0] == "p005"
+        assert identify(probe, gallery, top=3)[0].identity == "p005"
         assert verify(probe, gallery, "p005").match
         assert not verify(probe, gallery, "p006").match
         gallery.rename("p005", "ada")
