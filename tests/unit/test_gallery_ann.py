@@ -36,8 +36,6 @@ def top(path: Path, seed: int) -> str:
         return identify(person(seed)[0].embedding, gallery, top=1)[0].identity
 
 
-
-
 def test_the_index_follows_enrol_remove_and_rename(tmp_path: Path) -> None:
     path = crowd(tmp_path / "g.sqlite")
     assert top(path, 3) == "p03"  # first use above the threshold builds and saves it

@@ -50,7 +50,10 @@ def test_the_environment_key_is_used_and_a_wrong_key_is_named(
     with Gallery(path, create=True) as gallery:
         gallery.enroll("ada", [Template(vector(1), "a.jpg")])
     monkeypatch.setenv(ENV_KEY, "cd" * 32)
-    with Gallery(path) as gallery, pytest.raises(IncompatibleGalleryError, match="another template"):
+    with (
+        Gallery(path) as gallery,
+        pytest.raises(IncompatibleGalleryError, match="another template"),
+    ):
         identify(vector(1), gallery)
     monkeypatch.setenv(ENV_KEY, "not hex")
     with Gallery(path) as gallery, pytest.raises(InputError, match=ENV_KEY):

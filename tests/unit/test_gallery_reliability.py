@@ -182,11 +182,16 @@ def test_a_template_copied_to_another_identity_fails_verification(tmp_path: Path
             "created, mac FROM templates WHERE id = 1"
         )
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    with Gallery(path) as gallery, pytest.raises(GalleryError, match="of 'bob' fails its encryption tag"):
+    with (
+        Gallery(path) as gallery,
+        pytest.raises(GalleryError, match="of 'bob' fails its encryption tag"),
+    ):
         verify(vector(1000), gallery, "bob")
     before = path.read_bytes()
     code, report = run_cli(capsys, "gallery", "check", "--db", str(path))
-    assert code == GalleryError.exit_code and "template 5 of 'bob' fails its encryption tag" in report
+    assert (
+        code == GalleryError.exit_code and "template 5 of 'bob' fails its encryption tag" in report
+    )
     code, line = run_cli(capsys, "gallery", "list", "--db", str(path))
     assert code == GalleryError.exit_code and "fails its encryption tag" in line
     with Gallery(path) as gallery, pytest.raises(GalleryError, match="fails its encryption tag"):

@@ -96,7 +96,9 @@ class AnnIndex:
         count = min(count, len(self))
         if count <= 0:
             return np.zeros(0, dtype=np.int64)
-        matches = self.index.search(np.asarray(probe, dtype=np.float32), count)  # type: ignore[attr-defined]
+        matches = self.index.search(  # type: ignore[attr-defined]
+            np.asarray(probe, dtype=np.float32), count, threads=1
+        )
         return np.asarray(matches.keys, dtype=np.int64)
 
     def add(self, ids: NDArray[np.int64], vectors: NDArray[np.float32]) -> None:

@@ -55,8 +55,8 @@ FIRST_SEALED_VERSION = 2
 # Schema 2 galleries hold plaintext templates: read as they are, written into only after
 # `unmask gallery check --reseal` encrypted them.
 FIRST_ENCRYPTED_VERSION = 3
-# How many templates the index proposes per identification (at least; 16 per wanted identity).
-ANN_CANDIDATES = 64
+# How many templates the index proposes per identification (at least; 8 per wanted identity).
+ANN_CANDIDATES = 32
 MAC_SECRET = "template-mac"
 TEMPLATE_BYTES = EMBEDDING_SIZE * 4
 SEAL_DOMAIN = b"unmask-template-v2\0"
@@ -233,6 +233,7 @@ class Gallery:
         self.cache_ids: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
         self.meta: dict[str, str] = {}
         self.ann: AnnIndex | None = None
+        self.ann_marker: int | None = None
         self.index_note = ""
 
     kind = "a SQLite file"
@@ -320,6 +321,7 @@ class Gallery:
                     ("enc_key_id", template_crypto.fingerprint(template_key)),
                     ("gallery_id", uuid.uuid4().hex),
                     ("generation", "0"),
+                    ("templates", "0"),
                 ],
             )
 
@@ -518,7 +520,7 @@ class Gallery:
                         ),
                     )
                 )
-            stamp = self.bump_generation()
+            stamp = self.bump_generation(len(rows))
         vectors = np.stack([row[1] for row in rows]).astype(np.float32)
         self.index_written(stamp, np.array(added_ids, dtype=np.int64), vectors, None)
         return len(rows)
@@ -526,18 +528,27 @@ class Gallery:
     def sound_before_write(self) -> None:
         """Never add to a gallery that was tampered with: every stored seal must hold (below
         the ANN threshold; above it the cost is a full read, so `gallery check` does it)."""
-        if self.template_total() < self.ann_threshold:
+        if not self.large():
             self.matrix()
 
-    def bump_generation(self) -> Stamp | None:
-        """Inside a write transaction: count one more write, return the gallery's new stamp."""
+    def bump_generation(self, added: int = 0) -> Stamp | None:
+        """Inside a write transaction: count one more write and `added` more templates (the
+        count that picks exact or indexed search without counting rows); the new stamp."""
         if "generation" not in self.meta:
             return None
         self.connection.execute(
-            "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) "
-            "WHERE key = 'generation'"
+            "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + (CASE key WHEN 'generation' "
+            "THEN 1 ELSE ? END) AS TEXT) WHERE key IN ('generation', 'templates')",
+            (int(added),),
         )
         return self.stamp()
+
+    def large(self) -> bool:
+        """Whether identification goes through the index: the template count the writes keep
+        in the meta (a cheap read), or a real count for a gallery from before it."""
+        row = self.connection.execute("SELECT value FROM meta WHERE key = 'templates'").fetchone()
+        total = int(row[0]) if row else self.template_total()
+        return total >= self.ann_threshold
 
     def stamp(self) -> Stamp:
         generation = self.connection.execute(
@@ -686,7 +697,7 @@ class Gallery:
             )
             self.connection.execute("DELETE FROM templates WHERE identity_id = ?", (identity_id,))
             self.connection.execute("DELETE FROM identities WHERE id = ?", (identity_id,))
-            stamp = self.bump_generation()
+            stamp = self.bump_generation(-len(ids))
         self.after_erase()
         self.index_written(stamp, np.zeros(0, dtype=np.int64), None, ids)
         return len(ids)
@@ -805,7 +816,7 @@ class Gallery:
         return self.cache
 
     def require_templates(self) -> None:
-        if self.template_total() == 0:
+        if self.connection.execute("SELECT 1 FROM templates LIMIT 1").fetchone() is None:
             raise EmptyGalleryError(f"{self.where}: the gallery is empty; enrol someone first")
 
     @guarded
@@ -818,11 +829,11 @@ class Gallery:
         """
         self.require_templates()
         probe = np.asarray(probe, dtype=np.float32)
-        if self.template_total() < self.ann_threshold:
+        if not self.large():
             best, names = self.exact_distances(probe)
             order = np.argsort(best, kind="stable")[: max(top, 1)]
             return [(names[i], float(best[i])) for i in order]
-        ids = self.candidates(probe, max(ANN_CANDIDATES, 16 * top))
+        ids = self.candidates(probe, max(ANN_CANDIDATES, 8 * top))
         placeholders = ",".join("?" * len(ids))
         found: dict[str, float] = {}
         for _, _, name, plaintext in self.checked_rows(
@@ -849,7 +860,7 @@ class Gallery:
         identity_id = self.identity_id(name)
         self.require_templates()
         probe = np.asarray(probe, dtype=np.float32)
-        if self.template_total() < self.ann_threshold:
+        if not self.large():
             best, names = self.exact_distances(probe)
             return float(best[names.index(name)])
         vectors = [
@@ -867,7 +878,11 @@ class Gallery:
     def index(self) -> AnnIndex:
         """The ANN index, after checking its stamp against the gallery; rebuilt (and saved
         where the gallery may be written) when it is missing, stale, foreign or damaged."""
+        marker = self.change_marker()
+        if self.ann is not None and marker is not None and marker == self.ann_marker:
+            return self.ann
         current = self.stamp()
+        self.ann_marker = marker
         if self.ann is not None and self.ann.stamp == current:
             return self.ann
         encryption = self.encryption_key()
@@ -956,6 +971,7 @@ class Gallery:
             "enc_key_id": template_crypto.fingerprint(encryption),
             "gallery_id": self.meta.get("gallery_id") or uuid.uuid4().hex,
             "generation": self.meta.get("generation", "0"),
+            "templates": str(len(rows)),
         }
         with self.transaction():
             if self.version < FIRST_SEALED_VERSION:

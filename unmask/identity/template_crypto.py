@@ -13,6 +13,7 @@ Stored form: nonce (12 bytes) || ciphertext || tag (16 bytes).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -71,9 +72,15 @@ def associated_data(identity_id: int) -> bytes:
     return AAD_DOMAIN + int(identity_id).to_bytes(8, "big", signed=True)
 
 
+@functools.lru_cache(maxsize=4)
+def cipher(key: bytes) -> AESGCM:
+    """One cipher object per key: making one costs more than decrypting a template."""
+    return AESGCM(key)
+
+
 def encrypt_blob(key: bytes, aad: bytes, plaintext: bytes) -> bytes:
     nonce = secrets.token_bytes(NONCE_BYTES)
-    return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+    return nonce + cipher(key).encrypt(nonce, plaintext, aad)
 
 
 def decrypt_blob(key: bytes, aad: bytes, blob: bytes) -> bytes | None:
@@ -81,7 +88,7 @@ def decrypt_blob(key: bytes, aad: bytes, blob: bytes) -> bytes | None:
     if len(blob) < NONCE_BYTES + TAG_BYTES:
         return None
     try:
-        return AESGCM(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
+        return cipher(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
     except InvalidTag:
         return None
 

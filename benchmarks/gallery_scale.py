@@ -1,0 +1,173 @@
+"""Identify latency and recall@1 at gallery scale: SQLite brute force, the usearch HNSW index,
+and PostgreSQL with pgvector's HNSW, each through the Gallery API (tags, seals and exact
+re-ranking of candidates included).
+
+    taskset -c 0 nice uv run python benchmarks/gallery_scale.py --sizes 100000 1000000 \\
+        --postgres-max 100000 --work /tmp/unmask-scale
+
+Data: SIMULATED clustered descriptors, not real faces. Each identity is a centre drawn from
+N(0, 0.07^2) per dimension (centres about 1.1 apart, like different people under dlib), each
+template the centre plus N(0, 0.025^2) noise (about 0.4 from its siblings, like photos of one
+person); 5 templates per identity. Probes are fresh samples of enrolled identities. recall@1:
+the share of probes whose first identity equals exact search's first identity.
+
+One core: run under `taskset -c 0` (BLAS threads are limited to one here too; PostgreSQL,
+started by pgserver from this process, inherits the affinity). Galleries are kept in --work
+and reused by later runs, so the 1M build is paid once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(variable, "1")
+
+import numpy as np  # noqa: E402
+
+from unmask.identity import identify, open_gallery  # noqa: E402
+from unmask.identity.gallery import Gallery  # noqa: E402
+
+PER_IDENTITY = 5
+PROBES = 200
+
+
+def descriptors(size: int, seed: int = 0) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(names, templates, probes): simulated clustered descriptors, probes of enrolled people."""
+    rng = np.random.default_rng(seed)
+    people = size // PER_IDENTITY
+    centres = rng.normal(0, 0.07, (people, 128)).astype(np.float32)
+    owners = np.repeat(np.arange(people), PER_IDENTITY)
+    templates = centres[owners] + rng.normal(0, 0.025, (size, 128)).astype(np.float32)
+    chosen = rng.integers(0, people, PROBES)
+    probes = centres[chosen] + rng.normal(0, 0.025, (PROBES, 128)).astype(np.float32)
+    return [f"person{k:07d}" for k in owners], templates, probes
+
+
+def fill(db: str, names: list[str], templates: np.ndarray, home: Path) -> float:
+    """Write every template in one import (as `unmask gallery import` does); its seconds."""
+    start = time.perf_counter()
+    with open_gallery(db, create=True, data_dir=home) as gallery:
+        for first in range(0, len(names), 100_000):  # one transaction per 100k rows
+            gallery.write_templates(
+                [
+                    (names[row], templates[row], "simulated", None)
+                    for row in range(first, min(first + 100_000, len(names)))
+                ]
+            )
+    return time.perf_counter() - start
+
+
+def timed(gallery: Gallery, probes: np.ndarray) -> tuple[list[str], list[tuple[float, float]]]:
+    """First identity per probe, and (wall ms, this process's CPU ms) per identify call."""
+    firsts, times = [], []
+    for probe in probes:
+        wall, cpu = time.perf_counter(), time.process_time()
+        candidates = identify(probe, gallery, top=5)
+        times.append(((time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000))
+        firsts.append(candidates[0].identity)
+    return firsts, times
+
+
+def row(method: str, size: int, times: list[tuple[float, float]], recall: float, setup: str) -> str:
+    wall = sorted(t[0] for t in times)
+    cpu = statistics.median(t[1] for t in times)
+    p95 = wall[int(0.95 * len(wall)) - 1]
+    return (
+        f"| {method} | {size:,} | {statistics.median(wall):.2f} | {p95:.2f} | {cpu:.2f} | "
+        f"{recall:.3f} | {setup} |"
+    )
+
+
+def measure_sqlite(size: int, work: Path, home: Path) -> tuple[list[str], list[str]]:
+    names, templates, probes = descriptors(size)
+    path = work / f"g{size}.sqlite"
+    lines = []
+    if not path.exists():
+        seconds = fill(str(path), names, templates, home)
+        lines.append(f"built {path} in {seconds:.0f} s")
+    with Gallery(path, data_dir=home, ann_threshold=10**12) as exact:
+        start = time.perf_counter()
+        exact.matrix()
+        load = time.perf_counter() - start
+        truth, times = timed(exact, probes)
+    rows = [row("SQLite exact", size, times, 1.0, f"first read + checks {load:.1f} s")]
+    with Gallery(path, data_dir=home, ann_threshold=1) as fast:
+        start = time.perf_counter()
+        fast.index()
+        ready = time.perf_counter() - start
+        how = "built" if fast.index_note.startswith("rebuilt") else "loaded"
+        found, times = timed(fast, probes)
+    recall = float(np.mean([a == b for a, b in zip(found, truth, strict=True)]))
+    rows.append(row("usearch HNSW", size, times, recall, f"index {how} in {ready:.1f} s"))
+    return truth, lines + rows
+
+
+def measure_postgres(size: int, truth: list[str], home: Path) -> list[str]:
+    import pgserver
+    import psycopg
+
+    names, templates, probes = descriptors(size)
+    folder = tempfile.mkdtemp(prefix="unmask-pg-bench-")
+    server = pgserver.get_server(folder, cleanup_mode="delete")
+    try:
+        with psycopg.connect(server.get_uri(), autocommit=True) as connection:
+            connection.execute("CREATE DATABASE bench")
+        url = server.get_uri("bench")
+        with open_gallery(url, create=True, data_dir=home) as gallery:
+            gallery.connection.execute("DROP INDEX templates_hnsw")  # bulk load, then build
+        loaded = fill(url, names, templates, home)
+        with open_gallery(url, data_dir=home) as gallery:
+            start = time.perf_counter()
+            gallery.connection.execute("SET maintenance_work_mem = '1GB'")
+            gallery.connection.execute(
+                "CREATE INDEX templates_hnsw ON templates USING hnsw (vector vector_l2_ops) "
+                "WITH (m = 16, ef_construction = 128)"
+            )
+            built = time.perf_counter() - start
+        with open_gallery(url, data_dir=home, ann_threshold=1) as gallery:
+            found, times = timed(gallery, probes)
+    finally:
+        server.cleanup()
+        shutil.rmtree(folder, ignore_errors=True)
+    recall = float(np.mean([a == b for a, b in zip(found, truth, strict=True)]))
+    setup = f"load {loaded:.0f} s, HNSW build {built:.0f} s"
+    return [row("pgvector HNSW", size, times, recall, setup)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--postgres-max", type=int, default=100_000)
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "unmask-scale")
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    home = args.work / "home"
+    os.environ.pop("UNMASK_TEMPLATE_KEY", None)
+    cores = len(os.sched_getaffinity(0))
+    notes, table = [], []
+    for size in args.sizes:
+        truth, lines = measure_sqlite(size, args.work, home)
+        notes += [line for line in lines if not line.startswith("|")]
+        table += [line for line in lines if line.startswith("|")]
+        if size <= args.postgres_max:
+            table += measure_postgres(size, truth, home)
+        print(f"done {size:,}", file=sys.stderr, flush=True)
+    print(f"SIMULATED clustered descriptors; {PROBES} probes; top=5; {cores} core(s)")
+    print(*notes, sep="\n")
+    print(
+        "| method | templates | p50 ms | p95 ms | CPU ms p50 (this process) | recall@1 vs exact | setup |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---|")
+    print(*table, sep="\n")
+
+
+if __name__ == "__main__":
+    main()
