@@ -996,6 +996,7 @@ class Gallery:
             )
             self.meta.update(meta)
             self.bump_generation()
+        self.after_erase()  # the plaintext pages leave the WAL and the file now
         self.cache = None
         return len(rows)
 
@@ -1020,6 +1021,7 @@ class Gallery:
                 (template_crypto.fingerprint(new_key),),
             )
             stamp = self.bump_generation()
+        self.after_erase()  # pages under the old key leave the WAL and the file now
         self.meta["enc_key_id"] = template_crypto.fingerprint(new_key)
         self.cached_template_key = new_key
         self.cache = None
