@@ -160,4 +160,5 @@ class AnnIndex:
             return None, f"damaged ({exc})"
         if index is None:
             return None, "damaged (usearch cannot read it)"
+        index.expansion_search = EXPANSION_SEARCH  # not kept in the file (usearch's default: 64)
         return cls(index, stamp), ""
