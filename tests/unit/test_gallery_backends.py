@@ -25,6 +25,10 @@ from unmask.identity import Template, identify, open_gallery, rotate_template_ke
 from unmask.identity.template_crypto import key_file, pending_key
 
 
+# pgserver keeps its lock file in the user's runtime folder; CI has no XDG_RUNTIME_DIR.
+pytestmark = pytest.mark.filterwarnings("ignore:XDG_RUNTIME_DIR is not set")
+
+
 def people(count: int, per: int, seed: int = 0) -> dict[str, np.ndarray]:
     """Clustered simulated descriptors: each person a centre, each template near it."""
     rng = np.random.default_rng(seed)
