@@ -3,7 +3,10 @@ and PostgreSQL with pgvector's HNSW, each through the Gallery API (tags, seals a
 re-ranking of candidates included).
 
     taskset -c 0 nice uv run python benchmarks/gallery_scale.py --sizes 100000 1000000 \\
-        --postgres-max 100000 --work /tmp/unmask-scale
+        --ef 128 256 512 --postgres-max 100000 --work /tmp/unmask-scale
+
+`--ef`: the HNSW search breadths to try (usearch's expansion_search, pgvector's
+hnsw.ef_search), one row each; the index is built once.
 
 Data: SIMULATED clustered descriptors, not real faces. Each identity is a centre drawn from
 N(0, 0.07^2) per dimension (centres about 1.1 apart, like different people under dlib), each
@@ -33,6 +36,7 @@ for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402
 
 from unmask.identity import identify, open_gallery  # noqa: E402
+from unmask.identity.ann import EXPANSION_SEARCH  # noqa: E402
 from unmask.identity.gallery import Gallery  # noqa: E402
 
 PER_IDENTITY = 5
@@ -86,7 +90,9 @@ def row(method: str, size: int, times: list[tuple[float, float]], recall: float,
     )
 
 
-def measure_sqlite(size: int, work: Path, home: Path) -> tuple[list[str], list[str]]:
+def measure_sqlite(
+    size: int, work: Path, home: Path, breadths: list[int]
+) -> tuple[list[str], list[str]]:
     names, templates, probes = descriptors(size)
     path = work / f"g{size}.sqlite"
     lines = []
@@ -104,13 +110,16 @@ def measure_sqlite(size: int, work: Path, home: Path) -> tuple[list[str], list[s
         fast.index()
         ready = time.perf_counter() - start
         how = "built" if fast.index_note.startswith("rebuilt") else "loaded"
-        found, times = timed(fast, probes)
-    recall = float(np.mean([a == b for a, b in zip(found, truth, strict=True)]))
-    rows.append(row("usearch HNSW", size, times, recall, f"index {how} in {ready:.1f} s"))
+        for breadth in breadths:
+            fast.index().index.expansion_search = breadth  # type: ignore[attr-defined]
+            found, times = timed(fast, probes)
+            recall = float(np.mean([a == b for a, b in zip(found, truth, strict=True)]))
+            setup = f"ef {breadth}; index {how} in {ready:.1f} s"
+            rows.append(row("usearch HNSW", size, times, recall, setup))
     return truth, lines + rows
 
 
-def measure_postgres(size: int, truth: list[str], home: Path) -> list[str]:
+def measure_postgres(size: int, truth: list[str], home: Path, breadths: list[int]) -> list[str]:
     import pgserver
     import psycopg
 
@@ -132,19 +141,24 @@ def measure_postgres(size: int, truth: list[str], home: Path) -> list[str]:
                 "WITH (m = 16, ef_construction = 128)"
             )
             built = time.perf_counter() - start
+        rows = []
         with open_gallery(url, data_dir=home, ann_threshold=1) as gallery:
-            found, times = timed(gallery, probes)
+            for breadth in breadths:
+                gallery.connection.execute(f"SET hnsw.ef_search = {int(breadth)}")
+                found, times = timed(gallery, probes)
+                recall = float(np.mean([a == b for a, b in zip(found, truth, strict=True)]))
+                setup = f"ef {breadth}; load {loaded:.0f} s, HNSW build {built:.0f} s"
+                rows.append(row("pgvector HNSW", size, times, recall, setup))
     finally:
         server.cleanup()
         shutil.rmtree(folder, ignore_errors=True)
-    recall = float(np.mean([a == b for a, b in zip(found, truth, strict=True)]))
-    setup = f"load {loaded:.0f} s, HNSW build {built:.0f} s"
-    return [row("pgvector HNSW", size, times, recall, setup)]
+    return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--ef", type=int, nargs="+", default=[EXPANSION_SEARCH])
     parser.add_argument("--postgres-max", type=int, default=100_000)
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "unmask-scale")
     args = parser.parse_args()
@@ -154,11 +168,11 @@ def main() -> None:
     cores = len(os.sched_getaffinity(0))
     notes, table = [], []
     for size in args.sizes:
-        truth, lines = measure_sqlite(size, args.work, home)
+        truth, lines = measure_sqlite(size, args.work, home, args.ef)
         notes += [line for line in lines if not line.startswith("|")]
         table += [line for line in lines if line.startswith("|")]
         if size <= args.postgres_max:
-            table += measure_postgres(size, truth, home)
+            table += measure_postgres(size, truth, home, args.ef)
         print(f"done {size:,}", file=sys.stderr, flush=True)
     print(f"SIMULATED clustered descriptors; {PROBES} probes; top=5; {cores} core(s)")
     print(*notes, sep="\n")

@@ -34,8 +34,8 @@ from unmask.identity.gallery import Gallery, guarded, transaction
 
 PG_SCHEMA = "unmask"
 CONNECT_TIMEOUT_S = 5
-# pgvector's search breadth; at least the number of candidates asked for (its maximum is 1000).
-EF_SEARCH = max(EXPANSION_SEARCH, 200)
+# pgvector's search breadth, as usearch's; at least the candidates asked for (at most 1000).
+EF_SEARCH = EXPANSION_SEARCH
 
 SCHEMA = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
