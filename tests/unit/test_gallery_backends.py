@@ -24,7 +24,6 @@ from unmask.errors import DatabaseUnavailableError, GalleryError, IncompatibleGa
 from unmask.identity import Template, identify, open_gallery, rotate_template_key, verify
 from unmask.identity.template_crypto import key_file, pending_key
 
-
 # pgserver keeps its lock file in the user's runtime folder; CI has no XDG_RUNTIME_DIR.
 pytestmark = pytest.mark.filterwarnings("ignore:XDG_RUNTIME_DIR is not set")
 
@@ -129,16 +128,13 @@ def test_a_failed_import_writes_nothing(db: str, monkeypatch: pytest.MonkeyPatch
     crowd = people(4, 2, seed=4)
     with open_gallery(db, create=True) as gallery:
         gallery.enroll("first", [Template(crowd["p000"][0], "a.jpg")])
-        insert = type(gallery).insert_template
-        calls = []
+        insert = type(gallery).insert_templates
 
-        def failing(self: Any, *args: Any) -> int:
-            calls.append(1)
-            if len(calls) == 5:
-                raise ValueError("disk full (simulated)")
-            return insert(self, *args)
+        def failing(self: Any, rows: Any) -> list[int]:
+            insert(self, rows[:4])  # half the rows are in when the write fails
+            raise ValueError("disk full (simulated)")
 
-        monkeypatch.setattr(type(gallery), "insert_template", failing)
+        monkeypatch.setattr(type(gallery), "insert_templates", failing)
         rows = [(n, v, "bulk", None) for n, vs in crowd.items() for v in vs]
         with pytest.raises(GalleryError, match="disk full"):
             gallery.write_templates(rows)

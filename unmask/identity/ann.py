@@ -161,5 +161,6 @@ class AnnIndex:
             return None, f"damaged ({exc})"
         if index is None:
             return None, "damaged (usearch cannot read it)"
-        index.expansion_search = EXPANSION_SEARCH  # not kept in the file (usearch's default: 64)
+        # Not kept in the file (usearch's default is 64); its stub hides the setter from mypy.
+        index.expansion_search = EXPANSION_SEARCH  # type: ignore[misc]
         return cls(index, stamp), ""

@@ -453,19 +453,21 @@ class Gallery:
             else template_crypto.encrypt(encryption, identity_id, plaintext)
         )
 
-    def insert_template(
+    def insert_templates(
         self,
-        identity_id: int,
-        vector: NDArray[np.float32],
-        row: tuple[bytes, str, float | None, float, bytes],
-    ) -> int:
-        """Insert one template row (blob, source, quality, created, mac); its row id."""
-        cursor = self.connection.execute(
-            "INSERT INTO templates(identity_id, embedding, source, quality, created, mac) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (identity_id, *row),
-        )
-        return int(cursor.lastrowid)
+        rows: Sequence[tuple[NDArray[np.float32], int, bytes, str, float | None, float, bytes]],
+    ) -> list[int]:
+        """Insert template rows (vector, identity id, blob, source, quality, created, mac)
+        inside the caller's transaction; their row ids, in order."""
+        ids = []
+        for _, *row in rows:
+            cursor = self.connection.execute(
+                "INSERT INTO templates(identity_id, embedding, source, quality, created, mac) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                row,
+            )
+            ids.append(int(cursor.lastrowid))
+        return ids
 
     @guarded
     def enroll(self, name: str, templates: Sequence[Template]) -> int:
@@ -496,7 +498,6 @@ class Gallery:
         key, encryption = self.writing_keys()
         self.sound_before_write()
         now = time.time()
-        added_ids: list[int] = []
         with self.transaction():
             names = sorted({name for name, *_ in rows})
             self.connection.executemany(
@@ -504,22 +505,20 @@ class Gallery:
                 [(name, now) for name in names],
             )
             identity_ids = {name: self.identity_id(name) for name in names}
-            for name, vector, source, quality in rows:
-                identity_id = identity_ids[name]
-                plaintext = vector.tobytes()
-                added_ids.append(
-                    self.insert_template(
-                        identity_id,
+            added_ids = self.insert_templates(
+                [
+                    (
                         vector,
-                        (
-                            self.stored(encryption, identity_id, plaintext),
-                            source,
-                            quality,
-                            now,
-                            seal(key, identity_id, name, plaintext),
-                        ),
+                        identity_ids[name],
+                        self.stored(encryption, identity_ids[name], vector.tobytes()),
+                        source,
+                        quality,
+                        now,
+                        seal(key, identity_ids[name], name, vector.tobytes()),
                     )
-                )
+                    for name, vector, source, quality in rows
+                ]
+            )
             stamp = self.bump_generation(len(rows))
         vectors = np.stack([row[1] for row in rows]).astype(np.float32)
         self.index_written(stamp, np.array(added_ids, dtype=np.int64), vectors, None)

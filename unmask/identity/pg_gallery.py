@@ -208,18 +208,23 @@ class PostgresGallery(Gallery):
     def after_erase(self) -> None:
         """PostgreSQL keeps dead rows until VACUUM reuses their space (docs/gallery.md)."""
 
-    def insert_template(
+    def insert_templates(
         self,
-        identity_id: int,
-        vector: NDArray[np.float32],
-        row: tuple[bytes, str, float | None, float, bytes],
-    ) -> int:
-        cursor = self.connection.execute(
+        rows: Sequence[tuple[NDArray[np.float32], int, bytes, str, float | None, float, bytes]],
+    ) -> list[int]:
+        """One pipelined executemany (a round trip per batch, not per row), ids returned."""
+        cursor = self.connection.connection.cursor()
+        cursor.executemany(
             "INSERT INTO templates(identity_id, embedding, source, quality, created, mac, vector) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?::vector) RETURNING id",
-            (identity_id, *row, vector_text(vector)),
+            "VALUES (%s, %s, %s, %s, %s, %s, %s::vector) RETURNING id",
+            [(*row, vector_text(vector)) for vector, *row in rows],
+            returning=True,
         )
-        return int(cursor.fetchone()[0])
+        ids = []
+        while True:
+            ids.append(int(cursor.fetchone()[0]))
+            if not cursor.nextset():
+                return ids
 
     @guarded
     def candidates(self, probe: NDArray[np.float32], count: int) -> NDArray[np.int64]:
