@@ -201,11 +201,12 @@ def test_rotation_re_encrypts_and_an_interrupted_one_finishes(db: str, tmp_path:
 
 
 def test_postgres_down_is_exit_14_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
-    url = "postgresql://unmask@127.0.0.1:1/gallery"  # nothing listens on port 1
+    url = "postgresql://unmask:secret@127.0.0.1:1/gallery"  # nothing listens on port 1
     code = main(["gallery", "list", "--db", url])
     lines = capsys.readouterr().err.strip().splitlines()
     assert code == DatabaseUnavailableError.exit_code == 14
     assert len(lines) == 1 and "cannot reach PostgreSQL" in lines[0]
+    assert "unmask@127.0.0.1:1/gallery" in lines[0] and "secret" not in lines[0]
 
 
 def test_postgres_going_away_mid_session_is_exit_14(pg_server: Any) -> None:
