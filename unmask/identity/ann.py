@@ -33,12 +33,12 @@ from unmask.identity.template_crypto import decrypt_blob, encrypt_blob
 MAGIC = b"UNMASK-ANN-1\n"
 # Below this many templates exact search costs a few milliseconds; above it the index is used.
 ANN_THRESHOLD = 50_000
-# HNSW shape: 16 links a node, 128 candidates while building, 256 while searching: on 100k
-# simulated clustered templates, search breadth 128 gave recall@1 0.97 and 256 gave 0.99
-# (benchmarks/gallery_scale.py; docs/gallery.md has the table).
+# HNSW shape: 16 links a node, 128 candidates while building, 512 while searching. On simulated
+# clustered templates (benchmarks/gallery_scale.py, docs/gallery.md), one core: search breadth
+# 512 gave recall@1 0.99 at 100k (3.6 ms) and 0.975 at 1M (4.3 ms); 1024 gave 0.995 at 1M (7.5 ms).
 CONNECTIVITY = 16
 EXPANSION_ADD = 128
-EXPANSION_SEARCH = 256
+EXPANSION_SEARCH = 512
 
 
 @dataclass(frozen=True)
