@@ -32,6 +32,7 @@ from unmask.liveness.eyes import eye_contrast
 from unmask.liveness.flash import FlashRecorder, flash_cue
 from unmask.liveness.fusion import ACTIVE_PASS
 from unmask.liveness.observe import ChannelStack, Observation, observe
+from unmask.species import BONA_FIDE
 from unmask.types import CueScore, Face, Frame
 
 VERSION = 1
@@ -335,7 +336,7 @@ class ChallengeResult:
 
     @property
     def passed(self) -> bool:
-        return self.decision == "bona_fide"
+        return self.decision == BONA_FIDE
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -492,4 +493,4 @@ def decide(cues: Mapping[str, CueScore], seconds: float, nonce: str) -> Challeng
     if unsure:
         reason = "; ".join(f"{c.cue}: {c.reason}" for c in unsure)
         return ChallengeResult("inconclusive", reason, dict(cues), seconds, nonce)
-    return ChallengeResult("bona_fide", None, dict(cues), seconds, nonce)
+    return ChallengeResult(BONA_FIDE, None, dict(cues), seconds, nonce)
