@@ -81,6 +81,13 @@ class IncompatibleGalleryError(GalleryError):
     exit_code = 10
 
 
+class DatabaseUnavailableError(GalleryError):
+    """A gallery database server (PostgreSQL) that cannot be reached or went away: nothing is
+    wrong with the gallery, so retrying later may work."""
+
+    exit_code = 14
+
+
 class ModelError(UnmaskError):
     """A model file is missing, unreadable, or of an incompatible version."""
 

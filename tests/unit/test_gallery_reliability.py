@@ -23,6 +23,7 @@ from unmask.errors import GalleryError, IncompatibleGalleryError, InputError
 from unmask.identity import Gallery, Template, identify, verify
 from unmask.identity.embedder import EMBEDDER_NAME
 from unmask.identity.gallery import APPLICATION, seal
+from unmask.identity.template_crypto import encrypt
 
 LEGACY_SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -141,9 +142,9 @@ def test_wrong_size_and_non_finite_templates_are_reported_on_read(tmp_path: Path
     path = two_people(tmp_path / "g.sqlite")
     with sqlite3.connect(path) as connection:
         connection.execute("UPDATE templates SET embedding = zeroblob(100) WHERE id = 1")
-    with Gallery(path) as gallery, pytest.raises(GalleryError, match="fails its seal"):
+    with Gallery(path) as gallery, pytest.raises(GalleryError, match="fails its encryption tag"):
         identify(vector(1), gallery)
-    # Even a row sealed with the right key (written by a buggy or legacy writer) is refused.
+    # Even a row sealed and encrypted with the right keys (a buggy writer) is refused.
     with Gallery(path) as gallery:
         identity_id = gallery.identity_id("ada")
         nan = np.full(128, np.nan, dtype=np.float32).tobytes()
@@ -151,7 +152,11 @@ def test_wrong_size_and_non_finite_templates_are_reported_on_read(tmp_path: Path
         for template_id, blob in ((1, short), (2, nan)):
             gallery.connection.execute(
                 "UPDATE templates SET embedding = ?, mac = ? WHERE id = ?",
-                (blob, seal(gallery.key, identity_id, "ada", blob), template_id),
+                (
+                    encrypt(gallery.template_key, identity_id, blob),
+                    seal(gallery.key, identity_id, "ada", blob),
+                    template_id,
+                ),
             )
     with Gallery(path) as gallery:
         with pytest.raises(GalleryError, match="has 100 bytes"):
@@ -177,14 +182,19 @@ def test_a_template_copied_to_another_identity_fails_verification(tmp_path: Path
             "created, mac FROM templates WHERE id = 1"
         )
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    with Gallery(path) as gallery, pytest.raises(GalleryError, match="of 'bob' fails its seal"):
+    with (
+        Gallery(path) as gallery,
+        pytest.raises(GalleryError, match="of 'bob' fails its encryption tag"),
+    ):
         verify(vector(1000), gallery, "bob")
     before = path.read_bytes()
     code, report = run_cli(capsys, "gallery", "check", "--db", str(path))
-    assert code == GalleryError.exit_code and "template 5 of 'bob' fails its seal" in report
+    assert (
+        code == GalleryError.exit_code and "template 5 of 'bob' fails its encryption tag" in report
+    )
     code, line = run_cli(capsys, "gallery", "list", "--db", str(path))
-    assert code == GalleryError.exit_code and "fails its seal" in line
-    with Gallery(path) as gallery, pytest.raises(GalleryError, match="fails its seal"):
+    assert code == GalleryError.exit_code and "fails its encryption tag" in line
+    with Gallery(path) as gallery, pytest.raises(GalleryError, match="fails its encryption tag"):
         gallery.enroll("carol", templates(3, 1))
     assert path.read_bytes() == before
 
@@ -250,7 +260,7 @@ def test_schema_1_galleries_are_read_only_after_an_explicit_reseal(tmp_path: Pat
     code, text = run_cli(capsys, "gallery", "check", "--db", str(path), "--reseal")
     assert code == 0 and "sealed 1 template" in text
     with Gallery(path) as gallery:
-        assert gallery.version == 2
+        assert gallery.version == 3
         assert identify(vector(5), gallery)[0].identity == "ada"
 
 

@@ -1,4 +1,5 @@
-"""`unmask gallery list|remove|rename|check`: look after the enrolled identities."""
+"""`unmask gallery list|remove|rename|check|import`: look after the enrolled
+identities. `--db` is a gallery file or a `postgresql://` URL."""
 
 from __future__ import annotations
 
@@ -48,12 +49,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_data_dir(check)
     add_json_flag(check)
     check.set_defaults(handler=run_check)
+    bulk = actions.add_parser(
+        "import",
+        help="enrol many templates at once: N x 128 float32 .npy with --ids, or parquet "
+        "(columns id, vector); all or nothing",
+    )
+    add_db(bulk, "gallery file or postgresql:// URL")
+    bulk.add_argument("vectors", metavar="VECTORS", help="VECTORS.npy or FILE.parquet")
+    bulk.add_argument("--ids", metavar="IDS.txt", help="one identity a line, for a .npy file")
+    bulk.add_argument("--create", action="store_true", help="create the gallery if missing")
+    add_data_dir(bulk)
+    add_json_flag(bulk)
+    bulk.set_defaults(handler=run_import)
 
 
-def open_gallery(path: str, data_dir: str | None = None) -> Gallery:
-    from unmask.identity import Gallery
+def open_gallery(path: str, data_dir: str | None = None, create: bool = False) -> Gallery:
+    from unmask.identity import open_gallery
 
-    return Gallery(path, data_dir=data_dir)
+    return open_gallery(path, data_dir=data_dir, create=create)
 
 
 def run_list(args: argparse.Namespace) -> Outcome:
@@ -112,4 +125,26 @@ def run_check(args: argparse.Namespace) -> Outcome:
         document=document,
         text="\n".join(lines),
         exit_code=0 if report.ok else GalleryError.exit_code,
+    )
+
+
+def run_import(args: argparse.Namespace) -> Outcome:
+    """Everything is validated before the gallery is opened; the rows land in one transaction."""
+    from unmask.identity.bulk import read_templates
+
+    names, matrix = read_templates(args.vectors, args.ids)
+    with open_gallery(args.db, args.data_dir, create=args.create) as gallery:
+        written = gallery.write_templates(
+            [
+                (name, matrix[row], f"{args.vectors}:{row + 1}", None)
+                for row, name in enumerate(names)
+            ]
+        )
+        total = gallery.template_total()
+    identities = len(set(names))
+    return Outcome(
+        document={"imported": {"templates": written, "identities": identities, "total": total}},
+        text=f"imported {plural(written, 'template')} of {identities} "
+        f"{'identity' if identities == 1 else 'identities'} into {args.db} "
+        f"({plural(total, 'template')} in all)",
     )

@@ -82,7 +82,7 @@ def run_enroll(args: argparse.Namespace) -> Outcome:
         if not args.files:
             raise InputError("no FILE given to enrol")
         plan = {args.id: list(args.files)}
-    from unmask.identity import Gallery, ProbeMaker, Template
+    from unmask.identity import ProbeMaker, Template, open_gallery
     from unmask.workflows import enrol_template
 
     maker = ProbeMaker(max_seconds=args.max_seconds)
@@ -102,7 +102,7 @@ def run_enroll(args: argparse.Namespace) -> Outcome:
     if not templates:
         raise first_error or InputError("nothing to enrol")
     enrolled: list[dict[str, Any]] = []
-    with Gallery(args.db, create=True, data_dir=args.data_dir) as gallery:
+    with open_gallery(args.db, create=True, data_dir=args.data_dir) as gallery:
         for name, found in templates.items():
             enrolled.append({"id": name, "templates": gallery.enroll(name, found)})
 
@@ -134,12 +134,12 @@ def folder_plan(root: Path) -> dict[str, list[str]]:
 
 
 def run_identify(args: argparse.Namespace) -> Outcome:
-    from unmask.identity import Gallery, ProbeMaker
+    from unmask.identity import ProbeMaker, open_gallery
     from unmask.workflows import identify_file, liveness_engine
 
     maker = ProbeMaker(max_seconds=args.max_seconds)
     engine = liveness_engine(args.liveness)
-    with Gallery(args.db, data_dir=args.data_dir) as gallery:
+    with open_gallery(args.db, data_dir=args.data_dir) as gallery:
         gallery.require_templates()
 
         def identify_one(file: str) -> dict[str, Any]:
@@ -172,13 +172,13 @@ def run_identify(args: argparse.Namespace) -> Outcome:
 
 
 def run_verify(args: argparse.Namespace) -> Outcome:
-    from unmask.identity import Gallery, ProbeMaker
+    from unmask.identity import ProbeMaker, open_gallery
     from unmask.workflows import liveness_engine, verify_file
 
     maker = ProbeMaker(max_seconds=args.max_seconds)
     engine = liveness_engine(args.liveness)
     threshold = threshold_for_fmr(args.fmr)
-    with Gallery(args.db, data_dir=args.data_dir) as gallery:
+    with open_gallery(args.db, data_dir=args.data_dir) as gallery:
         gallery.identity_id(args.id)
 
         def verify_one(file: str) -> dict[str, Any]:

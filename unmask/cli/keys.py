@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from unmask.cli.flags import add_data_dir
-from unmask.cli.output import Outcome, add_json_flag
+from unmask.cli.output import Outcome, add_json_flag, plural
 from unmask.datadir import resolve_data_dir
 from unmask.errors import InputError
 from unmask.service.keys import ROLES, KeyStore
@@ -91,6 +91,27 @@ def add_unlock(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--key", metavar="ID", help="the API key id to unlock")
 
 
+def run_rotate_template_key(args: argparse.Namespace) -> Outcome:
+    from unmask.identity import rotate_template_key
+
+    done = rotate_template_key(args.db, data_dir=args.data_dir)
+    lines = [f"{db}: re-encrypted {plural(count, 'template')}" for db, count in done.items()]
+    return Outcome(
+        document={"rotated": [{"db": db, "templates": n} for db, n in done.items()]},
+        text="\n".join([*lines, "the new template key replaced the old one"]),
+    )
+
+
+def add_galleries(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        action="append",
+        required=True,
+        metavar="G",
+        help="a gallery file or postgresql:// URL whose templates use the key (repeat for each)",
+    )
+
+
 def add_nothing(parser: argparse.ArgumentParser) -> None:
     del parser
 
@@ -103,6 +124,12 @@ SUBCOMMANDS: list[
     ("revoke", "revoke a key at once", add_key_id, run_revoke),
     ("locks", "identities and keys locked after attack verdicts", add_nothing, run_locks),
     ("unlock", "lift a lock (--identity NAME or --key ID)", add_unlock, run_unlock),
+    (
+        "rotate-template-key",
+        "re-encrypt every template of the galleries under a new key, then retire the old one",
+        add_galleries,
+        run_rotate_template_key,
+    ),
 ]
 
 

@@ -1,4 +1,5 @@
-"""Identity: dlib ResNet descriptors, the SQLite gallery, 1:1 verify and 1:N identify."""
+"""Identity: dlib ResNet descriptors, the gallery (SQLite or PostgreSQL), 1:1 verify and 1:N
+identify."""
 
 from typing import TYPE_CHECKING
 
@@ -6,6 +7,8 @@ from unmask.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from unmask.identity.embedder import embed_face as embed_face
+    from unmask.identity.galleries import open_gallery as open_gallery
+    from unmask.identity.galleries import rotate_template_key as rotate_template_key
     from unmask.identity.gallery import Gallery as Gallery
     from unmask.identity.gallery import IdentityRecord as IdentityRecord
     from unmask.identity.gallery import Template as Template
@@ -28,6 +31,8 @@ EXPORTS = {
     "Template": "unmask.identity.gallery",
     "embed_face": "unmask.identity.embedder",
     "identify": "unmask.identity.matching",
+    "open_gallery": "unmask.identity.galleries",
+    "rotate_template_key": "unmask.identity.galleries",
     "threshold_for_fmr": "unmask.identity.thresholds",
     "verify": "unmask.identity.matching",
 }

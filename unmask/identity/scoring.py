@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from unmask.errors import NoFaceError
 from unmask.evaluation.protocols.base import Protocol, ProtocolEntry
 from unmask.identity.embedder import distances, embed_face
-from unmask.identity.gallery import Gallery
+from unmask.identity.galleries import open_gallery
 from unmask.identity.probes import Probe, ProbeMaker
 from unmask.identity.thresholds import DEFAULT_FMR, threshold_for_fmr
 
@@ -58,7 +58,7 @@ def match_threshold(fmr: float = DEFAULT_FMR) -> float:
 def gallery_references(path: str | Path, data_dir: str | Path | None = None) -> References:
     """Every identity of an unmask gallery file, with all its templates (seals checked with
     the key of `data_dir`)."""
-    with Gallery(path, data_dir=data_dir) as gallery:
+    with open_gallery(path, data_dir=data_dir) as gallery:
         gallery.require_templates()
         embeddings, owners, names = gallery.matrix()
     templates = {name: embeddings[owners == index] for index, name in enumerate(names)}

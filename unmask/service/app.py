@@ -56,9 +56,9 @@ async def get_health() -> dict[str, str]:
 
 def create_app(settings: ServiceSettings) -> FastAPI:
     """The app: the gallery (created if missing), the audit log, keys, routes."""
-    from unmask.identity import Gallery
+    from unmask.identity import open_gallery
 
-    Gallery(settings.db, create=True, data_dir=settings.data_dir).close()
+    open_gallery(settings.db, create=True, data_dir=settings.data_dir).close()
     service = Service.start(settings)
 
     @asynccontextmanager

@@ -36,6 +36,7 @@ STATUS: dict[type[errors.UnmaskError], int] = {
     errors.ModelError: 503,
     errors.ChallengeError: 403,
     errors.LockedOutError: 423,
+    errors.DatabaseUnavailableError: 503,
 }
 
 HTTP_TYPES = {

@@ -68,10 +68,10 @@ class Resources:
 
     def gallery(self) -> Gallery:
         """The gallery, kept open so its template matrix stays cached between requests."""
-        from unmask.identity import Gallery
+        from unmask.identity import open_gallery
 
         if self.open_gallery is None:
-            self.open_gallery = Gallery(self.db, data_dir=self.data_dir)
+            self.open_gallery = open_gallery(self.db, data_dir=self.data_dir)
         return self.open_gallery
 
 

@@ -1,0 +1,113 @@
+"""The ANN index beside a SQLite gallery: kept in sync by enrol, remove and rename, and found
+out and rebuilt (with a warning) when stale, missing, damaged, from another gallery, or
+behind a hand edit; never used when it does not match."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from unmask.identity import Gallery, Template, identify
+from unmask.identity.gallery import IndexRebuiltWarning
+
+
+def person(seed: int, count: int = 3) -> list[Template]:
+    rng = np.random.default_rng(seed)
+    centre = rng.normal(0, 0.09, 128)
+    return [
+        Template((centre + rng.normal(0, 0.02, 128)).astype(np.float32), f"{seed}-{k}")
+        for k in range(count)
+    ]
+
+
+def crowd(path: Path, people: int = 20) -> Path:
+    with Gallery(path, create=True, ann_threshold=1) as gallery:
+        for seed in range(people):
+            gallery.enroll(f"p{seed:02d}", person(seed))
+    return path
+
+
+def top(path: Path, seed: int) -> str:
+    with Gallery(path, ann_threshold=1) as gallery:
+        return identify(person(seed)[0].embedding, gallery, top=1)[0].identity
+
+
+def test_the_index_follows_enrol_remove_and_rename(tmp_path: Path) -> None:
+    path = crowd(tmp_path / "g.sqlite")
+    assert top(path, 3) == "p03"  # first use above the threshold builds and saves it
+    assert Path(f"{path}.ann").exists()
+    with Gallery(path, ann_threshold=1) as gallery:
+        gallery.enroll("new", person(100))
+        gallery.rename("p03", "renamed")
+        gallery.remove("p04")
+    with Gallery(path, ann_threshold=1) as gallery:
+        index = gallery.index()
+        assert gallery.index_note == "used"  # kept in step by each write: no rebuild
+        assert len(index) == gallery.template_total() == 20 * 3
+        assert identify(person(100)[0].embedding, gallery, top=1)[0].identity == "new"
+        assert identify(person(3)[0].embedding, gallery, top=1)[0].identity == "renamed"
+        assert "p04" not in [c.identity for c in identify(person(4)[0].embedding, gallery, top=5)]
+
+
+def test_the_index_agrees_with_exact_search(tmp_path: Path) -> None:
+    path = crowd(tmp_path / "g.sqlite", people=40)
+    with Gallery(path, ann_threshold=1) as fast, Gallery(path, ann_threshold=10**9) as exact:
+        for seed in range(0, 40, 3):
+            probe = person(seed, 4)[3].embedding
+            assert [(c.identity, round(c.distance, 5)) for c in identify(probe, fast, top=3)] == [
+                (c.identity, round(c.distance, 5)) for c in identify(probe, exact, top=3)
+            ]
+
+
+@pytest.mark.parametrize("case", ["stale", "other gallery", "damaged", "hand edit"])
+def test_an_index_that_does_not_match_is_rebuilt_not_used(tmp_path: Path, case: str) -> None:
+    path = crowd(tmp_path / "g.sqlite")
+    top(path, 0)
+    index_file = Path(f"{path}.ann")
+    if case == "stale":  # a write the index never saw (a crash between commit and save)
+        old = index_file.read_bytes()
+        with Gallery(path, ann_threshold=1) as gallery:
+            gallery.enroll("late", person(200))
+        index_file.write_bytes(old)
+        expected = "stale"
+    elif case == "other gallery":
+        other = crowd(tmp_path / "other.sqlite", people=20)
+        top(other, 0)
+        shutil.copy(f"{other}.ann", index_file)
+        expected = "another gallery"
+    elif case == "damaged":
+        data = bytearray(index_file.read_bytes())
+        data[len(data) // 2] ^= 0x40
+        index_file.write_bytes(bytes(data))
+        expected = "encryption tag fails"
+    else:  # a row deleted behind unmask's back: the generation did not move
+        with sqlite3.connect(path) as connection:
+            connection.execute("DELETE FROM templates WHERE id = 7")
+        expected = "out of sync"
+    with Gallery(path, ann_threshold=1) as gallery:
+        with pytest.warns(IndexRebuiltWarning, match=expected):
+            gallery.index()
+        assert gallery.index_note.startswith("rebuilt")
+        assert len(gallery.index()) == gallery.template_total()
+        if case == "stale":
+            assert identify(person(200)[0].embedding, gallery, top=1)[0].identity == "late"
+    with Gallery(path, ann_threshold=1) as gallery:
+        gallery.index()
+        assert gallery.index_note == "used"
+
+
+def test_a_missing_index_is_rebuilt_and_the_file_holds_no_plain_vectors(tmp_path: Path) -> None:
+    path = crowd(tmp_path / "g.sqlite")
+    top(path, 1)
+    index_file = Path(f"{path}.ann")
+    index_file.unlink()
+    assert top(path, 1) == "p01"
+    data = index_file.read_bytes()
+    vector = person(1)[0].embedding
+    for plain in (vector.tobytes(), vector.astype(np.float16).tobytes()):
+        assert plain[:32] not in data
+    assert data.count(b'"encrypted": true') == 1
