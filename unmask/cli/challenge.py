@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from unmask.cli.flags import add_data_dir
 from unmask.cli.output import Outcome, add_json_flag
 from unmask.datadir import resolve_data_dir, secret
 from unmask.errors import ChallengeError
-from unmask.liveness.challenge import (
-    DEFAULT_KINDS,
-    DEFAULT_SECONDS,
-    DEFAULT_TTL,
-    Challenge,
-    ChallengeIssuer,
-    ChallengeResult,
-    ChallengeSession,
-    NonceStore,
-)
-from unmask.media import iter_frames
+from unmask.liveness.sensors import DEFAULT_KINDS, DEFAULT_SECONDS, DEFAULT_TTL
+
+if TYPE_CHECKING:
+    from unmask.liveness.challenge import Challenge, ChallengeResult
 
 
 def register(subparsers: Any) -> None:
@@ -62,6 +55,8 @@ def describe(challenge: Challenge) -> str:
 
 
 def run(args: argparse.Namespace) -> Outcome:
+    from unmask.liveness.challenge import ChallengeIssuer
+
     folder = resolve_data_dir(args.data_dir)
     issuer = ChallengeIssuer(secret(folder, "challenge"))
     kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
@@ -72,6 +67,8 @@ def run(args: argparse.Namespace) -> Outcome:
 def accept(path: Path, data_dir: Path | None) -> Challenge:
     """Load a challenge file, check its signature and expiry against the data folder's secret,
     and spend its nonce when `data_dir` was given: all before any frame is looked at."""
+    from unmask.liveness.challenge import Challenge, ChallengeIssuer, NonceStore
+
     challenge = Challenge.load(path)
     folder = resolve_data_dir(data_dir)
     ChallengeIssuer(secret(folder, "challenge")).check(challenge)
@@ -82,6 +79,9 @@ def accept(path: Path, data_dir: Path | None) -> Challenge:
 
 def verify_file(source: str, challenge: Challenge, max_seconds: float | None) -> ChallengeResult:
     """Check a video against the challenge, the script starting at its first frame."""
+    from unmask.liveness.challenge import ChallengeSession
+    from unmask.media import iter_frames
+
     session = ChallengeSession(challenge)
     limit = challenge.seconds + 1.0 if max_seconds is None else max(max_seconds, challenge.seconds)
     for frame in iter_frames(source, max_seconds=limit):
