@@ -1,6 +1,6 @@
 """From media to descriptors: one per face in a still, one per track in a video.
 
-Embedding costs about 80 ms, so a video is not embedded frame by frame: each track's few
+Embedding costs about 150 ms of CPU (a crop and its mirror image), so a video is not embedded frame by frame: each track's few
 best-quality faces are embedded and averaged, which is both cheaper and more accurate.
 """
 
