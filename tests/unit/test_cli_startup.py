@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from unmask.cli.main import COMMANDS
-from unmask.lab.names import PRESET_MEANINGS
+from unmask.lab_names import PRESET_MEANINGS
 
 HEAVY = ("numpy", "cv2", "av", "scipy", "matplotlib", "PIL", "sklearn", "onnxruntime", "dlib")
 

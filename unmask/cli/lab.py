@@ -11,7 +11,7 @@ from typing import Any
 
 from unmask.cli.output import Outcome, add_json_flag
 from unmask.errors import InputError
-from unmask.lab.names import CODECS, PRESET_MEANINGS, SIMULATION_NOTE, SPECIES
+from unmask.lab_names import CODECS, PRESET_MEANINGS, SIMULATION_NOTE, SPECIES
 
 
 def parse_size(text: str) -> tuple[int, int]:

@@ -20,11 +20,11 @@ from unmask.errors import InputError, NoFaceError
 from unmask.lab import channels as ch
 from unmask.lab.faces import FacePhoto, PhotoFile, catalogue
 from unmask.lab.living import skin_ita
-from unmask.lab.names import SIMULATION_NOTE
 from unmask.lab.ranges import PRESETS, RANGES, SPECIES
 from unmask.lab.render import iter_presentation
 from unmask.lab.respond import RESPONSE_COLUMNS
 from unmask.lab.store import check_size, suffix, write_npz, write_video
+from unmask.lab_names import SIMULATION_NOTE
 from unmask.liveness.challenge import Challenge
 
 FIXED_COLUMNS = ("path", "label", "subject", "target", "split")

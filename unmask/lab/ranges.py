@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from unmask.lab.names import PRESET_MEANINGS, SPECIES
+from unmask.lab_names import PRESET_MEANINGS, SPECIES
 
 ATTACKS = SPECIES[1:]
 WEARER_SPECIES = ("bona_fide", "mask_rigid", "mask_silicone")

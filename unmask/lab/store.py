@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from unmask.errors import InputError
 from unmask.lab.camera import channel_mix
-from unmask.lab.names import CODECS
+from unmask.lab_names import CODECS
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 # RGB -> YCbCr, BT.601: studio range for H.264 (what decoders assume for yuv420p), full range

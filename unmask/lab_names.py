@@ -1,6 +1,7 @@
 """Names the attack lab shares with the command line, kept free of numerical imports so that
 `unmask lab --help` starts at once: the species, the presets' meanings, the codecs and the
-simulation note every lab output carries."""
+simulation note every lab output carries. The module sits beside the `unmask.lab` package, not
+in it: importing anything inside the package runs its `__init__`, which loads the renderer."""
 
 from __future__ import annotations
 
