@@ -17,15 +17,22 @@ import subprocess
 import sys
 import time
 
-from unmask.cli.main import COMMANDS
+from unmask.cli.main import COMMANDS, build_parser
 
 BARE = ("python -c pass", ["-c", "pass"])
-SUBCOMMANDS = {
-    "gallery": ["list"],
-    "challenge": ["new"],
-    "pad": ["train", "score", "levels"],
-    "lab": ["generate", "realism"],
-}
+
+
+def subcommands(command: str) -> list[str]:
+    """The sub-commands of `command`, read from its parser (building one is cheap)."""
+
+    def children(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+        found: dict[str, argparse.ArgumentParser] = {}
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                found.update(action.choices)
+        return found
+
+    return list(children(children(build_parser(command))[command]))
 
 
 def cases() -> list[tuple[str, list[str]]]:
@@ -38,7 +45,7 @@ def cases() -> list[tuple[str, list[str]]]:
     ]
     for command in COMMANDS:
         found.append((f"unmask {command} --help", [*unmask, command, "--help"]))
-        for sub in SUBCOMMANDS.get(command, []):
+        for sub in subcommands(command):
             found.append((f"unmask {command} {sub} --help", [*unmask, command, sub, "--help"]))
     return found
 

@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from benchmarks.startup import subcommands
 from unmask.cli.main import COMMANDS
 from unmask.lab_names import PRESET_MEANINGS
 
@@ -30,13 +31,6 @@ for argv in runs:
 print(json.dumps([after_import, sorted(name for name in {heavy!r} if name in sys.modules)]))
 """
 
-SUBCOMMANDS = {
-    "gallery": ["list"],
-    "challenge": ["new"],
-    "pad": ["train", "score", "levels"],
-    "lab": ["generate", "realism"],
-}
-
 
 def heavy_loaded(module: str, runs: list[list[str]]) -> tuple[list[str], list[str]]:
     """(heavy modules after importing `module`, after also running each argv) in a fresh
@@ -55,15 +49,16 @@ def heavy_loaded(module: str, runs: list[list[str]]) -> tuple[list[str], list[st
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_a_command_s_module_help_and_argument_errors_load_no_numerical_library(command):
     runs = [[command, "--help"], [command, "--no-such-flag"], [command, "--no-such-flag", "--json"]]
-    runs += [[command, sub, "--help"] for sub in SUBCOMMANDS.get(command, [])]
+    runs += [[command, sub, "--help"] for sub in subcommands(command)]
     after_import, after_runs = heavy_loaded(COMMANDS[command][0], runs)
     assert after_import == []
     assert after_runs == []
 
 
-def test_the_probe_sees_a_numerical_import():
+def test_the_probe_sees_a_numerical_import_and_the_sub_commands():
     after_import, _ = heavy_loaded("unmask.pulse.methods", [])
     assert "numpy" in after_import
+    assert "generate" in subcommands("lab") and subcommands("detect") == []
 
 
 def test_the_light_name_lists_match_what_they_name():
