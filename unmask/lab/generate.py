@@ -24,12 +24,11 @@ from unmask.lab.ranges import PRESETS, RANGES, SPECIES
 from unmask.lab.render import iter_presentation
 from unmask.lab.respond import RESPONSE_COLUMNS
 from unmask.lab.store import check_size, suffix, write_npz, write_video
-from unmask.liveness.challenge import DEFAULT_SECONDS, Challenge, ChallengeIssuer
+from unmask.lab_names import SIMULATION_NOTE
+from unmask.liveness.challenge import Challenge, ChallengeIssuer
+from unmask.liveness.sensors import DEFAULT_SECONDS
 from unmask.species import BONA_FIDE
 
-SIMULATION_NOTE = (
-    "SIMULATED presentations from the unmask attack lab: not real bona fide or attack recordings"
-)
 FIXED_COLUMNS = ("path", "label", "subject", "target", "split")
 CLIP_COLUMNS = (
     "simulated",

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from unmask.lab_names import PRESET_MEANINGS, SPECIES
 from unmask.species import BONA_FIDE
 
-SPECIES = (BONA_FIDE, "print", "replay", "mask_rigid", "mask_silicone")
 ATTACKS = SPECIES[1:]
 WEARER_SPECIES = (BONA_FIDE, "mask_rigid", "mask_silicone")
 
@@ -329,21 +329,19 @@ PRESETS = {
         {},
         "h264",
         0,
-        "measured nuisances; H.264 at CRF 0 (lossless in 4:2:0), what a camera feeding unmask "
-        "directly gives",
+        PRESET_MEANINGS["default"],
     ),
     "web": Preset(
         {},
         "h264",
         30,
-        "measured nuisances; H.264 CRF 30, heavy compression as on the web (web video measured "
-        "0.08-0.43 bit per pixel; lab clips, with still backgrounds, come to about 0.01)",
+        PRESET_MEANINGS["web"],
     ),
     "hard": Preset(
         HARD_RANGES,
         "h264",
         23,
-        "stress test: the wider, unmeasured nuisance ranges and x264's default CRF 23",
+        PRESET_MEANINGS["hard"],
     ),
 }
 

@@ -32,6 +32,7 @@ from unmask.liveness.eyes import eye_contrast
 from unmask.liveness.flash import FlashRecorder, flash_cue
 from unmask.liveness.fusion import ACTIVE_PASS
 from unmask.liveness.observe import ChannelStack, Observation, observe
+from unmask.liveness.sensors import DEFAULT_KINDS, DEFAULT_SECONDS, DEFAULT_TTL
 from unmask.species import BONA_FIDE
 from unmask.types import CueScore, Face, Frame
 
@@ -43,9 +44,6 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "expression": ("smile",),
     "flash": (),
 }
-DEFAULT_KINDS = ("pose", "blink", "expression", "flash")
-DEFAULT_SECONDS = 8.0
-DEFAULT_TTL = 120.0
 LEAD_S = 0.5  # before the first prompt: the face settles and the baseline is read
 MIN_STEP_S = 1.5  # a prompt, a 0.4-0.8 s reaction and an action of about a second
 FLASH_COLOURS = (4, 10)
