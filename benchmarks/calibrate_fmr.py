@@ -1,23 +1,24 @@
 """Measure dlib ResNet impostor and genuine distances on real faces, to set FMR thresholds.
 
 Reproduces the table in unmask/identity/thresholds.py:
-    uv run python benchmarks/calibrate_fmr.py
+    uv run python benchmarks/calibrate_fmr.py [--variants mesh5+flip,dlib5]
+(one table per descriptor pipeline of benchmarks/recognition_light.py; default: unmask's own).
 Data: ../shared/data faces/orl (40 people x 10), faces/johns (5 x 11), faces/deepface (13 people),
 faces/face_recognition/knn_examples (real photos). Prints FMR and FNMR at candidate thresholds.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks.recognition_light import VARIANTS, Describer
 from unmask.data import shared_data_dir
 from unmask.errors import UnmaskError
-from unmask.face import FaceAnalyzer
-from unmask.identity.embedder import embed_face
-from unmask.media import read_image
+from unmask.identity.embedder import PIPELINE
 
 
 def labelled_images(root: Path) -> list[tuple[str, Path]]:
@@ -34,25 +35,34 @@ def labelled_images(root: Path) -> list[tuple[str, Path]]:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--variants",
+        default=PIPELINE,
+        help=f"comma-separated, from {', '.join(VARIANTS)} (default {PIPELINE}, unmask's own)",
+    )
+    variants = [v.strip() for v in parser.parse_args().variants.split(",") if v.strip()]
     root = shared_data_dir()
     if root is None:
         print("no shared data (set UNMASK_DATA); nothing to calibrate")
         return 1
-    analyzer = FaceAnalyzer(mesh=False)
-    labels, vectors = [], []
+    describer = Describer(variants)
+    labels, seen = [], []
     for label, path in labelled_images(root):
         try:
-            frame = read_image(path)
+            found = describer.seen(path)
         except UnmaskError:
             continue
-        faces = analyzer.analyze(frame)
-        if not faces:
-            continue
-        face = max(faces, key=lambda f: f.box.area)
-        labels.append(label)
-        vectors.append(embed_face(frame.image, face.box))
-    matrix = np.stack(vectors)
-    names = np.array(labels)
+        if found.face is not None:
+            labels.append(label)
+            seen.append(found)
+    for variant in variants:
+        print(f"\n{variant}")
+        table(np.stack([s.vectors[variant] for s in seen]), np.array(labels), root)
+    return 0
+
+
+def table(matrix: np.ndarray, names: np.ndarray, root: Path) -> None:
     dist = np.linalg.norm(matrix[:, None, :] - matrix[None, :, :], axis=2)
     upper = np.triu_indices(len(names), k=1)
     same = names[upper[0]] == names[upper[1]]
@@ -75,7 +85,6 @@ def main() -> int:
             f"| (fixed) | {threshold:.2f} | {np.mean(impostor <= threshold):.5f} | "
             f"{np.mean(genuine > threshold):.4f} |"
         )
-    return 0
 
 
 if __name__ == "__main__":

@@ -93,8 +93,8 @@ def main() -> int:
     print(f"\nHOG detection alone / (BlazeFace + mesh + iris): {ratio:.1f}x\n")
 
     portrait = bundled_faces()["eileen_collins"]
-    face = FaceAnalyzer(mesh=False).analyze(frame_from_array(portrait))[0]
-    embed_ms = per_call_ms(lambda img: embed_face(img, face.box), [portrait] * 20)
+    face = FaceAnalyzer().analyze(frame_from_array(portrait))[0]
+    embed_ms = per_call_ms(lambda img: embed_face(img, face.box, face.mesh), [portrait] * 20)
     print(f"| embedding (dlib 5-point align + ResNet) | {embed_ms:.1f} ms per face |")
 
     print("\n| gallery templates | identify latency (median of 20, ms) |")

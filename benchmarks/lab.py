@@ -137,14 +137,14 @@ def identity(args: argparse.Namespace) -> None:
     from unmask.media import frame_from_array
 
     a, b = people()
-    analyzer = FaceAnalyzer(mesh=False, iris=False)
+    analyzer = FaceAnalyzer(iris=False)
 
     def embedding(image: np.ndarray) -> np.ndarray | None:
         faces = analyzer.analyze(frame_from_array(image))
         if not faces:
             return None
         best = max(faces, key=lambda f: f.box.area)
-        return embed_face(image, best.box)
+        return embed_face(image, best.box, best.mesh)
 
     enrolled = {p.identity: embedding(p.image) for p in (a, b)}
     threshold = threshold_for_fmr(DEFAULT_FMR)

@@ -183,7 +183,7 @@ def iapar(
     references = {}
     for name, photos in people.items():
         face = maker.analyzer.analyze(Frame(photos[0].image))[0]
-        references[name] = embed_face(photos[0].image, face.box)
+        references[name] = embed_face(photos[0].image, face.box, face.mesh)
     threshold = threshold_for_fmr(DEFAULT_FMR)
     fusion = default_model().fusion
     by_path = {o.path: o for o in outcomes}

@@ -40,7 +40,9 @@ class Embedder:
             frame = read_image(path)
             faces = self.analyzer.analyze(frame)
             face = max(faces, key=lambda f: f.box.area) if faces else None
-            self.cache[path] = None if face is None else embed_face(frame.image, face.box)
+            self.cache[path] = (
+                None if face is None else embed_face(frame.image, face.box, face.mesh)
+            )
         return self.cache[path]
 
 

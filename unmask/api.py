@@ -22,6 +22,7 @@ import numpy as np
 
 from unmask.identity.thresholds import DEFAULT_FMR, threshold_for_fmr
 from unmask.inputs import ImageLike, to_frame
+from unmask.species import BONA_FIDE
 from unmask.types import Box, Decision, Frame, Verdict
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ class LivenessResult:
 
     @property
     def bona_fide(self) -> bool:
-        return self.verdict.decision == "bona_fide"
+        return self.verdict.decision == BONA_FIDE
 
     def as_dict(self) -> dict[str, Any]:
         return {

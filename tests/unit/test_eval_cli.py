@@ -101,8 +101,9 @@ class FakeMatcher:
 
 @pytest.fixture
 def fakes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(command, "PadScorer", FakePad)
-    monkeypatch.setattr(command, "TargetMatcher", FakeMatcher)
+    # Where the command finds them when it runs (its module imports them only then).
+    monkeypatch.setattr("unmask.liveness.scoring.PadScorer", FakePad)
+    monkeypatch.setattr("unmask.identity.scoring.TargetMatcher", FakeMatcher)
     return tiny_pad_model(tmp_path / "model")
 
 

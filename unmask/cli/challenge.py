@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from unmask.cli.flags import add_data_dir
 from unmask.cli.output import Outcome, add_json_flag
 from unmask.datadir import resolve_data_dir, secret
-from unmask.liveness.challenge import (
-    DEFAULT_KINDS,
-    DEFAULT_SECONDS,
-    DEFAULT_TTL,
-    Challenge,
-    ChallengeIssuer,
-    NonceStore,
-)
+from unmask.liveness.sensors import DEFAULT_KINDS, DEFAULT_SECONDS, DEFAULT_TTL
+
+if TYPE_CHECKING:
+    from unmask.liveness.challenge import Challenge
 
 
 def register(subparsers: Any) -> None:
@@ -58,6 +54,8 @@ def describe(challenge: Challenge) -> str:
 
 
 def run(args: argparse.Namespace) -> Outcome:
+    from unmask.liveness.challenge import ChallengeIssuer
+
     folder = resolve_data_dir(args.data_dir)
     issuer = ChallengeIssuer(secret(folder, "challenge"))
     kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
@@ -68,6 +66,8 @@ def run(args: argparse.Namespace) -> Outcome:
 def accept(path: Path, data_dir: Path | None) -> Challenge:
     """Load a challenge file, check its signature and expiry against the data folder's secret,
     and spend its nonce when `data_dir` was given: all before any frame is looked at."""
+    from unmask.liveness.challenge import Challenge, ChallengeIssuer, NonceStore
+
     challenge = Challenge.load(path)
     folder = resolve_data_dir(data_dir)
     ChallengeIssuer(secret(folder, "challenge")).check(challenge)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from unmask.cli.flags import (
     Deprecated,
@@ -20,28 +20,11 @@ from unmask.cli.liveness import LEVEL_NAMES, add_engine_flags
 from unmask.cli.output import Outcome, add_json_flag, dump_json, plural
 from unmask.cli.outputs import add_force_flag, claim_outputs
 from unmask.errors import InputError
-from unmask.evaluation import (
-    BootstrapSpec,
-    Evaluation,
-    Protocol,
-    ScoreSet,
-    evaluate,
-    protocol_kinds,
-    read_protocol,
-    read_scores,
-    run_benchmark,
-    write_report,
-    write_scores,
-)
-from unmask.identity.scoring import (
-    TargetMatcher,
-    gallery_references,
-    lab_references,
-    match_threshold,
-)
+from unmask.evaluation.protocols import Protocol, protocol_kinds, read_protocol
 from unmask.liveness.levels import DEFAULT_LEVEL
-from unmask.liveness.model import PadModel, default_model
-from unmask.liveness.scoring import PadScorer
+
+if TYPE_CHECKING:
+    from unmask.evaluation import BootstrapSpec, Evaluation, ScoreSet
 
 
 def register(subparsers: Any) -> None:
@@ -125,6 +108,8 @@ def _add_common(parser: argparse.ArgumentParser, *, with_dev: bool = True) -> No
 
 
 def _spec(args: argparse.Namespace) -> BootstrapSpec | None:
+    from unmask.evaluation import BootstrapSpec
+
     if args.replicates < 0 or not 0.0 < args.confidence < 1.0:
         raise InputError("--replicates must be >= 0 and --confidence between 0 and 1")
     return (
@@ -137,6 +122,8 @@ def _expected(args: argparse.Namespace) -> list[str]:
 
 
 def _evaluate(args: argparse.Namespace, scores: ScoreSet, dev: ScoreSet | None) -> Evaluation:
+    from unmask.evaluation import evaluate
+
     return evaluate(
         scores,
         dev=dev,
@@ -148,6 +135,8 @@ def _evaluate(args: argparse.Namespace, scores: ScoreSet, dev: ScoreSet | None) 
 
 
 def _finish(args: argparse.Namespace, evaluation: Evaluation, extra: dict[str, Any]) -> Outcome:
+    from unmask.evaluation import write_report
+
     document = {**evaluation.document, **extra}
     if args.report is not None:
         report = write_report(evaluation, args.report)
@@ -162,6 +151,8 @@ def claim_report(args: argparse.Namespace, *names: str) -> None:
 
 
 def run_evaluate(args: argparse.Namespace) -> Outcome:
+    from unmask.evaluation import read_scores
+
     claim_report(args, "report.html", "metrics.json")
     scores = read_scores(args.scores)
     dev = read_scores(args.dev) if args.dev is not None else None
@@ -176,6 +167,16 @@ def benchmark_protocol(args: argparse.Namespace) -> Protocol:
 
 
 def run_benchmark_command(args: argparse.Namespace) -> Outcome:
+    from unmask.evaluation import evaluate, run_benchmark, write_scores
+    from unmask.identity.scoring import (
+        TargetMatcher,
+        gallery_references,
+        lab_references,
+        match_threshold,
+    )
+    from unmask.liveness.model import PadModel, default_model
+    from unmask.liveness.scoring import PadScorer
+
     claim_report(args, "report.html", "metrics.json", "scores.csv")
     protocol = benchmark_protocol(args)
     model = PadModel.load(args.model) if args.model is not None else default_model()

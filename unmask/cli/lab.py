@@ -9,14 +9,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from unmask.cli.output import Outcome, add_json_flag
 from unmask.errors import InputError
-from unmask.lab import SIMULATION_NOTE, SPECIES, generate
-from unmask.lab.ranges import PRESETS
-from unmask.lab.store import CODECS
-from unmask.liveness.challenge import Challenge
+from unmask.lab_names import CODECS, PRESET_MEANINGS, SIMULATION_NOTE, SPECIES
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -68,9 +63,9 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--preset",
-        choices=sorted(PRESETS),
+        choices=sorted(PRESET_MEANINGS),
         default="default",
-        help="; ".join(f"{name}: {p.meaning}" for name, p in PRESETS.items()),
+        help="; ".join(f"{name}: {meaning}" for name, meaning in PRESET_MEANINGS.items()),
     )
     parser.add_argument(
         "--codec",
@@ -145,6 +140,11 @@ def run_realism(args: argparse.Namespace) -> Outcome:
 
 
 def run(args: argparse.Namespace) -> Outcome:
+    from tqdm import tqdm
+
+    from unmask.lab import generate
+    from unmask.liveness.challenge import Challenge
+
     if args.faces is not None and not args.faces.is_dir():
         raise InputError(f"{args.faces}: --faces must be an existing folder")
     bar = tqdm(

@@ -16,9 +16,9 @@ from unmask.errors import InputError, ProtocolError
 from unmask.evaluation.protocols.base import Protocol, ProtocolEntry, read_protocol_csv
 from unmask.evaluation.protocols.registry import protocol_kinds, read_protocol
 from unmask.evaluation.protocols.walk import media_files
-from unmask.evaluation.species import KNOWN_SPECIES, is_known_label, normalize_label
 from unmask.liveness.levels import DEFAULT_LEVEL
 from unmask.liveness.sensors import DEFAULT_MAX_SECONDS
+from unmask.species import KNOWN_SPECIES, is_known_label, normalize_label
 
 if TYPE_CHECKING:
     from unmask.liveness.fusion import Level

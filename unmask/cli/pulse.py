@@ -5,26 +5,18 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from unmask.cli.batch import error_lines, run_batch
 from unmask.cli.output import Outcome, add_json_flag
 from unmask.cli.reading import add_reading_flags
 from unmask.errors import InputError, MediaNotFoundError, NoFaceError
-from unmask.liveness.pulse import MIN_BITS_PER_PIXEL, pulse_cue
-from unmask.media import video_info
 from unmask.progress import note
-from unmask.pulse import (
-    FULL_FRAME,
-    METHOD_NAMES,
-    PulseEstimate,
-    estimate_best,
-    estimate_pulse,
-    read_rgb_csv,
-)
-from unmask.pulse.regions import SKIN_REGIONS
-from unmask.pulse.trace import RGBTrace, pooled_trace
-from unmask.pulse.video import face_track_traces, full_frame_traces
+from unmask.pulse.names import METHOD_NAMES
+
+if TYPE_CHECKING:
+    from unmask.pulse import PulseEstimate
+    from unmask.pulse.trace import RGBTrace
 
 AUTO_METHODS = ("red", "green", "pos", "chrom")
 
@@ -62,6 +54,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _estimate(trace: RGBTrace, method: str) -> PulseEstimate:
+    from unmask.pulse import estimate_best, estimate_pulse
+
     return estimate_best(trace, AUTO_METHODS) if method == "auto" else estimate_pulse(trace, method)
 
 
@@ -85,6 +79,8 @@ def _document(estimate: PulseEstimate, regions: dict[str, Any]) -> dict[str, Any
 
 
 def _bits_per_pixel(path: str) -> float | None:
+    from unmask.media import video_info
+
     info = video_info(path)
     pixels = (
         float(info["width"])
@@ -98,6 +94,8 @@ def _bits_per_pixel(path: str) -> float | None:
 def _compression(bits: float | None) -> dict[str, Any]:
     """The video's bits per pixel, and a warning where compression can remove or fake a pulse
     (on simulated H.264 a 0.3 % pulse survived from 0.5 bits per pixel up, see docs/pulse.md)."""
+    from unmask.liveness.pulse import MIN_BITS_PER_PIXEL
+
     warnings = []
     if bits is not None and bits < MIN_BITS_PER_PIXEL:
         warnings.append(
@@ -111,6 +109,8 @@ Said = tuple[dict[str, Any], list[str]]
 
 
 def _from_trace(path: str, method: str) -> Said:
+    from unmask.pulse import read_rgb_csv
+
     trace = read_rgb_csv(path)
     estimate = _estimate(trace, method)
     return _document(estimate, {"trace": _region_entry(estimate, trace)}), [
@@ -119,6 +119,9 @@ def _from_trace(path: str, method: str) -> Said:
 
 
 def _from_full_frame(path: str, method: str, max_seconds: float | None) -> Said:
+    from unmask.pulse import FULL_FRAME
+    from unmask.pulse.video import full_frame_traces
+
     trace = full_frame_traces(path, max_seconds=max_seconds)[FULL_FRAME]
     estimate = _estimate(trace, method)
     document = _document(estimate, {FULL_FRAME: _region_entry(estimate, trace)})
@@ -129,6 +132,10 @@ def _from_full_frame(path: str, method: str, max_seconds: float | None) -> Said:
 
 
 def _from_faces(path: str, method: str, max_seconds: float | None) -> Said:
+    from unmask.liveness.pulse import pulse_cue
+    from unmask.pulse import SKIN_REGIONS, estimate_pulse, pooled_trace
+    from unmask.pulse.video import face_track_traces
+
     if method == "auto":
         method = "pos"
     tracks = face_track_traces(path, max_seconds=max_seconds)

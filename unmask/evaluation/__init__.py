@@ -10,11 +10,11 @@ from unmask.lazy import lazy_exports
 
 # Loaded on first use: metrics pull in SciPy's statistics, reports matplotlib.
 EXPORTS = {
-    "BONA_FIDE": "unmask.evaluation.species",
+    "BONA_FIDE": "unmask.species",
     "BenchmarkRun": "unmask.evaluation.benchmark",
     "BootstrapSpec": "unmask.evaluation.bootstrap",
     "Evaluation": "unmask.evaluation.assessment",
-    "KNOWN_SPECIES": "unmask.evaluation.species",
+    "KNOWN_SPECIES": "unmask.species",
     "Protocol": "unmask.evaluation.protocols",
     "ProtocolEntry": "unmask.evaluation.protocols",
     "ScoreSet": "unmask.evaluation.scores",

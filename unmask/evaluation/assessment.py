@@ -29,8 +29,8 @@ from unmask.evaluation.recognition import (
     verification_metrics,
 )
 from unmask.evaluation.scores import ScoreSet
-from unmask.evaluation.species import BONA_FIDE
 from unmask.evaluation.system import system_metrics
+from unmask.species import BONA_FIDE
 
 THRESHOLD_SOURCES = {
     "argument": "given by the caller",
@@ -177,7 +177,7 @@ def evaluate(
             "presentations": len(scores),
             "scored": int(scores.scored.sum()),
             "unscored": int((~scores.scored).sum()),
-            "bona_fide": int(samples.bona_fide.size),
+            BONA_FIDE: int(samples.bona_fide.size),
             "attacks": int(samples.attacks.size),
             "species": {name: int(s.size) for name, s in samples.species.items()},
             "subjects": int(len({s for s in scores.subjects if s is not None})),

@@ -21,8 +21,8 @@ from scipy.stats import norm
 from unmask.evaluation.assessment import Evaluation
 from unmask.evaluation.curves import FloatArray
 from unmask.evaluation.pad import PadCurves
-from unmask.evaluation.species import BONA_FIDE, KNOWN_SPECIES
 from unmask.htmlkit import png_data, table
+from unmask.species import BONA_FIDE, KNOWN_SPECIES
 
 _TICKS = [0.001, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8]
 _FLOOR = 1e-4

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from unmask.errors import MediaNotFoundError, ProtocolError
 from unmask.evaluation.bootstrap import present_mask, unit_codes
-from unmask.evaluation.species import BONA_FIDE, normalize_label
+from unmask.species import BONA_FIDE, normalize_label
 
 REQUIRED_COLUMNS = ("path", "label", "score")
 OPTIONAL_COLUMNS = ("subject", "target", "match_score")

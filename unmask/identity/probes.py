@@ -1,6 +1,6 @@
 """From media to descriptors: one per face in a still, one per track in a video.
 
-Embedding costs about 80 ms, so a video is not embedded frame by frame: each track's few
+Embedding costs about 150 ms of CPU (a crop and its mirror image), so a video is not embedded frame by frame: each track's few
 best-quality faces are embedded and averaged, which is both cheaper and more accurate.
 """
 
@@ -59,7 +59,10 @@ class ProbeMaker:
             return list(self.video_probes(path))
         frame = to_frame(path)
         faces = self.analyzer.analyze(frame)
-        return [Probe(face=face, embedding=embed_face(frame.image, face.box)) for face in faces]
+        return [
+            Probe(face=face, embedding=embed_face(frame.image, face.box, face.mesh))
+            for face in faces
+        ]
 
     def single(self, path: ImageLike) -> Probe:
         """Exactly one face (or one track): enrolment and verification need to know whose."""
@@ -95,7 +98,7 @@ class ProbeMaker:
 
 def track_probe(track: Track, chosen: list[tuple[Face, NDArray[np.uint8]]]) -> Probe:
     """A track's descriptor: the mean of its chosen (best first) faces' descriptors."""
-    vectors = np.stack([embed_face(image, face.box) for face, image in chosen])
+    vectors = np.stack([embed_face(image, face.box, face.mesh) for face, image in chosen])
     top = chosen[0][0]
     return Probe(
         face=top,

@@ -144,7 +144,8 @@ def embed_photo(image: NDArray[np.uint8]) -> NDArray[np.float32] | None:
     faces = FaceAnalyzer(iris=False).analyze(frame)
     if not faces:
         return None
-    return embed_face(frame.image, max(faces, key=lambda face: face.box.area).box)
+    largest = max(faces, key=lambda face: face.box.area)
+    return embed_face(frame.image, largest.box, largest.mesh)
 
 
 @cache

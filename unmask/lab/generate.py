@@ -24,11 +24,11 @@ from unmask.lab.ranges import PRESETS, RANGES, SPECIES
 from unmask.lab.render import iter_presentation
 from unmask.lab.respond import RESPONSE_COLUMNS
 from unmask.lab.store import check_size, suffix, write_npz, write_video
-from unmask.liveness.challenge import DEFAULT_SECONDS, Challenge, ChallengeIssuer
+from unmask.lab_names import SIMULATION_NOTE
+from unmask.liveness.challenge import Challenge, ChallengeIssuer
+from unmask.liveness.sensors import DEFAULT_SECONDS
+from unmask.species import BONA_FIDE
 
-SIMULATION_NOTE = (
-    "SIMULATED presentations from the unmask attack lab: not real bona fide or attack recordings"
-)
 FIXED_COLUMNS = ("path", "label", "subject", "target", "split")
 CLIP_COLUMNS = (
     "simulated",
@@ -91,7 +91,7 @@ def plan(
     names = sorted(identities)
     pool = {name: list(identities[name]) for name in names}
     dealt: dict[str, str] = {}  # subject -> split, dealt round-robin as subjects first appear
-    if len(names) < 2 and any(s != "bona_fide" for s in species):
+    if len(names) < 2 and any(s != BONA_FIDE for s in species):
         raise InputError(
             "attacks need at least two identities (a wearer and a target); give --faces more people"
         )
@@ -101,10 +101,10 @@ def plan(
             rng = np.random.default_rng([seed, SPECIES.index(kind), index, 7])
             while True:
                 alive = [n for n in names if pool[n]]
-                if len(alive) < (1 if kind == "bona_fide" else 2):
+                if len(alive) < (1 if kind == BONA_FIDE else 2):
                     raise NoFaceError(f"too few identities with a usable face for {kind}")
                 target_name = alive[(index + int(rng.integers(len(alive)))) % len(alive)]
-                if kind == "bona_fide":
+                if kind == BONA_FIDE:
                     subject_name = target_name
                 else:
                     others = [n for n in alive if n != target_name]

@@ -19,6 +19,7 @@ from unmask.lab.camera import stack_mix
 from unmask.lab.layout import FaceLayout, head_mask, polygon_mask, relief, skin_mask, soften
 from unmask.lab.motion import EXPRESSIONS, HeadMotion
 from unmask.lab.waveform import Pulse
+from unmask.pulse.synthetic import BLOOD_SIGNATURE
 
 Image = NDArray[np.float32]
 Array = NDArray[np.float64]
@@ -26,9 +27,9 @@ Array = NDArray[np.float64]
 # the share of the eye's height the lid travels there (less at the corners), the eye's height (px).
 Lid = tuple[tuple[int, int, int, int], Image, Image, Image, Image, float]
 
-# Relative pulse amplitude per RGB channel: the normalised blood-volume signature of skin seen by
-# a webcam, Pbv = [0.33, 0.77, 0.53] (de Haan & van Leest 2014), scaled so green is 1.
-PBV = np.array([0.33, 0.77, 0.53], dtype=np.float32) / 0.77
+# Relative pulse amplitude per RGB channel: the blood-volume signature of skin seen by a webcam
+# (de Haan & van Leest 2014), scaled so green is 1.
+PBV = (BLOOD_SIGNATURE / BLOOD_SIGNATURE[1]).astype(np.float32)
 # Pulse regions as (name, offset from the eye midpoint in eye distances (across, down),
 # radius, amplitude factor). `pulse_amplitude` is the face's skin-average amplitude; forehead and
 # cheeks carry the strongest rPPG signal, nose, chin and the skin round the eyes less (Kamshilin

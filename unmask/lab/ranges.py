@@ -12,9 +12,11 @@ from typing import Any
 
 import numpy as np
 
-SPECIES = ("bona_fide", "print", "replay", "mask_rigid", "mask_silicone")
+from unmask.lab_names import PRESET_MEANINGS, SPECIES
+from unmask.species import BONA_FIDE
+
 ATTACKS = SPECIES[1:]
-WEARER_SPECIES = ("bona_fide", "mask_rigid", "mask_silicone")
+WEARER_SPECIES = (BONA_FIDE, "mask_rigid", "mask_silicone")
 
 
 @dataclass(frozen=True)
@@ -76,21 +78,21 @@ RANGES: dict[str, Range] = {
         2,
         6,
         "assumption: a change of expression every few seconds while talking to a kiosk",
-        ("bona_fide", "mask_silicone"),
+        (BONA_FIDE, "mask_silicone"),
     ),
     "expression_s": Range(
         1.0,
         4.0,
         "spontaneous expressions last 0.5-4 s (Ekman & Friesen); smiles rise in about 0.5 s "
         "then hold (Van der Geld 2005)",
-        ("bona_fide", "mask_silicone"),
+        (BONA_FIDE, "mask_silicone"),
     ),
     "syllable_hz": Range(
         3.0,
         6.0,
         "syllable rate of speech, the mouth-area modulation of talking faces (2-7 Hz, "
         "Chandrasekaran et al. 2009, PLoS Comput Biol)",
-        ("bona_fide", "mask_silicone"),
+        (BONA_FIDE, "mask_silicone"),
     ),
     "head_rotation_deg": Range(
         0.2,
@@ -327,21 +329,19 @@ PRESETS = {
         {},
         "h264",
         0,
-        "measured nuisances; H.264 at CRF 0 (lossless in 4:2:0), what a camera feeding unmask "
-        "directly gives",
+        PRESET_MEANINGS["default"],
     ),
     "web": Preset(
         {},
         "h264",
         30,
-        "measured nuisances; H.264 CRF 30, heavy compression as on the web (web video measured "
-        "0.08-0.43 bit per pixel; lab clips, with still backgrounds, come to about 0.01)",
+        PRESET_MEANINGS["web"],
     ),
     "hard": Preset(
         HARD_RANGES,
         "h264",
         23,
-        "stress test: the wider, unmeasured nuisance ranges and x264's default CRF 23",
+        PRESET_MEANINGS["hard"],
     ),
 }
 

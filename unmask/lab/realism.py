@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 
 from unmask.errors import InputError
 from unmask.media import read_image, read_video
+from unmask.species import BONA_FIDE
 from unmask.types import Face, Frame
 
 Array = NDArray[np.float64]
@@ -286,7 +287,7 @@ def find_clips(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def lab_clips(folder: Path, labels: Sequence[str] = ("bona_fide",)) -> list[Path]:
+def lab_clips(folder: Path, labels: Sequence[str] = (BONA_FIDE,)) -> list[Path]:
     """The lab set's clips of the given species, from its protocol.csv."""
     import csv
 

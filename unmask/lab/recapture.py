@@ -35,11 +35,12 @@ from numpy.typing import NDArray
 
 from unmask.lab.planes import background, pixel_grid, refresh_bands
 from unmask.lab.ranges import Range
+from unmask.species import BONA_FIDE
 from unmask.types import Box
 
 Image = NDArray[np.float32]
-KINDS = ("bona_fide", "print", "screen")
-CAMERA = ("bona_fide", "print", "screen")
+KINDS = (BONA_FIDE, "print", "screen")
+CAMERA = (BONA_FIDE, "print", "screen")
 PRINT = ("print",)
 SCREEN = ("screen",)
 # Supersampling: at least this many samples per period of the finest periodic structure, at
@@ -651,7 +652,7 @@ def capture(
     """
     if kind not in KINDS:
         raise ValueError(f"unknown recapture kind {kind!r}; expected one of {KINDS}")
-    if medium is None and kind != "bona_fide":
+    if medium is None and kind != BONA_FIDE:
         medium = sample_print(rng) if kind == "print" else sample_screen(rng)
     medium = medium or {}
     linear = to_linear(photo)
@@ -674,7 +675,7 @@ def capture(
     size = int(round(context * sensor_face / 2)) * 2
     tilt = np.eye(3)
     bend = 0.0
-    if kind != "bona_fide":
+    if kind != BONA_FIDE:
         tilt = tilt_homography(medium["tilt_deg"], rng, 3.0 * size)
         if medium.get("bent"):
             bend = medium["bend_radius_faces"] * sensor_face
@@ -696,7 +697,7 @@ def capture(
     face_region[
         int(size / 2 - half) : int(size / 2 + half), int(size / 2 - half) : int(size / 2 + half)
     ] = True
-    if kind == "bona_fide":
+    if kind == BONA_FIDE:
         radiance = content
     else:
         height, width = linear.shape[:2]

@@ -21,6 +21,7 @@ from unmask.lab.faces import FacePhoto, frame_photo
 from unmask.lab.ranges import PRESETS, SPECIES, sample
 from unmask.lab.respond import respond
 from unmask.liveness.challenge import Challenge
+from unmask.species import BONA_FIDE
 
 # Purposes of the per-clip generators.
 PARAMS, FRAMING, SCENE, CAMERA, CHANNEL_NOISE, SOURCE, RESPONSE = range(7)
@@ -84,7 +85,7 @@ def build_scene(
     framing = rng_for(seed, FRAMING)
     target_framed = frame_photo(target, size, framing)
     rng = rng_for(seed, SCENE)
-    if species == "bona_fide":
+    if species == BONA_FIDE:
         living = scenes.LivingScene.build(*target_framed, params, times, rng, wanted)
         return living, dict(living.wearer.facts)
     if species in ("mask_rigid", "mask_silicone"):
@@ -95,7 +96,7 @@ def build_scene(
         return mask, dict(mask.wearer.facts)
     if species == "print":
         return scenes.print_scene(target_framed, params, times, rng, wanted), {"hr_bpm": None}
-    source = sample_params("bona_fide", seed ^ 0x5EED, preset)
+    source = sample_params(BONA_FIDE, seed ^ 0x5EED, preset)
     replay = scenes.replay_scene(target_framed, params, source, times, rng, wanted)
     assert replay.content is not None
     facts = replay.content.wearer.facts

@@ -34,6 +34,7 @@ from unmask.lab.ranges import RANGES, WEARER_SPECIES, Range
 from unmask.lab.scenes import LivingScene, MaskScene, PlaneScene, Scene, Wearer
 from unmask.liveness.challenge import FAMILIES, Challenge, ChallengeIssuer
 from unmask.liveness.flash import srgb_to_linear
+from unmask.species import BONA_FIDE
 
 Image = NDArray[np.float32]
 Array = NDArray[np.float64]
@@ -322,7 +323,7 @@ def respond(
     facts["replay_recording_for"] = recorded.nonce if recorded else "none"
     if recorded is not None:
         shift = drawn["replay_latency_ms"] / 1000.0
-        content_drawn = sample_response("bona_fide", rng)
+        content_drawn = sample_response(BONA_FIDE, rng)
         blink_s = RANGES["blink_ms"].draw(rng) / 1000.0
         act(content.wearer, recorded, content_drawn, blink_s, times, shift)
         response = face_response(content, params, content_drawn)

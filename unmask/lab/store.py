@@ -20,13 +20,8 @@ from numpy.typing import NDArray
 
 from unmask.errors import InputError
 from unmask.lab.camera import channel_mix
+from unmask.lab_names import CODECS
 
-# codec name -> (file suffix, FFmpeg encoder, pixel format)
-CODECS = {
-    "lossless": (".mkv", "ffv1", "bgr0"),
-    "mjpeg": (".avi", "mjpeg", "yuvj420p"),
-    "h264": (".mp4", "libx264", "yuv420p"),
-}
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 # RGB -> YCbCr, BT.601: studio range for H.264 (what decoders assume for yuv420p), full range
 # for JPEG's yuvj420p. Rows give Y, Cb, Cr; offsets are added after the matrix.

@@ -23,6 +23,7 @@ from unmask.liveness.levels import LEVEL_NAMES
 from unmask.liveness.model import DEFAULT_MODEL_DIR, RECAPTURE_FILE, PadModel
 from unmask.liveness.training import Observed, ObserveJob, with_surface
 from unmask.parallel import parallel_map
+from unmask.species import BONA_FIDE
 from unmask.types import CueScore
 
 
@@ -34,7 +35,7 @@ def site_entries(folder: Path) -> list[ProtocolEntry]:
     entries = [
         ProtocolEntry(
             path=path,
-            label="bona_fide",
+            label=BONA_FIDE,
             subject=path.parent.name if path.parent != folder else path.name,
         )
         for path in media_files(folder)
@@ -56,7 +57,7 @@ def refusal_rates(
     if not presentations:
         return dict.fromkeys(LEVEL_NAMES)
     return {
-        level: sum(fusion.decide(cues, level)[0] != "bona_fide" for cues in presentations)
+        level: sum(fusion.decide(cues, level)[0] != BONA_FIDE for cues in presentations)
         / len(presentations)
         for level in LEVEL_NAMES
     }

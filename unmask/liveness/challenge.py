@@ -32,6 +32,8 @@ from unmask.liveness.eyes import eye_contrast
 from unmask.liveness.flash import FlashRecorder, flash_cue
 from unmask.liveness.fusion import ACTIVE_PASS
 from unmask.liveness.observe import ChannelStack, Observation, observe
+from unmask.liveness.sensors import DEFAULT_KINDS, DEFAULT_SECONDS, DEFAULT_TTL
+from unmask.species import BONA_FIDE
 from unmask.types import CueScore, Face, Frame
 
 VERSION = 1
@@ -42,9 +44,6 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "expression": ("smile",),
     "flash": (),
 }
-DEFAULT_KINDS = ("pose", "blink", "expression", "flash")
-DEFAULT_SECONDS = 8.0
-DEFAULT_TTL = 120.0
 LEAD_S = 0.5  # before the first prompt: the face settles and the baseline is read
 MIN_STEP_S = 1.5  # a prompt, a 0.4-0.8 s reaction and an action of about a second
 FLASH_COLOURS = (4, 10)
@@ -335,7 +334,7 @@ class ChallengeResult:
 
     @property
     def passed(self) -> bool:
-        return self.decision == "bona_fide"
+        return self.decision == BONA_FIDE
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -492,4 +491,4 @@ def decide(cues: Mapping[str, CueScore], seconds: float, nonce: str) -> Challeng
     if unsure:
         reason = "; ".join(f"{c.cue}: {c.reason}" for c in unsure)
         return ChallengeResult("inconclusive", reason, dict(cues), seconds, nonce)
-    return ChallengeResult("bona_fide", None, dict(cues), seconds, nonce)
+    return ChallengeResult(BONA_FIDE, None, dict(cues), seconds, nonce)

@@ -31,6 +31,7 @@ from unmask.errors import InputError
 from unmask.evaluation.curves import candidate_thresholds, false_accept_rate, false_reject_rate
 from unmask.liveness.channels import CHANNEL_NAMES
 from unmask.liveness.levels import LEVEL_SPECS
+from unmask.species import BONA_FIDE
 from unmask.types import CueScore, Decision
 
 CUE_NAMES = (
@@ -253,7 +254,7 @@ class FusionModel:
         reference = [
             c
             for c, label, is_real in zip(samples, labels, marks, strict=True)
-            if label == "bona_fide" and (is_real or not marks.any())
+            if label == BONA_FIDE and (is_real or not marks.any())
         ]
         self.reference = bona_fide_reference(self, reference)
         self.counts = {
@@ -277,7 +278,7 @@ class FusionModel:
             [any(n in self.contributions(c) for n in CHANNEL_NAMES) for c in samples], dtype=bool
         )
         self.channel_levels = {}
-        if len(set(truth[sensed].tolist()) - {"bona_fide"}) and "bona_fide" in truth[sensed]:
+        if len(set(truth[sensed].tolist()) - {BONA_FIDE}) and BONA_FIDE in truth[sensed]:
             self.channel_levels = self.fit_levels(
                 self.fused([c for c, s in zip(samples, sensed, strict=True) if s]),
                 truth[sensed],
@@ -298,7 +299,7 @@ class FusionModel:
         the model has no challenge part and a challenge acts as a veto only."""
         self.challenge_levels = {}
         truth = np.asarray(labels)
-        if "bona_fide" not in truth or len(set(truth.tolist())) < 2:
+        if BONA_FIDE not in truth or len(set(truth.tolist())) < 2:
             return
         self.cues = tuple(dict.fromkeys([*self.cues, *ACTIVE_CUES]))
         self.calibrate(samples, labels, ACTIVE_CUES)
@@ -307,7 +308,7 @@ class FusionModel:
             return
         colour = [withheld(c, CHANNEL_NAMES) for c in samples]
         passed = np.array([challenge_passed(c) for c in colour], dtype=bool)
-        bona = (truth == "bona_fide").astype(np.float64)
+        bona = (truth == BONA_FIDE).astype(np.float64)
         for name in names:
             self.weights[name] = 0.0
         if passed.any() and bona[passed].min() != bona[passed].max():
@@ -341,7 +342,7 @@ class FusionModel:
     ) -> None:
         """Each named cue's score into a log-likelihood ratio, on the presentations as they
         were seen (the withheld copies would only dilute a one-sided cue's event rate)."""
-        truth = np.array([label == "bona_fide" for label in labels], dtype=np.float64)
+        truth = np.array([label == BONA_FIDE for label in labels], dtype=np.float64)
         if truth.sum() == 0 or truth.sum() == len(truth):
             raise InputError("calibration needs both bona fide and attack presentations")
         for name in names:
@@ -366,7 +367,7 @@ class FusionModel:
 
     def fit_weights(self, samples: Sequence[Mapping[str, CueScore]], labels: Sequence[str]) -> None:
         """Non-negative fusion weights over the calibrated cues."""
-        truth = np.array([label == "bona_fide" for label in labels], dtype=np.float64)
+        truth = np.array([label == BONA_FIDE for label in labels], dtype=np.float64)
         matrix = self.design(samples)
         # A presentation no calibrated cue could judge says nothing about the weights; left in,
         # it would only pull the bias toward the class balance of the unjudgeable.
@@ -405,7 +406,7 @@ class FusionModel:
     def fit_species(self, samples: Sequence[Mapping[str, CueScore]], labels: Sequence[str]) -> None:
         """Per attack species and cue: mean and spread of the calibrated evidence."""
         self.species_stats = {}
-        for species in sorted({label for label in labels if label != "bona_fide"}):
+        for species in sorted({label for label in labels if label != BONA_FIDE}):
             stats = {}
             members = [s for s, label in zip(samples, labels, strict=True) if label == species]
             for name in self.calibration:
@@ -453,13 +454,13 @@ class FusionModel:
         rate a living person meets at the door is the figure that matters, not the lab's.
         """
         scores = np.nan_to_num(fused, nan=-1.0)
-        is_bona = labels == "bona_fide"
+        is_bona = labels == BONA_FIDE
         real_bona = is_bona & real if real is not None else np.zeros_like(is_bona)
         bona = scores[real_bona] if real_bona.any() else scores[is_bona]
         chosen = [
             str(s)
             for s in np.unique(labels)
-            if s != "bona_fide" and (species is None or str(s) in species)
+            if s != BONA_FIDE and (species is None or str(s) in species)
         ]
         if not chosen or not is_bona.any():
             raise InputError("operating points need bona fide and attack presentations")
@@ -538,7 +539,7 @@ class FusionModel:
             )
             return "inconclusive", None, f"no conclusive cue ({reasons})", ()
         missing = bool(spec.requires) and not any(name in parts for name in spec.requires)
-        decision: Decision = "bona_fide" if score >= spec.threshold else "attack"
+        decision: Decision = BONA_FIDE if score >= spec.threshold else "attack"
         ranked = sorted(parts, key=lambda n: parts[n] if decision == "attack" else -parts[n])
         deciding = tuple(n for n in ranked if (parts[n] < 0) == (decision == "attack"))[:3]
         if len(parts) < spec.min_cues or missing:
@@ -570,7 +571,7 @@ class FusionModel:
                 f"(score {score:.3f}, needs {spec.threshold:.3f})",
                 tuple(n for n in sorted(parts, key=lambda n: -parts[n]) if parts[n] > 0)[:3],
             )
-        return decision, score, STILL_NOTE if still and decision == "bona_fide" else None, deciding
+        return decision, score, STILL_NOTE if still and decision == BONA_FIDE else None, deciding
 
     def to_dict(self) -> dict[str, Any]:
         return {

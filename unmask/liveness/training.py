@@ -44,6 +44,7 @@ from unmask.liveness.surface import SurfaceModel, surface_features
 from unmask.liveness.workers import process_engine
 from unmask.media import iter_frames
 from unmask.parallel import parallel_map
+from unmask.species import BONA_FIDE
 from unmask.types import CueScore
 
 DEV_SHARE = 0.5
@@ -175,7 +176,7 @@ def surface_set(observed: Sequence[Observed]) -> tuple[NDArray[np.float64], NDAr
     for item in observed:
         for crop, _ in item.crops:
             features.append(surface_features(crop))
-            labels.append(int(item.label == "bona_fide"))
+            labels.append(int(item.label == BONA_FIDE))
     if not features:
         return np.zeros((0, 0)), np.zeros(0, dtype=np.int64)
     return np.stack(features), np.asarray(labels)

@@ -16,6 +16,7 @@ from unmask.identity import Probe
 from unmask.identity.probes import track_probe
 from unmask.liveness.engine import LivenessEngine, LivenessReport
 from unmask.liveness.observe import ChannelStack, Observation
+from unmask.species import BONA_FIDE
 from unmask.types import Verdict
 
 FRAMES_PER_TRACK = 3
@@ -68,7 +69,7 @@ def veto(verdict: Verdict | None) -> str | None:
     """Why a match must be refused, or None when the face was judged bona fide."""
     if verdict is None:
         return "liveness: no liveness verdict for this face"
-    if verdict.decision == "bona_fide":
+    if verdict.decision == BONA_FIDE:
         return None
     because = f" ({verdict.reason})" if verdict.reason else ""
     decided = f", decided by {', '.join(verdict.deciding_cues)}" if verdict.deciding_cues else ""

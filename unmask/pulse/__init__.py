@@ -13,8 +13,8 @@ if TYPE_CHECKING:
     from unmask.pulse.estimate import PulseEstimate as PulseEstimate
     from unmask.pulse.estimate import estimate_best as estimate_best
     from unmask.pulse.estimate import estimate_pulse as estimate_pulse
-    from unmask.pulse.methods import METHOD_NAMES as METHOD_NAMES
     from unmask.pulse.methods import extract_pulse as extract_pulse
+    from unmask.pulse.names import METHOD_NAMES as METHOD_NAMES
     from unmask.pulse.recorder import FULL_FRAME as FULL_FRAME
     from unmask.pulse.recorder import FaceTraceRecorder as FaceTraceRecorder
     from unmask.pulse.recorder import FullFrameRecorder as FullFrameRecorder
@@ -34,7 +34,7 @@ EXPORTS = {
     "FULL_FRAME": "unmask.pulse.recorder",
     "FaceTraceRecorder": "unmask.pulse.recorder",
     "FullFrameRecorder": "unmask.pulse.recorder",
-    "METHOD_NAMES": "unmask.pulse.methods",
+    "METHOD_NAMES": "unmask.pulse.names",
     "PulseEstimate": "unmask.pulse.estimate",
     "SKIN_POLYGONS": "unmask.face.mesh",
     "RGBTrace": "unmask.pulse.trace",

@@ -25,6 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from unmask.errors import InputError
+from unmask.pulse.names import METHOD_NAMES
 from unmask.pulse.preprocess import UniformSignal, bandpass
 
 Window = NDArray[np.float64]
@@ -87,9 +88,8 @@ METHODS: dict[str, tuple[Callable[[Window], NDArray[np.float64]], tuple[int, ...
     "lgi": (_lgi, (0, 1, 2)),
     "pbv": (_pbv, (0, 1, 2)),
 }
-"""Name -> (projection of one window, channels it needs alive)."""
+"""Name -> (projection of one window, channels it needs alive), keyed in METHOD_NAMES order."""
 
-METHOD_NAMES = tuple(METHODS)
 CHANNEL_NAMES = ("R", "G", "B")
 
 

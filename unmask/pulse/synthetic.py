@@ -21,9 +21,11 @@ from numpy.typing import NDArray
 
 from unmask.face.mesh import SKIN_POLYGONS
 from unmask.pulse.regions import EYE_OPENINGS, PERIOCULAR_REGIONS, skin_mask
+from unmask.species import BONA_FIDE
 from unmask.types import Frame
 
 Mode = Literal["bona_fide", "eye_holes", "none", "flicker"]
+#: Relative pulse amplitude of skin in R, G, B (Pbv, de Haan & van Leest 2014): the one copy.
 BLOOD_SIGNATURE = np.array([0.33, 0.77, 0.53])
 """Relative pulse amplitude in R, G, B for skin under white light (de Haan & van Leest 2014)."""
 
@@ -68,7 +70,7 @@ class ClipSpec:
     motion_px: float = 0.0
     jump_every_s: float = 0.0
     jump_size: float = 0.08
-    mode: Mode = "bona_fide"
+    mode: Mode = BONA_FIDE
     flicker_bpm: float = 72.0
     seed: int = 0
 

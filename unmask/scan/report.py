@@ -14,8 +14,9 @@ import matplotlib.pyplot as plt
 
 from unmask.htmlkit import image_tag, page, table
 from unmask.scan.store import OutputFolder
+from unmask.species import BONA_FIDE
 
-COLOURS = {"bona_fide": "#1b7a1b", "attack": "#b00020", "inconclusive": "#a36b00"}
+COLOURS = {BONA_FIDE: "#1b7a1b", "attack": "#b00020", "inconclusive": "#a36b00"}
 
 
 def who(record: dict[str, Any]) -> str:

@@ -32,6 +32,7 @@ from unmask.liveness.levels import DEFAULT_LEVEL, LEVEL_NAMES
 from unmask.service.errors import HTTP_TYPES
 from unmask.service.keys import Principal
 from unmask.service.state import Service
+from unmask.species import BONA_FIDE
 from unmask.types import Frame
 
 router = APIRouter()
@@ -245,7 +246,7 @@ def identity_entry(
         if document["decision"] == verdict.decision
         else f"liveness: {document['decision']} ({document['reason']})"
     )
-    if document["decision"] != "bona_fide" and refused is None:
+    if document["decision"] != BONA_FIDE and refused is None:
         refused = f"liveness: {document['decision']}"
     entry: dict[str, Any] = probe_entry(probe)
     if refused:

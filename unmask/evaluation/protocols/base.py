@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from unmask.errors import MediaNotFoundError, ProtocolError
-from unmask.evaluation.species import normalize_label
+from unmask.species import normalize_label
 
 COLUMNS = ("path", "label", "subject", "target", "split")
 SPLITS = frozenset({"train", "dev", "test", "enroll", ""})

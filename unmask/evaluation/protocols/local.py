@@ -17,6 +17,7 @@ from pathlib import Path
 from unmask.errors import ProtocolError
 from unmask.evaluation.protocols.base import Protocol, ProtocolEntry
 from unmask.evaluation.protocols.walk import media_files, nonempty, require_dir
+from unmask.species import BONA_FIDE
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".pgm", ".webp"})
 
@@ -24,7 +25,7 @@ IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".pgm", ".webp"})
 def read_nuaa(root: str | Path) -> Protocol:
     folder = require_dir(root, "nuaa")
     entries = []
-    for label in ("bona_fide", "print"):
+    for label in (BONA_FIDE, "print"):
         for path in (
             media_files(folder / label, IMAGE_SUFFIXES) if (folder / label).is_dir() else []
         ):
@@ -34,7 +35,7 @@ def read_nuaa(root: str | Path) -> Protocol:
     return Protocol("nuaa", folder, tuple(entries))
 
 
-_SILENT_FACE = {"T": "bona_fide", "F1": "print", "F2": "replay"}
+_SILENT_FACE = {"T": BONA_FIDE, "F1": "print", "F2": "replay"}
 
 
 def read_silent_face(root: str | Path) -> Protocol:
@@ -52,7 +53,7 @@ def read_siw_mv2_demo(root: str | Path) -> Protocol:
     """Frames of one live and one spoof capture: `session` says which, so frames can be pooled."""
     folder = require_dir(root, "siw-mv2-demo")
     entries = []
-    for name, label in (("live", "bona_fide"), ("spoof", "other")):
+    for name, label in (("live", BONA_FIDE), ("spoof", "other")):
         sub = folder / name
         for path in media_files(sub, IMAGE_SUFFIXES) if sub.is_dir() else []:
             entries.append(ProtocolEntry(path=path, label=label, extra={"session": name}))
@@ -63,7 +64,7 @@ def read_siw_mv2_demo(root: str | Path) -> Protocol:
 def read_orl(root: str | Path) -> Protocol:
     folder = require_dir(root, "orl")
     entries = [
-        ProtocolEntry(path=path, label="bona_fide", subject=path.parent.name)
+        ProtocolEntry(path=path, label=BONA_FIDE, subject=path.parent.name)
         for path in media_files(folder, IMAGE_SUFFIXES)
         if re.fullmatch(r"s\d+", path.parent.name)
     ]
@@ -102,7 +103,7 @@ def read_deepface_pairs(
     entries = [
         ProtocolEntry(
             path=folder / x,
-            label="bona_fide",
+            label=BONA_FIDE,
             subject=identity[x],
             target=identity[y],
             extra={"reference": y, "decision": "Yes" if same else "No"},

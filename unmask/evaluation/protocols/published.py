@@ -13,6 +13,7 @@ from pathlib import Path
 
 from unmask.evaluation.protocols.base import Protocol, ProtocolEntry
 from unmask.evaluation.protocols.walk import media_files, nonempty, require_dir
+from unmask.species import BONA_FIDE
 
 _SPLIT_NAMES = {
     "train": "train",
@@ -49,12 +50,12 @@ def read_replay_attack(root: str | Path) -> Protocol:
             continue
         subject = client.group(1)
         if "enroll" in relative:
-            entries.append(ProtocolEntry(path, "bona_fide", subject, split="enroll"))
+            entries.append(ProtocolEntry(path, BONA_FIDE, subject, split="enroll"))
             continue
         split = _split_of(path, folder)
         attack = re.match(r"attack_(print|mobile|highdef)_", path.name)
         if "real" in relative:
-            entries.append(ProtocolEntry(path, "bona_fide", subject, split=split))
+            entries.append(ProtocolEntry(path, BONA_FIDE, subject, split=split))
         elif attack:
             support = "hand" if "hand" in relative else "fixed" if "fixed" in relative else ""
             medium = "video" if "_video_" in path.name else "photo"
@@ -78,7 +79,7 @@ def read_replay_attack(root: str | Path) -> Protocol:
     return Protocol("replay-attack", folder, tuple(entries))
 
 
-_OULU_FILES = {1: "bona_fide", 2: "print", 3: "print", 4: "replay", 5: "replay"}
+_OULU_FILES = {1: BONA_FIDE, 2: "print", 3: "print", 4: "replay", 5: "replay"}
 
 
 def read_oulu_npu(root: str | Path) -> Protocol:
@@ -100,7 +101,7 @@ def read_oulu_npu(root: str | Path) -> Protocol:
                 path,
                 label,
                 subject=user,
-                target=None if label == "bona_fide" else user,
+                target=None if label == BONA_FIDE else user,
                 split=_split_of(path, folder),
                 extra={"phone": phone, "session": session, "attack_type": kind},
             )
@@ -110,7 +111,7 @@ def read_oulu_npu(root: str | Path) -> Protocol:
 
 
 _SIWM = {
-    "live": "bona_fide",
+    "live": BONA_FIDE,
     "paper": "print",
     "replay": "replay",
     "makeup/cosmetic": "makeup",
@@ -142,7 +143,7 @@ def read_siw_m(root: str | Path) -> Protocol:
             key = "/".join(parts[:depth])
             if len(parts) >= depth and key in _SIWM:
                 label = _SIWM[key]
-                split = parts[1] if label == "bona_fide" and len(parts) > 1 else ""
+                split = parts[1] if label == BONA_FIDE and len(parts) > 1 else ""
                 entries.append(
                     ProtocolEntry(
                         path,
@@ -159,7 +160,7 @@ def read_siw_m(root: str | Path) -> Protocol:
 # CelebA-Spoof label index 40: spoof type (0 live, 1 photo, 2 poster, 3 A4, 4 face mask,
 # 5 upper-body mask, 6 region mask, 7 PC, 8 pad, 9 phone, 10 3D mask).
 _CELEBA_TYPES = {
-    0: ("bona_fide", "live"),
+    0: (BONA_FIDE, "live"),
     1: ("print", "photo"),
     2: ("print", "poster"),
     3: ("print", "a4"),
@@ -194,7 +195,7 @@ def read_celeba_spoof(root: str | Path) -> Protocol:
             continue
         key = path.relative_to(folder).as_posix()
         if parts[-2] == "live":
-            label, kind = "bona_fide", "live"
+            label, kind = BONA_FIDE, "live"
         elif key in types:
             label, kind = _CELEBA_TYPES.get(types[key], ("other", str(types[key])))
         else:
@@ -204,7 +205,7 @@ def read_celeba_spoof(root: str | Path) -> Protocol:
                 path,
                 label,
                 subject=parts[-3],
-                target=None if label == "bona_fide" else parts[-3],
+                target=None if label == BONA_FIDE else parts[-3],
                 split=_split_of(path, folder),
                 extra={"attack_type": kind},
             )
@@ -230,7 +231,7 @@ def read_3dmad(root: str | Path) -> Protocol:
         entries.append(
             ProtocolEntry(
                 path,
-                "mask_rigid" if attack else "bona_fide",
+                "mask_rigid" if attack else BONA_FIDE,
                 subject=subject,
                 target=subject if attack else None,
                 extra={"session": session, "shot": shot},
@@ -252,7 +253,7 @@ def read_hkbu_mars(root: str | Path) -> Protocol:
     for path in media_files(folder, frozenset({".avi", ".mp4", ".mov", ".jpg", ".png"})):
         parts = [part.lower() for part in path.relative_to(folder).parts[:-1]]
         if any(part in ("real", "genuine", "live") for part in parts):
-            label = "bona_fide"
+            label = BONA_FIDE
         elif any(part in ("mask", "attack", "fake", "spoof") for part in parts):
             label = "mask_rigid"
         else:
@@ -265,7 +266,7 @@ def read_hkbu_mars(root: str | Path) -> Protocol:
                 path,
                 label,
                 subject=subject,
-                target=subject if label != "bona_fide" else None,
+                target=subject if label != BONA_FIDE else None,
                 extra={"attack_type": maker},
             )
         )
@@ -276,7 +277,7 @@ def read_hkbu_mars(root: str | Path) -> Protocol:
 # WMCA / BATL file names: <client>_<session>_<presenter>_<type>_<pai>.hdf5; type 0 is bona fide,
 # the attack types follow the WMCA categories.
 _WMCA_TYPES = {
-    0: ("bona_fide", "bonafide"),
+    0: (BONA_FIDE, "bonafide"),
     1: ("partial", "glasses"),
     2: ("mask_rigid", "fake_head"),
     3: ("print", "print"),
@@ -302,7 +303,7 @@ def read_wmca(root: str | Path) -> Protocol:
             continue
         client, session, presenter, type_id, pai = match.groups()
         label, kind = _WMCA_TYPES.get(int(type_id), ("other", f"type{type_id}"))
-        attack = label != "bona_fide"
+        attack = label != BONA_FIDE
         entries.append(
             ProtocolEntry(
                 path,

@@ -1,14 +1,16 @@
-"""PAI species: the vocabulary every protocol reader maps its attack types onto.
+"""PAI species: the vocabulary the lab, the cues, the fusion and every protocol reader share.
 
 APCER is reported per species (ISO/IEC 30107-3), so the names must agree across datasets for
-results to be comparable; readers translate their own labels into these.
+results to be comparable; readers translate their own labels into these, and the rest of
+unmask names the genuine class through `BONA_FIDE` rather than spelling it out.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Final
 
-BONA_FIDE = "bona_fide"
+BONA_FIDE: Final = "bona_fide"
 
 #: The species unmask knows by name. Other names are accepted (a lab may split "print" into
 #: "print_glossy" and "print_matte"), but readers only ever emit these.
