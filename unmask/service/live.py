@@ -26,8 +26,8 @@ import numpy as np
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
-from unmask.cli.output import json_ready
 from unmask.errors import InputError, UnmaskError
+from unmask.jsonable import json_ready
 from unmask.liveness.levels import DEFAULT_LEVEL, LEVEL_NAMES
 from unmask.service.errors import HTTP_TYPES
 from unmask.service.keys import Principal
