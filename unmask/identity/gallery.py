@@ -823,8 +823,9 @@ class Gallery:
         """The `top` closest identities (closest template each), best first.
 
         Below `ann_threshold` templates: exact, over every template (all checked). Above it:
-        the index proposes candidates; each is re-read and checked, and its distance computed
-        exactly, so the answer is exact among the candidates.
+        the index proposes candidate templates; every template of their identities is re-read,
+        checked and measured, so each identity named carries its exact distance (the index can
+        miss an identity, never misstate one).
         """
         self.require_templates()
         probe = np.asarray(probe, dtype=np.float32)
@@ -832,11 +833,19 @@ class Gallery:
             best, names = self.exact_distances(probe)
             order = np.argsort(best, kind="stable")[: max(top, 1)]
             return [(names[i], float(best[i])) for i in order]
-        ids = self.candidates(probe, max(ANN_CANDIDATES, 8 * top))
-        placeholders = ",".join("?" * len(ids))
+        ids = [int(i) for i in self.candidates(probe, max(ANN_CANDIDATES, 8 * top))]
+        if not ids:
+            return []
+        owners = [
+            int(row[0])
+            for row in self.connection.execute(
+                f"SELECT DISTINCT identity_id FROM templates WHERE id IN ({','.join('?' * len(ids))})",
+                tuple(ids),
+            )
+        ]
         found: dict[str, float] = {}
         for _, _, name, plaintext in self.checked_rows(
-            f"WHERE t.id IN ({placeholders})", [int(i) for i in ids]
+            f"WHERE i.id IN ({','.join('?' * len(owners))})", owners
         ):
             vector = np.frombuffer(plaintext, dtype=np.float32)
             distance = float(np.linalg.norm(vector - probe))
