@@ -35,6 +35,7 @@ from typing import Any
 
 from unmask.datadir import secret
 from unmask.errors import UnmaskError
+from unmask.service.sqlite_store import sqlite_transaction
 
 AUDIT_FILE = "audit.sqlite"
 GENESIS = hashlib.sha256(b"unmask-audit-v1 genesis").digest()
@@ -119,25 +120,10 @@ class AuditLog:
         of records and head, without the write lock) otherwise."""
         if not create and not self.path.exists():
             raise AuditError(f"{self.path}: no audit log there (the service writes it)")
-        try:
-            connection = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise AuditError(f"{self.path}: cannot open the audit log ({exc})") from exc
-        try:
-            connection.execute("PRAGMA synchronous = FULL")
-            connection.execute("BEGIN IMMEDIATE" if create else "BEGIN")
-            if create:
-                self.create(connection)
+        with sqlite_transaction(
+            self.path, "audit log", AuditError, write=create, schema=self.create, durable=True
+        ) as connection:
             yield connection
-            connection.execute("COMMIT")
-        except BaseException as exc:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
-                raise AuditError(f"{self.path}: audit log failure ({exc})") from exc
-            raise
-        finally:
-            connection.close()
 
     def create(self, connection: sqlite3.Connection) -> None:
         connection.execute(

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from unmask.errors import InputError, LockedOutError, UnmaskError
+from unmask.service.sqlite_store import sqlite_transaction
 
 Kind = Literal["identity", "key"]
 KINDS: tuple[Kind, ...] = ("identity", "key")
@@ -53,24 +54,10 @@ class LockoutStore:
     def transaction(self, *, write: bool = True) -> Iterator[sqlite3.Connection]:
         """One transaction; a read takes no write lock, so checking a lock on every request
         never queues behind a writer."""
-        try:
-            connection = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise UnmaskError(f"{self.path}: cannot open the lockout store ({exc})") from exc
-        try:
-            connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            if write:
-                self.create(connection)
+        with sqlite_transaction(
+            self.path, "lockout store", UnmaskError, write=write, schema=self.create
+        ) as connection:
             yield connection
-            connection.execute("COMMIT")
-        except BaseException as exc:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
-                raise UnmaskError(f"{self.path}: lockout store failure ({exc})") from exc
-            raise
-        finally:
-            connection.close()
 
     @staticmethod
     def create(connection: sqlite3.Connection) -> None:
