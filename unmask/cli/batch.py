@@ -80,6 +80,11 @@ def run_batch(
     return Batch(entries, first_error)
 
 
+def succeeded(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The entries of the files that gave a result, for the text view (errors come after)."""
+    return [entry for entry in entries if not entry.get("error")]
+
+
 def error_lines(entries: list[dict[str, Any]]) -> list[str]:
     return [
         f"  {entry['file']}: error: {entry['error']}" for entry in entries if entry.get("error")

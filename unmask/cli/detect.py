@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from unmask.cli.batch import error_lines, run_batch
+from unmask.cli.batch import error_lines, run_batch, succeeded
 from unmask.cli.output import Outcome, add_json_flag, plural
 from unmask.cli.reading import add_reading_flags
 
@@ -51,9 +51,7 @@ def run(args: argparse.Namespace) -> Outcome:
 
     def text() -> str:
         lines = []
-        for entry in results:
-            if entry["error"]:
-                continue
+        for entry in succeeded(results):
             tracks = {f["track"] for f in entry["faces"] if f["track"] is not None}
             summary = f"{entry['file']}: {plural(len(entry['faces']), 'face')}"
             if entry["frames"] > 1:

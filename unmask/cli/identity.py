@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from unmask.cli.batch import IMAGE_SUFFIXES, error_lines, run_batch
+from unmask.cli.batch import IMAGE_SUFFIXES, error_lines, run_batch, succeeded
 from unmask.cli.flags import add_data_dir, add_db, add_liveness_level
 from unmask.cli.output import Outcome, add_json_flag, plural
 from unmask.cli.reading import add_reading_flags
@@ -151,9 +151,7 @@ def run_identify(args: argparse.Namespace) -> Outcome:
 
     def text() -> str:
         lines = []
-        for entry in results:
-            if entry["error"]:
-                continue
+        for entry in succeeded(results):
             if not entry["faces"]:
                 lines.append(f"{entry['file']}: no face")
             for face in entry["faces"]:
@@ -189,9 +187,7 @@ def run_verify(args: argparse.Namespace) -> Outcome:
 
     def text() -> str:
         lines = []
-        for entry in results:
-            if entry["error"]:
-                continue
+        for entry in succeeded(results):
             outcome = "MATCH" if entry["match"] else "NO MATCH"
             lines.append(
                 f"{entry['file']}: {outcome} for {args.id} (distance {entry['distance']:.3f}, "

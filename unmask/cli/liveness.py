@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from unmask.cli.batch import error_lines, run_batch
+from unmask.cli.batch import error_lines, run_batch, succeeded
 from unmask.cli.flags import add_data_dir, add_liveness_level
 from unmask.cli.output import Outcome, add_json_flag
 from unmask.cli.reading import add_strict_flag
@@ -178,7 +178,7 @@ def run(args: argparse.Namespace) -> Outcome:
         document["report"] = str(page)
 
     def text() -> str:
-        lines = [describe(entry) for entry in batch.entries if not entry["error"]]
+        lines = [describe(entry) for entry in succeeded(batch.entries)]
         if "report" in document:
             lines.append(f"report: {document['report']}")
         return "\n".join(lines + error_lines(batch.entries))
