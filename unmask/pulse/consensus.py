@@ -54,10 +54,15 @@ class Consensus:
 
     @property
     def found(self) -> bool:
+        return self.passes(MIN_REGIONS)
+
+    def passes(self, min_regions: int) -> bool:
+        """The three tests, with `min_regions` regions needed (a benchmark on data with fewer
+        regions than a face has relaxes it)."""
         return (
             self.bpm is not None
             and self.snr_db is not None
-            and len(self.region_bpm) >= MIN_REGIONS
+            and len(self.region_bpm) >= min_regions
             and len(self.agreeing) >= MIN_AGREEING
             and self.snr_db >= CONSENSUS_SNR_MIN_DB
             and self.pooled_snr_db is not None
