@@ -117,3 +117,11 @@ def test_a_trace_the_single_gate_accepts_is_left_as_it_is() -> None:
     assert pooled.reliable and face is not None
     assert face.heart_rate_bpm == pooled.heart_rate_bpm
     assert "consensus" not in face.spectrum_summary
+
+
+def test_no_consensus_on_video_too_compressed_to_trust_a_shared_rhythm() -> None:
+    traces = region_traces(all_regions(72.0), amplitude=0.004, seed=1)
+    camera = estimate_face(traces, SKIN_REGIONS)
+    compressed = estimate_face(traces, SKIN_REGIONS, bits_per_pixel=0.1)
+    assert camera is not None and camera.reliable
+    assert compressed is not None and not compressed.reliable

@@ -148,7 +148,7 @@ def _from_faces(path: str, method: str, max_seconds: float | None) -> Said:
     entries: list[dict[str, Any]] = []
     for track in tracks:
         names = tuple(n for n in SKIN_REGIONS if n in track.traces)
-        estimate = estimate_face(track.traces, names, method)
+        estimate = estimate_face(track.traces, names, method, bits_per_pixel=bits)
         cue = pulse_cue(track.traces, face_size_px=track.face_size_px, bits_per_pixel=bits)
         entries.append(
             {

@@ -316,7 +316,7 @@ def pulse_cue(
         for n in SKIN_REGIONS
         if median_pixels.get(n, 0) >= config.min_region_pixels / 2
     }
-    pooled, consensus = face_estimate(pooled, regions, traces)
+    pooled, consensus = face_estimate(pooled, regions, traces, bits_per_pixel=bits_per_pixel)
     if consensus is not None:
         evidence["consensus"] = consensus.as_dict()
         evidence["skin"] = pooled.as_dict() | {"rate_over_time": None}
