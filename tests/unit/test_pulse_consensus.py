@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from unmask.liveness.pulse import pulse_cue
 from unmask.pulse import SKIN_REGIONS, RGBTrace, estimate_pulse, pooled_trace, trace_from_samples
 from unmask.pulse.consensus import CONSENSUS_REGIONS, estimate_face, region_consensus
 from unmask.pulse.synthetic import BLOOD_SIGNATURE, pulse_wave
@@ -125,3 +126,18 @@ def test_no_consensus_on_video_too_compressed_to_trust_a_shared_rhythm() -> None
     compressed = estimate_face(traces, SKIN_REGIONS, bits_per_pixel=0.1)
     assert camera is not None and camera.reliable
     assert compressed is not None and not compressed.reliable
+
+
+def test_the_pulse_cue_calls_a_shared_short_pulse_bona_fide_and_noise_not() -> None:
+    shared = pulse_cue(region_traces(all_regions(72.0), amplitude=0.004, seed=1), face_size_px=120)
+    assert shared.score is not None and shared.score >= 0.6
+    assert shared.evidence["finding"] == "skin regions agree on one pulse rate"
+    assert shared.evidence["skin"]["heart_rate_bpm"] == pytest.approx(72.0, abs=3.0)
+    noise = pulse_cue(region_traces(all_regions(None), seed=1), face_size_px=120)
+    assert noise.score is None
+    compressed = pulse_cue(
+        region_traces(all_regions(72.0), amplitude=0.004, seed=1),
+        face_size_px=120,
+        bits_per_pixel=0.1,
+    )
+    assert compressed.score is None
