@@ -22,7 +22,7 @@ from unmask.pulse.estimate import estimate_pulse
 from unmask.pulse.rate import spectrum
 from unmask.pulse.regions import BACKGROUND_REGIONS, SKIN_REGIONS
 from unmask.pulse.trace import pooled_trace
-from unmask.types import Verdict
+from unmask.types import CueScore, Verdict
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,7 +36,21 @@ class EvidenceItem:
     recognition: str = ""
 
 
-def pulse_figure(track: TrackObservation, method: str = "pos") -> str | None:
+def cue_rate(cue: CueScore | None) -> str | None:
+    """The rate the pulse cue read, which may come from the regions' consensus that the pooled
+    skin's own gate refused: the figure's title must not say "no reliable pulse" then."""
+    skin = (cue.evidence or {}).get("skin") if cue is not None else None
+    rate = skin.get("heart_rate_bpm") if isinstance(skin, dict) else None
+    if rate is None:
+        return None
+    consensus = (cue.evidence or {}).get("consensus") if cue is not None else None
+    how = " (regions agree)" if isinstance(consensus, dict) and consensus.get("found") else ""
+    return f"{rate:.0f} bpm{how}, as the pulse cue read it"
+
+
+def pulse_figure(
+    track: TrackObservation, method: str = "pos", cue: CueScore | None = None
+) -> str | None:
     traces = track.recorder.traces()
     skin = pooled_trace(traces, tuple(n for n in SKIN_REGIONS if n in traces))
     if skin is None:
@@ -48,7 +62,7 @@ def pulse_figure(track: TrackObservation, method: str = "pos") -> str | None:
     times = estimate.pulse_start + np.arange(estimate.pulse.size) / estimate.pulse_fs
     wave_ax.plot(times, estimate.pulse, color="#b00020", linewidth=1)
     wave_ax.set_xlabel("time (s)")
-    rate = (
+    rate = cue_rate(cue) or (
         f"{estimate.heart_rate_bpm:.0f} bpm, SNR {estimate.snr_db:.1f} dB"
         if estimate.heart_rate_bpm is not None and estimate.snr_db is not None
         else (estimate.reason or "no reliable pulse")
@@ -152,7 +166,11 @@ def write_evidence_report(path: Path, items: list[EvidenceItem], title: str, not
             + (f"<br>{html.escape(item.recognition)}" if item.recognition else "")
             + "</p>"
         )
-        figure = pulse_figure(item.track) if item.track is not None else None
+        figure = (
+            pulse_figure(item.track, cue=verdict.cues.get("pulse"))
+            if item.track is not None
+            else None
+        )
         sections.append(
             header
             + cue_bars(verdict)
