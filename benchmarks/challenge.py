@@ -474,6 +474,16 @@ def fusion_table(args: argparse.Namespace) -> None:
             else:
                 label = "accepted" if name == "mismatched" else "APCER"
             print(f"{level:<8} {name:<14} {label} {rate(passive):>12} {label} {rate(active):>16}")
+    print("the checks alone (both cues pass; BPCER for bona fide):")
+    for name in species:
+        rows = [c for e, c in evaluation if e.label == name]
+        passed = [
+            bool(c)
+            and all(c.get(n) and c[n].score is not None and c[n].score >= 0.5 for n in ACTIVE_CUES)
+            for c in rows
+        ]
+        shown = [not p for p in passed] if name == "bona_fide" else passed
+        print(f"  {name:<14} {rate(shown)}")
     print("each cue alone passes (evaluation):")
     for cue in ACTIVE_CUES:
         row = []
