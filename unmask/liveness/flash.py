@@ -68,8 +68,8 @@ LAG_SPREAD_FRAMES = 1.5  # first and second half of the flash must agree this we
 # that nothing else refuses (its noisy relief reads like a face's) 0.04.
 MIN_R2 = 0.075
 # Amplitude over its standard error: a positive response, 2 standard errors out. It does not
-# separate attacks (replay glass reflects this flash too: up to 50), only noise (living faces
-# from 2.5).
+# separate attacks (replay glass reflects this flash too: up to 60), only noise (living faces
+# from 4.9).
 MIN_SNR = 2.0
 # Edge/centre contrast: prints 0.08 at most, living faces that respond 0.20 and up.
 SHAPE_MIN = 0.14
@@ -264,7 +264,9 @@ def flash_cue(
         )
     white, white_se = best.white[usable], best.white_se[usable]
     amplitude = float(np.median(white))
-    amplitude_se = float(np.sqrt(np.mean(white_se**2)) / math.sqrt(len(white)))
+    # The median's error from the typical patch's: one patch with few usable frames (a jaw
+    # angle at the frame's edge) has an error large enough to drown the mean of squares.
+    amplitude_se = float(np.sqrt(np.median(white_se**2)) / math.sqrt(len(white)))
     snr = amplitude / max(amplitude_se, 1e-9)
     centre = np.isin(np.array(names)[usable], list(CENTRE_SITES))
     if centre.sum() < 2 or (~centre).sum() < 2:
