@@ -3,6 +3,8 @@
     uv run python benchmarks/challenge.py main    [--clips 6 --attack-clips 4 --seed 11]
     uv run python benchmarks/challenge.py robust  [--clips 4 --seed 23]
     uv run python benchmarks/challenge.py fusion  --calibration P.csv... --evaluation P.csv...
+    uv run python benchmarks/challenge.py steps   --evaluation P.csv...
+    uv run python benchmarks/challenge.py real
 
 Every clip is rendered by the attack lab (unmask.lab, with unmask.lab.respond answering the
 challenge) and judged from the colour frames alone: every figure is SIMULATED. `main` gives
@@ -18,6 +20,13 @@ generate --challenge-each KINDS`): it fits the challenge part of the fusion (cal
 protocols on top of the shipped model's passive part, exactly as `pad train` would, and gives
 per level the decisions on the evaluation protocols (another lab seed) without and with the
 challenge, and the refusal rate of bona fide clips checked against another clip's challenge.
+`steps` checks lab clips against their own challenges and gives, per species, each step's and
+each flash check's measured values against its threshold (where living faces fail, and how far
+attacks stay from passing). `real` measures on REAL video and photos of the shared data what
+the action thresholds must clear: the largest involuntary change of yaw, pitch, face size and
+mouth over a step-long window of seated people talking to a camera (GRID), the eye openness
+of their blinks against their open eyes, and the size of posed smiles (FRL London smiling
+against neutral photos of the same people).
 """
 
 from __future__ import annotations
@@ -43,6 +52,7 @@ from unmask.lab import SPECIES, load_identities, render_presentation
 from unmask.lab.faces import FacePhoto
 from unmask.lab.generate import clip_seed
 from unmask.lab.store import write_video
+from unmask.liveness.actions import CLOSED, REOPENED, THRESHOLDS, features, find_blinks
 from unmask.liveness.challenge import (
     Challenge,
     ChallengeIssuer,
@@ -55,7 +65,7 @@ from unmask.liveness.fusion import ACTIVE_CUES, FusionModel
 from unmask.liveness.levels import LEVEL_NAMES
 from unmask.liveness.model import PadModel
 from unmask.liveness.training import observe_entry
-from unmask.media import iter_frames
+from unmask.media import iter_frames, read_image
 from unmask.types import CueScore, Face, Frame
 
 KINDS = ("pose", "blink", "expression", "flash")
@@ -464,6 +474,16 @@ def fusion_table(args: argparse.Namespace) -> None:
             else:
                 label = "accepted" if name == "mismatched" else "APCER"
             print(f"{level:<8} {name:<14} {label} {rate(passive):>12} {label} {rate(active):>16}")
+    print("the checks alone (both cues pass; BPCER for bona fide):")
+    for name in species:
+        rows = [c for e, c in evaluation if e.label == name]
+        passed = [
+            bool(c)
+            and all(c.get(n) and c[n].score is not None and c[n].score >= 0.5 for n in ACTIVE_CUES)
+            for c in rows
+        ]
+        shown = [not p for p in passed] if name == "bona_fide" else passed
+        print(f"  {name:<14} {rate(shown)}")
     print("each cue alone passes (evaluation):")
     for cue in ACTIVE_CUES:
         row = []
@@ -473,9 +493,165 @@ def fusion_table(args: argparse.Namespace) -> None:
         print(f"  {cue:<10} " + "; ".join(row))
 
 
+def steps_table(args: argparse.Namespace) -> None:
+    """Every step and flash check of lab clips answering their own challenges."""
+    analyzer = TimedAnalyzer()
+    measured: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    failed: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
+    reasons: dict[str, list[str]] = defaultdict(list)
+    for path in args.evaluation:
+        protocol = read_protocol_csv(path)
+        for entry in protocol.entries:
+            challenge = Challenge.load(protocol.root / entry.extra["challenge_path"])
+            frames = iter_frames(entry.path, max_seconds=challenge.seconds + 1.0)
+            result, _ = judge(frames, challenge, analyzer)
+            label = entry.label
+            for step in result.cues["challenge"].evidence.get("steps", []):
+                measured[label][step["kind"]].append(float(step.get("peak", float("nan"))))
+                failed[label][step["kind"]].append(not step["passed"])
+                if not step["passed"]:
+                    reasons[label].append(
+                        f"{step['kind']}: {step['why']} (peak {step.get('peak')})"
+                    )
+            flash = result.cues["flash"]
+            for key in ("r2", "amplitude_snr", "lag_ms", "relief_contrast"):
+                if key in flash.evidence:
+                    measured[label][key].append(float(flash.evidence[key]))
+            failed[label]["flash"].append(flash.score is None or flash.score < 0.5)
+            if flash.score is None or flash.score < 0.5:
+                reasons[label].append(f"flash: {flash.reason}")
+            print(f"  {label:<14} {entry.path.name[:40]:<40} {result.decision}", flush=True)
+    print()
+    print(f"Each check of lab clips against their own challenge, {NOTE}")
+    print(f"clips: {', '.join(map(str, args.evaluation))}")
+    print(f"{'species':<14} {'check':<16} {'failed':>8}  measured (min / 10 % / median / max)")
+    for label, checks in measured.items():
+        for name, values in sorted(checks.items()):
+            v = np.asarray(values, dtype=np.float64)
+            v = v[np.isfinite(v)]
+            fails = failed[label].get(name, [])
+            text = (
+                " / ".join(f"{x:.3g}" for x in np.percentile(v, [0, 10, 50, 100]))
+                if len(v)
+                else "-"
+            )
+            count = f"{sum(fails)}/{len(fails)}" if fails else ""
+            print(f"{label:<14} {name:<16} {count:>8}  {text}")
+        flash_fails = failed[label]["flash"]
+        print(f"{label:<14} {'flash (cue)':<16} {sum(flash_fails)}/{len(flash_fails):<6}")
+    for label, items in reasons.items():
+        print(f"  failures, {label}:")
+        for item in items:
+            print(f"    {item}")
+
+
+def grid_windows(seconds: float) -> dict[str, list[float]]:
+    """On each GRID clip (REAL): the largest change of each action's signal over any window of
+    `seconds` from the median outside it, where nobody was asked to do anything."""
+    root = shared_data_dir()
+    folder = root / "video" / "grid" if root else None
+    peaks: dict[str, list[float]] = defaultdict(list)
+    if folder is None or not folder.is_dir():
+        return peaks
+    analyzer = FaceAnalyzer()
+    for path in sorted(folder.glob("*.mpg")):
+        faces, times = [], []
+        for frame in iter_frames(path):
+            found = analyzer.analyze(frame)
+            faces.append(max(found, key=lambda f: f.box.area) if found else None)
+            times.append(frame.timestamp)
+        t = np.asarray(times)
+        v = features(faces)
+        for start in np.arange(t[0], t[-1] - seconds + 1e-6, 0.1):
+            inside = (t >= start) & (t <= start + seconds)
+            rest = ~inside & ~np.isnan(v["yaw"])
+            if inside.sum() < 5 or rest.sum() < 5:
+                continue
+            base = {k: float(np.median(x[rest])) for k, x in v.items()}
+            w = {k: x[inside] for k, x in v.items()}
+            peaks["turn (deg, either way)"].append(float(np.nanmax(np.abs(w["yaw"] - base["yaw"]))))
+            peaks["look_up (deg)"].append(float(np.nanmax(w["pitch"] - base["pitch"])))
+            peaks["come_closer (ratio)"].append(float(np.nanmax(w["size"] / base["size"] - 1)))
+            smile = w["mouth"] - base["mouth"] + w["lift"] - base["lift"]
+            peaks["smile (per IOD)"].append(float(np.nanmax(smile)))
+        lead = t < t[0] + 0.5
+        level = float(np.nanmedian(v["open"][lead]))
+        relative = v["open"] / level
+        blinks = find_blinks(v["open"], t, level)
+        peaks["_open_min"].append(float(np.nanmin(relative)))
+        peaks["_blinks"].append(float(len(blinks)))
+        peaks["_open_frames"].extend(relative[np.isfinite(relative)].tolist())
+        print(
+            f"  GRID {path.name}: eye openness min {np.nanmin(relative):.2f} of open, "
+            f"{len(blinks)} blink(s) at {[round(s, 2) for s, _ in blinks]}",
+            flush=True,
+        )
+    return peaks
+
+
+def posed_smiles() -> list[float]:
+    """FRL London (REAL photos): smile signal of each person's smiling photo over their
+    neutral one."""
+    root = shared_data_dir()
+    folder = root / "faces" / "frl-london" if root else None
+    if folder is None or not folder.is_dir():
+        return []
+    analyzer = FaceAnalyzer()
+    out = []
+    for neutral in sorted((folder / "neutral").glob("*_03.jpg")):
+        smiling = folder / "smiling" / neutral.name.replace("_03", "_08")
+        if not smiling.is_file():
+            continue
+        faces = [analyzer.analyze(read_image(p)) for p in (neutral, smiling)]
+        if not all(faces):
+            continue
+        v = features([found[0] for found in faces])
+        out.append(float(v["mouth"][1] - v["mouth"][0] + v["lift"][1] - v["lift"][0]))
+    return out
+
+
+def real_table(args: argparse.Namespace) -> None:
+    window = (SECONDS - 0.5) / 3
+    peaks = grid_windows(window)
+    smiles = posed_smiles()
+    print()
+    print("What the action thresholds must clear, on REAL video and photos (shared data)")
+    if not peaks:
+        print("GRID clips absent: not measured")
+    else:
+        print(f"GRID: 11 seated speakers, windows of {window:.2f} s (a step of a 6 s script)")
+        print(f"{'signal':<24} {'windows':>8} {'p50':>8} {'p95':>8} {'max':>8}  threshold")
+        limits = {
+            "turn (deg, either way)": THRESHOLDS["turn_left"],
+            "look_up (deg)": THRESHOLDS["look_up"],
+            "come_closer (ratio)": THRESHOLDS["come_closer"],
+            "smile (per IOD)": THRESHOLDS["smile"],
+        }
+        for name, limit in limits.items():
+            v = np.asarray(peaks[name])
+            print(
+                f"{name:<24} {len(v):>8} {np.percentile(v, 50):8.3f} {np.percentile(v, 95):8.3f} "
+                f"{v.max():8.3f}  {limit}"
+            )
+        frames = np.asarray(peaks["_open_frames"])
+        print(
+            f"eye openness over the lead-in's: per clip minima {sorted(round(x, 2) for x in peaks['_open_min'])}; "
+            f"frames under {CLOSED} (closed) {np.mean(frames < CLOSED):.1%}, under {REOPENED} "
+            f"(not yet reopened) {np.mean(frames < REOPENED):.1%} of {len(frames)}; blinks found "
+            f"{int(sum(peaks['_blinks']))}"
+        )
+    if smiles:
+        v = np.asarray(smiles)
+        print(
+            f"FRL London posed smiles ({len(v)} people, smiling - neutral, per IOD): "
+            + ", ".join(f"p{q} {np.percentile(v, q):.3f}" for q in (2, 5, 10, 25, 50))
+            + f"; share under the threshold {THRESHOLDS['smile']}: {np.mean(v < THRESHOLDS['smile']):.1%}"
+        )
+
+
 def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("table", choices=("main", "robust", "fusion"))
+    parser.add_argument("table", choices=("main", "robust", "fusion", "steps", "real"))
     parser.add_argument("--calibration", type=Path, nargs="*", default=[])
     parser.add_argument("--evaluation", type=Path, nargs="*", default=[])
     parser.add_argument("--cache", type=Path, default=None, help="keep observed cues here")
@@ -498,5 +674,11 @@ def parse() -> argparse.Namespace:
 
 if __name__ == "__main__":
     arguments = parse()
-    tables = {"main": main_table, "robust": robust_table, "fusion": fusion_table}
+    tables = {
+        "main": main_table,
+        "robust": robust_table,
+        "fusion": fusion_table,
+        "steps": steps_table,
+        "real": real_table,
+    }
     tables[arguments.table](arguments)

@@ -104,7 +104,9 @@ class Face:
     `keypoints` are BlazeFace's six (right eye, left eye, nose tip, mouth, right ear, left ear
     from the subject's point of view). `mesh` is the 468-point face mesh (x, y in pixels, z in
     pixels relative to the face centre, larger z farther from the camera); `iris` holds the
-    two iris rings (2, 5, 2): centre then four contour points, subject's right eye first.
+    two iris rings (2, 5, 2): centre then four contour points, subject's right eye first;
+    `eyelids` (2, 16, 2) the eye contours the iris network refines, in the order of the mesh's
+    RIGHT_EYE and LEFT_EYE points (they follow a closing lid, the mesh's own barely do).
     """
 
     box: Box
@@ -112,6 +114,7 @@ class Face:
     keypoints: NDArray[np.float32]
     mesh: NDArray[np.float32] | None = None
     iris: NDArray[np.float32] | None = None
+    eyelids: NDArray[np.float32] | None = None
     pose: Pose | None = None
     quality: Quality | None = None
     frame_index: int = 0

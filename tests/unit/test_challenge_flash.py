@@ -173,3 +173,30 @@ def test_flash_without_a_face_is_inconclusive() -> None:
     cue = flash_cue(times, lambda t: np.zeros((len(t), 3)), empty, (0.5, 3.0))
     assert cue.score is None and "not seen" in cue.reason
     assert challenge.flash and 4 <= len(challenge.flash) <= 10
+
+
+def test_one_patch_with_few_usable_frames_does_not_drown_the_response() -> None:
+    """A patch seen in only a few frames (a jaw angle at the frame's edge, clipped channels)
+    has a huge standard error; the amplitude's error is the typical patch's, so a clear
+    response keeps its signal/noise."""
+    challenge = make_challenge(3)
+    times, frames = render(light_of(challenge, 0.066), relief=True)
+    session = ChallengeSession(challenge, analyzer=object())
+    face = Face(
+        box=Box(18, 10, 60, 76), score=1.0, keypoints=np.zeros((6, 2)), mesh=synthetic_mesh()
+    )
+    for i, (t, image) in enumerate(zip(times, frames, strict=True)):
+        session.push_face(Frame(image, i, float(t)), face)
+    samples = session.flash_recorder.traces()
+    span = (challenge.flash[0].start, challenge.flash[-1].end)
+    clean = flash_cue(times, session.emitted, samples, span)
+    patchy = samples.copy()
+    # One edge patch usable only in a dozen frames before and after the flash, where the
+    # screen shows its idle grey: its gain rests on next to no change of light.
+    before, after = np.flatnonzero(times < span[0]), np.flatnonzero(times > span[1] + 0.1)
+    keep = np.zeros(len(times), dtype=bool)
+    keep[np.concatenate([before[-6:], after[:6]])] = True
+    patchy[~keep, list(SITES).index("left_jaw_angle")] = np.nan
+    cue = flash_cue(times, session.emitted, patchy, span)
+    assert cue.score is not None and cue.score > 0.5, cue.evidence
+    assert cue.evidence["amplitude_snr"] > 0.5 * clean.evidence["amplitude_snr"]

@@ -109,3 +109,38 @@ def test_the_challenge_table_counts_refused_checks_and_still_refuses_masks(model
     assert "challenge_levels" in both.to_dict()
     again = FusionModel.from_dict(both.to_dict())
     assert again.to_dict()["challenge_levels"] == both.to_dict()["challenge_levels"]
+
+
+def test_a_challenge_table_worse_for_living_faces_than_the_veto_is_dropped() -> None:
+    """Masks that pass the checks and look alive to every passive cue: a table set against
+    them refuses nearly every living face, so the veto with the passive table decides (it keeps
+    the passive mask APCER and refuses what the checks refuse)."""
+    rng = np.random.default_rng(11)
+    means = {**MEANS, "mask_silicone": (0.78, 0.74, 0.78, 0.78)}
+
+    def draw(label: str, answered: bool) -> dict[str, CueScore]:
+        values = np.clip(np.array(means[label]) + rng.normal(0, 0.06, 4), 0.02, 0.98)
+        cues = {
+            n: CueScore(n, float(v), 0.8)
+            for n, v in zip(("pulse", "motion"), values[:2], strict=True)
+        }
+        if answered:
+            cues.update(
+                {
+                    n: CueScore(n, float(v), 1.0)
+                    for n, v in zip(ACTIVE_CUES, values[2:], strict=True)
+                }
+            )
+        return cues
+
+    labels = [s for s in means for _ in range(40 if s == "bona_fide" else 30)]
+    passive = [draw(label, False) for label in labels]
+    answered = [draw(label, True) for label in labels]
+    model = FusionModel().fit([*passive, *answered], [*labels, *labels])
+    assert model.challenge_levels == {}
+    assert set(ACTIVE_CUES) <= set(model.calibration)
+    living = draw("bona_fide", True)
+    plain = {n: c for n, c in living.items() if n not in ACTIVE_CUES}
+    assert model.decide(living, "medium")[:2] == model.decide(plain, "medium")[:2]
+    failed = {**living, "flash": CueScore("flash", 0.2, 1.0, reason="no reflection")}
+    assert model.decide(failed, "medium")[0] == "attack"

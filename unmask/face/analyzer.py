@@ -62,7 +62,7 @@ class FaceAnalyzer:
         return faces
 
     def describe(self, frame: Frame, detection: Detection) -> Face | None:
-        mesh = iris = None
+        mesh = iris = eyelids = None
         if max(detection.box.w, detection.box.h) < self.small_face_px:
             if detection.score < SMALL_FACE_MIN_SCORE:
                 return None
@@ -75,7 +75,7 @@ class FaceAnalyzer:
             if presence < MESH_PRESENCE_MIN:
                 return None
             if self.iris:
-                iris = iris_rings(frame.image, mesh)
+                iris, eyelids = iris_rings(frame.image, mesh)
         pose = (
             pose_from_mesh(mesh) if mesh is not None else pose_from_keypoints(detection.keypoints)
         )
@@ -85,6 +85,7 @@ class FaceAnalyzer:
             keypoints=detection.keypoints,
             mesh=mesh,
             iris=iris,
+            eyelids=eyelids,
             pose=pose,
             quality=face_quality(frame.image, detection.box, pose),
             frame_index=frame.index,

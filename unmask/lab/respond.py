@@ -30,7 +30,7 @@ from unmask.lab import planes
 from unmask.lab.layout import normals
 from unmask.lab.living import Skin
 from unmask.lab.motion import EXPRESSIONS, mask_response
-from unmask.lab.ranges import RANGES, WEARER_SPECIES, Range
+from unmask.lab.ranges import WEARER_SPECIES, Range
 from unmask.lab.scenes import LivingScene, MaskScene, PlaneScene, Scene, Wearer
 from unmask.liveness.challenge import FAMILIES, Challenge, ChallengeIssuer
 from unmask.liveness.flash import srgb_to_linear
@@ -79,6 +79,13 @@ RESPONSE_RANGES: dict[str, Range] = {
     ),
     "blink_interval_s": Range(
         0.3, 0.6, "assumption: two voluntary blinks in quick succession", WEARER_SPECIES
+    ),
+    "voluntary_blink_ms": Range(
+        200,
+        400,
+        "assumption: a blink on request closes the eye fully and lasts as long as the longer "
+        "spontaneous blinks (100-400 ms, Stern 1984), not as briefly as the shortest",
+        WEARER_SPECIES,
     ),
     "ambient_lux": Range(
         100,
@@ -152,11 +159,10 @@ def act(
     wearer: Wearer,
     challenge: Challenge,
     drawn: dict[str, float],
-    blink_s: float,
     times: Array,
     shift_s: float = 0.0,
 ) -> None:
-    """Make the wearer perform the script (`shift_s` later, blinks `blink_s` long), in place."""
+    """Make the wearer perform the script (`shift_s` later), in place."""
     motion = wearer.motion
     yaw, pitch, scale = motion.yaw.copy(), motion.pitch.copy(), motion.scale.copy()
     closure, expressions = wearer.closure.copy(), wearer.expressions.copy()
@@ -175,6 +181,7 @@ def act(
         elif step.kind == "smile":
             expressions[SMILE] = np.maximum(expressions[SMILE], drawn["smile_strength"] * shape)
         else:
+            blink_s = drawn["voluntary_blink_ms"] / 1000.0
             for start in (onset, onset + blink_s + drawn["blink_interval_s"]):
                 closure = np.maximum(closure, blink_at(times, start, blink_s))
     wearer.motion = dataclasses.replace(motion, yaw=yaw, pitch=pitch, scale=scale)
@@ -283,7 +290,7 @@ def respond(
     facts: dict[str, Any] = {**drawn, "challenge_nonce": challenge.nonce}
     latency = drawn.get("flash_latency_ms", 0.0) / 1000.0
     if isinstance(scene, (LivingScene, MaskScene)):
-        act(scene.wearer, challenge, drawn, params["blink_ms"] / 1000.0, times)
+        act(scene.wearer, challenge, drawn, times)
         response = face_response(scene, params, drawn)
         if isinstance(scene, MaskScene):
             material = np.array(
@@ -324,8 +331,7 @@ def respond(
     if recorded is not None:
         shift = drawn["replay_latency_ms"] / 1000.0
         content_drawn = sample_response(BONA_FIDE, rng)
-        blink_s = RANGES["blink_ms"].draw(rng) / 1000.0
-        act(content.wearer, recorded, content_drawn, blink_s, times, shift)
+        act(content.wearer, recorded, content_drawn, times, shift)
         response = face_response(content, params, content_drawn)
         light_skin(content.wearer, response, light_function(recorded, shift))
     glass = float(params["screen_black"])

@@ -28,7 +28,6 @@ from numpy.typing import NDArray
 from unmask.errors import ChallengeError, InputError
 from unmask.face import FaceAnalyzer
 from unmask.liveness.actions import actions_cue
-from unmask.liveness.eyes import eye_contrast
 from unmask.liveness.flash import FlashRecorder, flash_cue
 from unmask.liveness.fusion import ACTIVE_PASS
 from unmask.liveness.observe import ChannelStack, Observation, observe
@@ -371,7 +370,6 @@ class ChallengeSession:
     times: list[float] = field(default_factory=list)
     faces: list[Face | None] = field(default_factory=list)
     reported: list[tuple[int, int, int] | None] = field(default_factory=list)
-    contrast: list[float | None] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.flash_recorder = FlashRecorder()
@@ -408,7 +406,6 @@ class ChallengeSession:
         )
         mesh = None if face is None or face.mesh is None else np.asarray(face.mesh)
         self.flash_recorder.add(frame.image, mesh)
-        self.contrast.append(None if mesh is None else eye_contrast(frame.image, mesh))
 
     @property
     def seconds(self) -> float:
@@ -419,7 +416,7 @@ class ChallengeSession:
         times = np.asarray(self.times, dtype=np.float64)
         cues: dict[str, CueScore] = {}
         if self.challenge.steps:
-            cues["challenge"] = actions_cue(self.challenge.steps, times, self.faces, self.contrast)
+            cues["challenge"] = actions_cue(self.challenge.steps, times, self.faces)
         if self.challenge.flash:
             span = (self.challenge.flash[0].start, self.challenge.flash[-1].end)
             cues["flash"] = flash_cue(times, self.emitted, self.flash_recorder.traces(), span)

@@ -327,7 +327,20 @@ class FusionModel:
             self.weights.update({n: float(w) for n, w in zip(names, weights, strict=True)})
         fused = self.fused(colour)
         fused[~passed] = np.nan
-        self.challenge_levels = self.fit_levels(fused, truth, marks)
+        table = self.fit_levels(fused, truth, marks)
+        # The veto with the passive table already refuses what the checks refuse and keeps the
+        # passive table's mask APCER; a challenge table is kept only where it refuses no more
+        # living faces than that (it cannot when the masks that pass the checks look alive to
+        # every passive cue: it then refuses nearly everyone).
+        passive = np.nan_to_num(self.fused([withheld(c, ACTIVE_CUES) for c in colour]), nan=-1.0)
+        passive[~passed] = -1.0
+        living = truth == BONA_FIDE
+        if (living & marks).any():
+            living &= marks
+        for name, level in table.items():
+            if level.bpcer > float(np.mean(passive[living] < self.levels[name].threshold)):
+                return
+        self.challenge_levels = table
 
     def passive_log_odds(self, cues: Mapping[str, CueScore]) -> float:
         """The fused log-odds without the active cues (bias included)."""
