@@ -24,6 +24,12 @@ from unmask.lab.motion import smooth_noise
 Image = NDArray[np.float32]
 Array = NDArray[np.float64]
 LUMA = (0.299, 0.587, 0.114)
+# Auto exposure holds still while the metered luma stays within this share of its target, as
+# camera AE loops do so they do not hunt: HiSilicon's ISP tolerates 2 on a target of 56 by
+# default (hi_isp_ae_attr tolerance, 3.6 %), TI's TDA4 AE example 5 on 45 (11 %). Without it
+# the loop chased the face box's own pulse, blinks and talking.
+AE_TOLERANCE = 0.04
+HIGHLIGHT = 0.94  # brightest face level (of 1) auto exposure lets 99 % of the face box reach
 
 
 def stack_mix(
@@ -88,7 +94,12 @@ class FaceMeter:
         x0, y0 = np.clip(np.floor(low + inset).astype(int), 0, (width - 1, height - 1))
         x1, y1 = np.clip(np.ceil(high - inset).astype(int), (x0 + 1, y0 + 1), (width, height))
         rows, columns = slice(int(y0), int(y1)), slice(int(x0), int(x1))
-        return cls(rows, columns, max(float(luma(image[rows, columns][::2, ::2]).mean()), 0.05))
+        face = image[rows, columns][::2, ::2]
+        # Highlight priority: no brighter than keeps 99 % of the face below HIGHLIGHT, so the
+        # photo's own clipped highlights, lit a little more, do not spread over the skin.
+        bright = float(np.percentile(face.max(axis=-1), 99))
+        scale = min(1.0, HIGHLIGHT / bright) if bright > 0 else 1.0
+        return cls(rows, columns, max(float(luma(face).mean()) * scale, 0.05))
 
     def read(self, image: Image) -> float:
         """Mean luma of the face box (every second pixel), in the image's own scale."""
@@ -144,8 +155,8 @@ class Camera:
         )
 
     def expose(self, scene: Image, index: int) -> NDArray[np.uint8]:
-        """Light, expose (auto exposure chases the face box's target luma with a first-order lag),
-        add shot + read noise and quantise."""
+        """Light, expose (auto exposure chases the face box's target luma with a first-order lag
+        once it strays beyond AE_TOLERANCE), add shot + read noise and quantise."""
         width = scene.shape[1]
         ramp = np.linspace(-1.0, 1.0, width, dtype=np.float32)
         level = self.light[index] * (1.0 + self.flicker[index]) * self.gain
@@ -165,7 +176,8 @@ class Camera:
                 self.gain *= settle
         dn = np.clip(scene * columns, 0.0, 255.0)
         mean = self.meter.read(dn) / 255.0
-        if index + 1 < len(self.times) and mean > 1e-3:
+        off = abs(np.log(self.meter.target / mean)) if mean > 1e-3 else 0.0
+        if index + 1 < len(self.times) and off > AE_TOLERANCE:
             step = float(self.times[index + 1] - self.times[index])
             alpha = 1.0 - np.exp(-step / self.ae_tau_s)
             self.gain *= float((self.meter.target / mean) ** alpha)

@@ -142,10 +142,11 @@ RANGES: dict[str, Range] = {
     ),
     "ae_tau_s": Range(0.3, 1.5, "assumption: auto-exposure time constant"),
     "exposure_error": Range(
-        -0.1,
-        0.1,
-        "assumption: initial exposure error that auto exposure removes; its correction is "
-        "lighting drift, bounded by the measured drift above; hard preset -0.25-0.25",
+        -0.04,
+        0.04,
+        "where in its tolerance band a settled auto exposure sits when the clip starts "
+        "(unmask.lab.camera.AE_TOLERANCE, 4 %: within it the loop holds still); hard preset "
+        "-0.25-0.25, which it then corrects",
     ),
     # Print.
     "paper_white": Range(
