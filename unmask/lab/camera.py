@@ -3,9 +3,9 @@
 Applied identically to bona fide and attack scenes, so no cue can separate them by the camera.
 
 Auto exposure meters the face, as the face-priority exposure of phones and webcams does
-(Android's CONTROL_SCENE_MODE_FACE_PRIORITY uses detected faces for auto exposure; Apple's
-face-driven auto exposure, AVCaptureDevice.isFaceDrivenAutoExposureEnabled; Windows' face-based
-region of interest for 3A, KSCAMERA_EXTENDEDPROP_ROI_ISPCONTROL): it holds the face box at the
+(Android camera2's CONTROL_SCENE_MODE_FACE_PRIORITY: "use face detection data for auto-focus,
+auto-white balance, and auto-exposure routines"; Apple's face-driven auto exposure,
+AVCaptureDevice.isFaceDrivenAutoExposureEnabled): it holds the face box at the
 luma the face had in its photograph, the exposure a real camera chose for that face, whatever
 the backdrop. Metering the whole frame rendered faces before a bright backdrop far too dark
 (cheek ITA -49 degrees against +25 on real video); one fixed face target for every photo
