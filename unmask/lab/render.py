@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from unmask.errors import InputError
 from unmask.lab import channels as ch
 from unmask.lab import scenes
-from unmask.lab.camera import Camera
+from unmask.lab.camera import Camera, FaceMeter
 from unmask.lab.faces import FacePhoto, frame_photo
 from unmask.lab.ranges import PRESETS, SPECIES, sample
 from unmask.lab.respond import respond
@@ -81,30 +81,41 @@ def build_scene(
     seed: int,
     wanted: tuple[str, ...],
     preset: str = "default",
-) -> tuple[scenes.Scene, dict[str, Any]]:
+) -> tuple[scenes.Scene, dict[str, Any], FaceMeter]:
+    """The scene, its facts, and where the camera meters: the box of the face shown (the
+    target's, as framed) at its photograph's exposure, for every species alike."""
     framing = rng_for(seed, FRAMING)
     target_framed = frame_photo(target, size, framing)
+    meter = FaceMeter.of(target_framed[0], target_framed[1].oval)
     rng = rng_for(seed, SCENE)
     if species == BONA_FIDE:
         living = scenes.LivingScene.build(*target_framed, params, times, rng, wanted)
-        return living, dict(living.wearer.facts)
+        return living, dict(living.wearer.facts), meter
     if species in ("mask_rigid", "mask_silicone"):
         wearer_framed = frame_photo(wearer, size, framing)
         mask = scenes.MaskScene.build(
             species, target_framed, wearer_framed, params, times, rng, wanted
         )
-        return mask, dict(mask.wearer.facts)
+        return mask, dict(mask.wearer.facts), meter
     if species == "print":
-        return scenes.print_scene(target_framed, params, times, rng, wanted), {"hr_bpm": None}
+        return (
+            scenes.print_scene(target_framed, params, times, rng, wanted),
+            {"hr_bpm": None},
+            meter,
+        )
     source = sample_params(BONA_FIDE, seed ^ 0x5EED, preset)
     replay = scenes.replay_scene(target_framed, params, source, times, rng, wanted)
     assert replay.content is not None
     facts = replay.content.wearer.facts
-    return replay, {
-        "hr_bpm": None,
-        "source_hr_bpm": facts["hr_bpm"],
-        "pulse_source": facts["pulse_source"],
-    }
+    return (
+        replay,
+        {
+            "hr_bpm": None,
+            "source_hr_bpm": facts["hr_bpm"],
+            "pulse_source": facts["pulse_source"],
+        },
+        meter,
+    )
 
 
 def iter_presentation(
@@ -138,13 +149,15 @@ def iter_presentation(
     params.update(overrides or {})
     count = max(int(round(seconds * fps)), 2)
     times = np.arange(count, dtype=np.float64) / fps
-    scene, facts = build_scene(species, wearer, target, params, times, size, seed, wanted, preset)
+    scene, facts, meter = build_scene(
+        species, wearer, target, params, times, size, seed, wanted, preset
+    )
     if challenge is not None:
         scene, response = respond(
             scene, species, challenge, params, times, rng_for(seed, RESPONSE), overrides or {}
         )
         facts.update(response)
-    camera = Camera.build(params, times, params["mains_hz"], rng_for(seed, CAMERA))
+    camera = Camera.build(params, times, params["mains_hz"], rng_for(seed, CAMERA), meter)
     noise = rng_for(seed, CHANNEL_NOISE)
 
     def stream() -> Iterator[tuple[NDArray[np.uint8], dict[str, NDArray[np.generic]]]]:
