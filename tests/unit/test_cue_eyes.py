@@ -102,7 +102,7 @@ def test_a_blink_the_mesh_misses_is_seen_in_the_pixels() -> None:
     with_pixels = eyes_cue(track, frames)
     assert without.evidence["blinks"] == 0
     assert with_pixels.evidence["blinks"] == 1
-    assert with_pixels.evidence["blinks_seen_by"] == {"mesh": 0, "pixels": 1}
+    assert with_pixels.evidence["blinks_seen_by"] == {"mesh": 0, "lids": 0, "pixels": 1}
 
 
 def test_gaze_shifts_are_seen() -> None:
@@ -146,3 +146,21 @@ def test_single_still_face_uses_the_ring_only() -> None:
     cue = eyes_cue(Track(1, (face,)), [Frame(render(face, mask_hole=True), index=face.frame_index)])
     assert cue.score is not None and cue.score < 0.2
     assert "blinks" not in cue.evidence
+
+
+def test_a_blink_the_mesh_misses_is_seen_in_the_refined_eyelids() -> None:
+    """The iris network's eyelids close while the mesh's lid points stay put (as on real GRID
+    clips): the cue counts the blink from the lids."""
+    track = synth_track(seconds=3.0, fps=15.0, **STILL)
+    faces = []
+    for face in track.faces:
+        mesh = np.asarray(face.mesh, dtype=np.float32)[:, :2]
+        lids = np.stack([mesh[list(RIGHT_EYE)], mesh[list(LEFT_EYE)]])
+        if 1.0 <= face.timestamp < 1.2:
+            centre = lids.mean(axis=1, keepdims=True)
+            lids[..., 1] = centre[..., 1] + 0.1 * (lids[..., 1] - centre[..., 1])
+        faces.append(replace(face, eyelids=lids))
+    cue = eyes_cue(faces)
+    assert cue.evidence["blinks_seen_by"] == {"mesh": 0, "lids": 1, "pixels": 0}
+    assert cue.evidence["blinks"] == 1
+    assert eyes_cue(track).evidence["blinks_seen_by"]["lids"] == 0
