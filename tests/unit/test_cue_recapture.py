@@ -97,19 +97,22 @@ def test_cue_is_inconclusive_without_model_or_with_a_tiny_face(toy_model: Recapt
     judged = recapture_cue([(frame, face_at(Box(50, 50, 100, 100)))] * 3, toy_model)
     assert judged.score is not None and 0.0 <= judged.score <= 1.0
     assert judged.evidence["frames_scored"] == 3
-    assert set(judged.evidence["group_logits"]) >= {"periodic_peaks", "gamut", "texture_lbp"}
-    # Dynamic range is measured and reported, but the model does not weigh it.
+    weighed = {"periodic_peaks", "sharpness", "gamut", "specular"}
+    assert set(judged.evidence["group_logits"]) == weighed
+    # Dynamic range and LBP texture are measured (dynamic range reported), not weighed.
     assert "dynamic_range" not in judged.evidence["group_logits"]
     assert "dynamic_range_stops" in judged.evidence
 
 
-def test_model_weighs_every_measurement_but_the_camera_set_dynamic_range(
+def test_model_weighs_every_measurement_but_the_camera_set_groups(
     toy_model: RecaptureModel,
 ) -> None:
-    """The model's input is FEATURE_NAMES without the dynamic-range group, in order, and the
-    groups' shares of the logit add up to the logit less the intercept."""
+    """The model's input is FEATURE_NAMES without the dynamic-range and LBP groups, in order,
+    and the groups' shares of the logit add up to the logit less the intercept."""
     dynamic = {"luma_p1", "luma_p50", "luma_p99", "dynamic_range_stops", "shadow_saturation"}
-    assert set(FEATURE_NAMES) - set(MODEL_FEATURES) == dynamic
+    lbp = {name for name in FEATURE_NAMES if name.startswith("lbp_")}
+    assert len(lbp) == 30
+    assert set(FEATURE_NAMES) - set(MODEL_FEATURES) == dynamic | lbp
     assert [FEATURE_NAMES[i] for i in MODEL_COLUMNS] == list(MODEL_FEATURES)
     assert len(MODEL_FEATURES) == N_FEATURES
     X, _ = features(3, seed=4)
