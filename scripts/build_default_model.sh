@@ -11,11 +11,14 @@
 #      the real calibration set below. Rendered once into the work folder (same lab code and
 #      seeds give the same clips).
 # 3. Real calibration sets (scripts/calibration_sets.py): real bona fide videos (GRID, Pexels)
-#    and stills (the recapture classifier's held-out people, GRID frames), and simulated print
-#    and screen recaptures of those stills.
+#    and stills (the recapture classifier's held-out people, GRID frames), the same stills
+#    through three simulated cameras each, and simulated print and screen recaptures of them
+#    through the same cameras (so camera quality is on both sides of the still table).
 # 4. `unmask pad train --without-surface` over all of it: no texture classifier fitted on the
 #    lab's rendered faces (one did and called every real face an attack); BPCER of each
-#    colour-camera level is measured on the real bona fide faces, APCER on the attacks.
+#    colour-camera level is measured on the real bona fide faces, APCER on the attacks; a still
+#    level stops where it would refuse more of the bona fide stills than its ceiling
+#    (fusion.STILL_BPCER_CEILING) and reports the simulated APCER it costs there.
 # 5. The model's file digests are recorded in the package (unmask/liveness/models/
 #    default.sha256.json), which the loader checks.
 set -euo pipefail
@@ -36,7 +39,7 @@ wait
 run python scripts/calibration_sets.py "$work/real"
 protocols=()
 for name in "${species[@]}"; do protocols+=(--protocol "$work/$name/protocol.csv"); done
-for name in real-video real-still recapture-still; do
+for name in real-video real-still camera-still recapture-still; do
     protocols+=(--protocol "$work/real/$name/protocol.csv")
 done
 # --- Active liveness (issue 11): the challenge part of the fusion -------------------------

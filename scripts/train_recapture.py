@@ -38,7 +38,8 @@ from unmask.face import FaceAnalyzer
 from unmask.lab.recapture import KINDS, capture, sample_camera
 from unmask.liveness.model import DEFAULT_MODEL_DIR
 from unmask.liveness.recapture import (
-    FEATURE_VERSION,
+    MEASUREMENT_VERSION,
+    MODEL_COLUMNS,
     RecaptureModel,
     analysis_crop,
     recapture_features,
@@ -80,7 +81,7 @@ def held_out(person: str, seed: int) -> bool:
 
 
 def build(root: Path, seed: int) -> dict[str, NDArray[np.generic]]:
-    cache = CACHE / f"recapture_train_v{FEATURE_VERSION}_lab{LAB_VERSION}_seed{seed}.npz"
+    cache = CACHE / f"recapture_train_v{MEASUREMENT_VERSION}_lab{LAB_VERSION}_seed{seed}.npz"
     if cache.exists():
         with np.load(cache) as data:
             return {key: data[key] for key in data.files}
@@ -137,7 +138,7 @@ def main() -> int:
         return 3
     data = build(root, args.seed)
     validation = np.array([held_out(str(p), args.seed) for p in data["person"]])
-    X, y, kind = data["X"], data["y"], data["kind"]
+    X, y, kind = data["X"][:, MODEL_COLUMNS], data["y"], data["kind"]
     model = RecaptureModel(C=args.C)
     model.fit(X[~validation], y[~validation])
     scores = model.predict_proba(X[validation])[:, 1]

@@ -16,8 +16,12 @@ from unmask.lab.recapture import capture, sample_camera, sample_print, sample_sc
 from unmask.liveness.fusion import FusionModel
 from unmask.liveness.model import DEFAULT_MODEL_DIR, PadModel
 from unmask.liveness.recapture import (
+    FEATURE_NAMES,
+    MODEL_COLUMNS,
+    MODEL_FEATURES,
     N_FEATURES,
     RecaptureModel,
+    analysis_crop,
     recapture_cue,
     score_view,
 )
@@ -93,7 +97,28 @@ def test_cue_is_inconclusive_without_model_or_with_a_tiny_face(toy_model: Recapt
     judged = recapture_cue([(frame, face_at(Box(50, 50, 100, 100)))] * 3, toy_model)
     assert judged.score is not None and 0.0 <= judged.score <= 1.0
     assert judged.evidence["frames_scored"] == 3
-    assert set(judged.evidence["group_logits"]) >= {"periodic_peaks", "gamut", "texture_lbp"}
+    weighed = {"periodic_peaks", "sharpness", "gamut", "specular"}
+    assert set(judged.evidence["group_logits"]) == weighed
+    # Dynamic range and LBP texture are measured (dynamic range reported), not weighed.
+    assert "dynamic_range" not in judged.evidence["group_logits"]
+    assert "dynamic_range_stops" in judged.evidence
+
+
+def test_model_weighs_every_measurement_but_the_camera_set_groups(
+    toy_model: RecaptureModel,
+) -> None:
+    """The model's input is FEATURE_NAMES without the dynamic-range and LBP groups, in order,
+    and the groups' shares of the logit add up to the logit less the intercept."""
+    dynamic = {"luma_p1", "luma_p50", "luma_p99", "dynamic_range_stops", "shadow_saturation"}
+    lbp = {name for name in FEATURE_NAMES if name.startswith("lbp_")}
+    assert len(lbp) == 30
+    assert set(FEATURE_NAMES) - set(MODEL_FEATURES) == dynamic | lbp
+    assert [FEATURE_NAMES[i] for i in MODEL_COLUMNS] == list(MODEL_FEATURES)
+    assert len(MODEL_FEATURES) == N_FEATURES
+    X, _ = features(3, seed=4)
+    shares = toy_model.contributions(X[0])
+    logit = float(toy_model.decision_function(X[:1])[0]) - toy_model.intercept_
+    assert sum(shares.values()) == pytest.approx(logit)
 
 
 def test_pad_model_saves_and_finds_recapture(toy_model: RecaptureModel, tmp_path: Path) -> None:
@@ -130,3 +155,24 @@ def test_shipped_model_scores_a_recaptured_portrait_below_the_original(kind: str
             scores[version] = score_view(shot.image, shot.box, model).score
         assert scores[kind] is not None and scores["bona_fide"] is not None
         assert scores[kind] < scores["bona_fide"], seed
+
+
+def test_analysis_crop_stays_inside_a_tight_frame() -> None:
+    """A dataset's tight face crop (the face fills the frame) gives a crop of real pixels
+    only: smaller than 1.2 face widths and shifted inside, never padded with edge copies."""
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (200, 180, 3), dtype=np.uint8)
+    crop = analysis_crop(image, Box(10, 5, 165, 190))
+    side = crop.shape[0]
+    assert crop.shape == (side, side, 3) and side <= 180
+    matches = [
+        (y, x)
+        for y in range(0, 200 - side + 1)
+        for x in range(0, 180 - side + 1)
+        if np.array_equal(image[y : y + side, x : x + side], crop)
+    ]
+    assert matches, "the crop is not a window of the frame"
+    # With room around the face it is the usual 1.2 x face square, area-reduced above 320 px.
+    large = rng.integers(0, 256, (900, 900, 3), dtype=np.uint8)
+    assert analysis_crop(large, Box(300, 300, 100, 100)).shape == (120, 120, 3)
+    assert analysis_crop(large, Box(100, 100, 500, 500)).shape == (384, 384, 3)

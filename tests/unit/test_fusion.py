@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from unmask.errors import InputError, ModelError
-from unmask.liveness.fusion import STILL_MARK, FusionModel
+from unmask.liveness.fusion import STILL_BPCER_CEILING, STILL_MARK, FusionModel
 from unmask.liveness.model import PadModel
 from unmask.types import CueScore
 
@@ -268,3 +268,29 @@ def test_site_adaptation_moves_a_shifted_cue_back_and_never_past_the_attacks(fit
     attacks = [sample("print", rng) for _ in range(30)]
     assert all(moved.decide(c, "medium")[0] != "bona_fide" for c in attacks)
     assert FusionModel.from_dict(moved.to_dict()).reference == moved.reference
+
+
+def test_a_still_level_stops_where_it_would_refuse_too_many_living_faces() -> None:
+    """Screens that look like faces (a tail the simulation has and a still cannot resolve) would
+    set `medium` above most living faces; the ceiling stops it at 10 % of the bona fide stills
+    and the level then reports the APCER it costs, above its target. Video tables keep theirs."""
+    bona = np.linspace(0.30, 0.99, 100)
+    attacks = np.concatenate([np.linspace(0.01, 0.40, 85), np.linspace(0.90, 0.99, 15)])
+    fused = np.concatenate([bona, attacks, attacks])
+    labels = np.array(["bona_fide"] * 100 + ["print"] * 100 + ["replay"] * 100)
+    stills = labels == "bona_fide"
+    model = FusionModel()
+    free = model.fit_levels(fused, labels, species=("print", "replay"))
+    assert free["medium"].bpcer > 0.8 and free["medium"].apcer_max <= 0.05
+    capped = model.fit_levels(
+        fused, labels, species=("print", "replay"), ceiling=(STILL_BPCER_CEILING, stills)
+    )
+    assert capped["medium"].bpcer <= 0.10 < capped["medium"].apcer_max
+    assert capped["low"].bpcer <= 0.05
+    assert capped["low"].threshold <= capped["medium"].threshold
+    assert capped["high"].threshold == free["high"].threshold
+    # the ceiling is measured on the bona fide it names: none named, nothing capped
+    none = model.fit_levels(
+        fused, labels, species=("print", "replay"), ceiling=(STILL_BPCER_CEILING, ~stills)
+    )
+    assert none["medium"].threshold == free["medium"].threshold

@@ -394,6 +394,8 @@ def levels_text(model: PadModel) -> str:
                 f" incl. {', '.join(level.requires)}" if level.requires else ""
             )
             flag = "" if level.resolvable else " (too few attacks to resolve)"
+            if level.apcer_max > level.target_apcer:
+                flag += " (above target: stopped by the BPCER ceiling)"
             lines.append(
                 f"| {level.name} | {level.target_apcer:.1%} | {level.threshold:.4f} "
                 f"| {level.apcer_max:.1%}{flag} | {level.bpcer:.1%} ({level.bpcer_source} faces) "

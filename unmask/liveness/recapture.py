@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import cv2
 import numpy as np
@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 
 from unmask.errors import InputError
 from unmask.liveness.channels import median_cue
+from unmask.liveness.extra_model import scaled_crop_box
 from unmask.liveness.features import (
     colour_features,
     lbp_histograms,
@@ -33,18 +34,17 @@ from unmask.liveness.features import (
 )
 from unmask.liveness.features.spectrum import radial_frequency
 from unmask.liveness.linear import StandardizedLogistic
-from unmask.liveness.surface import crop_face
 from unmask.types import Box, CueScore, Face, Frame
-
-if TYPE_CHECKING:
-    pass
 
 CUE = "recapture"
 CROP_SCALE = 1.2
 ANALYSIS_FACE_PX = 320
 MIN_FACE_PX = 56.0
 FULL_CONFIDENCE_PX = 140.0
-FEATURE_VERSION = 1
+# MEASUREMENT_VERSION: how the features are measured (a training cache of measurements stays
+# valid while it holds); FEATURE_VERSION: which of them the model weighs (its input).
+MEASUREMENT_VERSION = 1
+FEATURE_VERSION = 3
 FORMAT_VERSION = 1
 # Spectral bands in cycles per pixel: below LOW_CUT the face's own shape dominates.
 LOW_CUT = 0.04
@@ -83,23 +83,63 @@ FEATURE_NAMES: tuple[str, ...] = (
     *(f"lbp_luma_r{r}_{b}" for r in (1, 2) for b in range(10)),
     *(f"lbp_cr_r1_{b}" for b in range(10)),
 )
-N_FEATURES = len(FEATURE_NAMES)
-FEATURE_GROUPS: dict[str, tuple[int, int]] = {
+GROUPS: dict[str, tuple[int, int]] = {
     "periodic_peaks": (0, 8),
     "sharpness": (8, 12),
     "gamut": (12, 20),
     "dynamic_range": (20, 25),
     "specular": (25, 29),
-    "texture_lbp": (29, N_FEATURES),
+    "texture_lbp": (29, len(FEATURE_NAMES)),
+}
+# Measured and reported as evidence, not weighed: a face's percentiles and stops of luma and
+# its shadows' saturation are set mostly by the camera's processing (exposure, tone curve,
+# black level, flare, local tone mapping), which the simulated cameras do not span. Trained
+# on them, the model read the simulation's lifted print blacks as the mark of an attack, and
+# real prints, whose blacks the camera sets, passed (docs/recapture.md, "Feature version 2").
+# The same holds for the LBP micro-texture at radii of 1-2 px: sensor noise, demosaicing,
+# sharpening and JPEG set it more than paper or a panel do; without it the classifier
+# separates simulated recaptures of held-out people better and real faces from real prints
+# too (docs/recapture.md, "Feature version 3").
+EVIDENCE_ONLY = ("dynamic_range", "texture_lbp")
+MODEL_COLUMNS = np.array(
+    [
+        index
+        for group, (lo, hi) in GROUPS.items()
+        if group not in EVIDENCE_ONLY
+        for index in range(lo, hi)
+    ]
+)
+MODEL_FEATURES: tuple[str, ...] = tuple(FEATURE_NAMES[i] for i in MODEL_COLUMNS)
+N_FEATURES = len(MODEL_FEATURES)
+FEATURE_GROUPS: dict[str, NDArray[np.bool_]] = {
+    group: np.isin(MODEL_COLUMNS, np.arange(lo, hi))
+    for group, (lo, hi) in GROUPS.items()
+    if group not in EVIDENCE_ONLY
 }
 
 
 def analysis_crop(image: NDArray[np.uint8], box: Box) -> NDArray[np.uint8]:
     """The face crop at the frame's resolution, reduced only when the face exceeds
-    ANALYSIS_FACE_PX (never enlarged: interpolation would invent smooth texture)."""
+    ANALYSIS_FACE_PX (never enlarged: interpolation would invent smooth texture).
+
+    The square is kept inside the frame (made smaller and shifted back in, the rule of
+    `extra_model.scaled_crop_box`): tight face crops (a dataset's 256 px crops, a face filling
+    a phone frame) would otherwise be padded by replicated edge pixels, flat streaks that no
+    camera produces and that the features would read as texture, peaks and dynamic range.
+    """
+    height, width = image.shape[:2]
     face = max(box.w, box.h)
-    side = int(round(min(face, ANALYSIS_FACE_PX) * CROP_SCALE))
-    return crop_face(image, box, scale=CROP_SCALE, size=max(side, 8))
+    square = Box(box.x + box.w / 2 - face / 2, box.y + box.h / 2 - face / 2, face, face)
+    left, top, right, bottom = scaled_crop_box(square, CROP_SCALE, height, width)
+    side = min(bottom - top, right - left)
+    if side < 8:
+        raise InputError(f"face box {box.as_list()} leaves no crop inside a {width}x{height} frame")
+    crop = image[top : top + side, left : left + side]
+    scale = side / face
+    wanted = max(int(round(min(face, ANALYSIS_FACE_PX) * scale)), 8)
+    if wanted >= side:
+        return np.ascontiguousarray(crop)
+    return np.ascontiguousarray(cv2.resize(crop, (wanted, wanted), interpolation=cv2.INTER_AREA))
 
 
 def _spectrum(channel: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -152,7 +192,8 @@ def _band_energy(power: NDArray[np.float64], radius: NDArray[np.float64]) -> tup
 
 
 def recapture_features(crop: NDArray[np.uint8]) -> NDArray[np.float64]:
-    """The N_FEATURES-long vector of one analysis crop (RGB uint8, any size >= 16 px)."""
+    """Every measurement (FEATURE_NAMES) of one analysis crop (RGB uint8, any size >= 16 px);
+    the model weighs the MODEL_COLUMNS of it."""
     crop = np.asarray(crop)
     if crop.ndim != 3 or crop.shape[2] != 3 or crop.dtype != np.uint8 or min(crop.shape[:2]) < 16:
         raise InputError(
@@ -220,13 +261,14 @@ class RecaptureModel(StandardizedLogistic):
     def header_extra(self) -> dict[str, Any]:
         return {
             "crop": {"scale": CROP_SCALE, "analysis_face_px": ANALYSIS_FACE_PX},
-            "features": list(FEATURE_NAMES),
+            "features": list(MODEL_FEATURES),
         }
 
     def contributions(self, features: NDArray[np.float64]) -> dict[str, float]:
-        """Each feature group's share of the logit, so evidence can say what decided."""
+        """Each feature group's share of the logit (`features`: the model's input), so evidence
+        can say what decided."""
         parts = ((features - self.mean_) / self.scale_) * self.coef_
-        return {name: float(parts[lo:hi].sum()) for name, (lo, hi) in FEATURE_GROUPS.items()}
+        return {name: float(parts[chosen].sum()) for name, chosen in FEATURE_GROUPS.items()}
 
 
 def score_view(image: NDArray[np.uint8], box: Box, model: RecaptureModel | None) -> CueScore:
@@ -257,9 +299,10 @@ def score_view(image: NDArray[np.uint8], box: Box, model: RecaptureModel | None)
             reason="face crop is flat (over/under-exposed): nothing to judge",
             evidence=evidence,
         )
-    features = recapture_features(crop)
+    measured = recapture_features(crop)
+    features = measured[MODEL_COLUMNS]
     probability = float(model.predict_proba(features)[0, 1])
-    named = {name: float(value) for name, value in zip(FEATURE_NAMES, features, strict=True)}
+    named = {name: float(value) for name, value in zip(FEATURE_NAMES, measured, strict=True)}
     luma_peak = max(named[f"luma_peak_{lo:.2f}_{hi:.2f}"] for lo, hi in PEAK_BANDS)
     chroma_peak = max(named["chroma_rg_peak"], named["chroma_by_peak"])
     evidence.update(
