@@ -33,15 +33,17 @@ from unmask.identity.template_crypto import decrypt_blob, encrypt_blob
 MAGIC = b"UNMASK-ANN-1\n"
 # Below this many templates exact search costs a few milliseconds; above it the index is used.
 ANN_THRESHOLD = 50_000
-# HNSW shape: 16 links a node, 128 candidates while building, EXPANSION_SEARCH while
+# HNSW shape: 32 links a node, 128 candidates while building, EXPANSION_SEARCH while
 # searching, vectors in half precision (L2 on them ranks like L2 on the float32 templates).
-# Measured on simulated clustered templates, one core (benchmarks/gallery_scale.py,
-# docs/gallery.md). usearch's int8 kind was faster (and its recall@1 higher) there, but it
-# normalises each vector as it quantises, so it ranks by angle: the identities after the first
-# came back in another order than exact L2 search (tests/unit/test_gallery_ann.py).
-CONNECTIVITY = 16
+# Measured on simulated clustered templates, one thread (benchmarks/gallery_scale.py,
+# docs/gallery.md): with 16 links the five close templates of one identity can form an island
+# the search never enters, so recall stalls however wide the search (1M: 0.985 at breadths 768
+# and 1024); at 100k, 32 links reached 0.998 at breadth 256 where 16 gave 0.990. usearch's int8
+# kind was faster, but it normalises each vector as it quantises, so it ranks by angle: the
+# identities after the first came back in another order than exact L2 search.
+CONNECTIVITY = 32
 EXPANSION_ADD = 128
-EXPANSION_SEARCH = 768
+EXPANSION_SEARCH = 512
 SCALAR = "f16"
 
 
