@@ -15,7 +15,8 @@ are those of its whole process tree (worker processes, Ray's daemons and workers
 model loading included: the larger of the reaped children's rusage and a 0.2 s poll of the
 tree in /proc (Ray's workers are not reaped by the command, so rusage misses them; the poll
 misses at most the last 0.2 s of a process). Both are lower bounds. Faces per frame count every face
-the face stage kept (tracked or not). The machine is shared (2 cores): wall times are noisy.
+the face stage kept (tracked or not); the smallest track's face is the width of the best box of
+the narrowest track. The machine is shared (2 cores): wall times are noisy.
 """
 
 from __future__ import annotations
@@ -160,13 +161,18 @@ def throughput(seconds: float, only: str | None) -> None:
         ([hamilton], ["--small-faces"]),
         ([crowd], []),
         ([crowd], ["--small-faces"]),
+        ([crowd], ["--tile", "128"]),
+        ([crowd], ["--tile", "96"]),
         ([hamilton, crowd], []),
         ([hamilton, crowd], ["--workers", "2"]),
         ([hamilton, crowd], ["--ray", "local", "--workers", "2"]),
     ]
     print(f"REAL data: the first {seconds:g} s of each video (street_crowd is 4.2 s long)")
-    print("| command | video s | CPU s | video s per CPU s | wall s | faces per frame |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| command | video s | CPU s | video s per CPU s | wall s | faces per frame |"
+        " smallest track's face px |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for files, extra in configs:
         if only and only not in " ".join(extra):
             continue
@@ -176,8 +182,11 @@ def throughput(seconds: float, only: str | None) -> None:
         per_frame = ", ".join(
             f"{Path(r['file']).stem} {r['faces'] / max(r['frames'], 1):.2f}" for r in results
         )
+        widths = [t["box"][2] for r in results for t in r["tracks"]]
+        smallest = f"{min(widths):.0f}" if widths else "-"
         print(
-            f"| `{shown}` | {video_s:.1f} | {cpu:.1f} | {video_s / cpu:.3f} | {wall:.1f} | {per_frame} |"
+            f"| `{shown}` | {video_s:.1f} | {cpu:.1f} | {video_s / cpu:.3f} | {wall:.1f} |"
+            f" {per_frame} | {smallest} |"
         )
 
 

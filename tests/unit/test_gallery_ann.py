@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from unmask.identity import Gallery, Template, identify
+from unmask.identity import Gallery, Template, ann, identify
 from unmask.identity.gallery import IndexRebuiltWarning
 
 
@@ -63,8 +63,23 @@ def test_the_index_agrees_with_exact_search(tmp_path: Path) -> None:
             ]
 
 
-@pytest.mark.parametrize("case", ["stale", "other gallery", "damaged", "hand edit"])
-def test_an_index_that_does_not_match_is_rebuilt_not_used(tmp_path: Path, case: str) -> None:
+def test_the_same_gallery_always_builds_the_same_index(tmp_path: Path) -> None:
+    """One build thread: the candidates, hence the answers, never vary from build to build."""
+    path = crowd(tmp_path / "g.sqlite", people=40)
+    built = []
+    for _ in range(3):
+        Path(f"{path}.ann").unlink(missing_ok=True)
+        with Gallery(path, ann_threshold=1) as gallery:
+            built.append(bytes(gallery.index().index.save()))  # type: ignore[attr-defined]
+    assert built[0] == built[1] == built[2]
+
+
+@pytest.mark.parametrize(
+    "case", ["stale", "other gallery", "damaged", "hand edit", "other settings"]
+)
+def test_an_index_that_does_not_match_is_rebuilt_not_used(
+    tmp_path: Path, case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = crowd(tmp_path / "g.sqlite")
     top(path, 0)
     index_file = Path(f"{path}.ann")
@@ -84,10 +99,16 @@ def test_an_index_that_does_not_match_is_rebuilt_not_used(tmp_path: Path, case: 
         data[len(data) // 2] ^= 0x40
         index_file.write_bytes(bytes(data))
         expected = "encryption tag fails"
-    else:  # a row deleted behind unmask's back: the generation did not move
+    elif case == "hand edit":  # a row deleted behind unmask's back: the generation did not move
         with sqlite3.connect(path) as connection:
             connection.execute("DELETE FROM templates WHERE id = 7")
         expected = "out of sync"
+    else:  # an index file from an unmask with another HNSW shape
+        index_file.unlink()
+        with monkeypatch.context() as patch:
+            patch.setattr(ann, "CONNECTIVITY", 8)
+            top(path, 0)
+        expected = "built with other settings"
     with Gallery(path, ann_threshold=1) as gallery:
         with pytest.warns(IndexRebuiltWarning, match=expected):
             gallery.index()

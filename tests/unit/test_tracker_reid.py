@@ -142,3 +142,17 @@ def test_a_box_that_swallows_two_neighbours_takes_neither_id_but_a_lone_face_may
         ],
     )
     assert len(set(lone["red"])) == 1  # a detector's box-size flip on a lone face
+
+
+def test_a_larger_box_centred_on_one_of_two_neighbours_is_that_face_boxed_again() -> None:
+    """BlazeFace sometimes boxes a face 1.6x larger, over its neighbour's chin: the box is still
+    centred on its own face, unlike a blend of both (above), so it keeps that face's track."""
+    pair = {"red": Box(200, 80, 60, 60), "blue": Box(275, 85, 60, 60)}
+    tracker = ReidTracker()
+    ids = run(tracker, [(i / 10, pair, GREY) for i in range(10)])
+    image = scene(pair, GREY)
+    larger = Box(257, 67, 96, 96)  # blue's centre, over red's box as well
+    red, blue = tracker.update([face(pair["red"]), face(larger)], 1.0, image)
+    assert blue.track_id in ids["blue"] and red.track_id in ids["red"]
+    after = run(tracker, [(1.1 + i / 10, pair, GREY) for i in range(5)])
+    assert set(after["blue"]) == set(ids["blue"]) and set(after["red"]) == set(ids["red"])

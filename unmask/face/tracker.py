@@ -120,6 +120,8 @@ class IouTracker:
 
 GRID = 3
 CHANGED_BLOCKS = 7
+# Centre distance, in face sizes, under which a box over two faces is still one face's own box.
+SAME_FACE_SHIFT = 0.35
 
 
 def frame_signature(image: NDArray[np.uint8]) -> NDArray[np.float32]:
@@ -248,9 +250,6 @@ class ReidTracker(IouTracker):
         size = math.sqrt(max(state.box.area, 1.0))
         ratio = math.sqrt(max(box.area, 1.0)) / size
         gap = timestamp - state.last_seen
-        limit = 1.4 if crowded and gap <= self.max_gap_s else 2.0
-        if not 1.0 / limit <= ratio <= limit:
-            return -math.inf
         predicted = state.predicted(timestamp, self.max_gap_s)
         overlap = predicted.iou(box)
         shift = (
@@ -260,6 +259,13 @@ class ReidTracker(IouTracker):
             )
             / size
         )
+        # A box over two faces that is centred on this track's face is this face boxed again,
+        # larger or smaller (two faces side by side are a face width apart, so a blend of both
+        # is centred about half a width from each); only off-centre ones must keep the size.
+        blend = crowded and gap <= self.max_gap_s and shift > SAME_FACE_SHIFT
+        limit = 1.4 if blend else 2.0
+        if not 1.0 / limit <= ratio <= limit:
+            return -math.inf
         similarity = (
             float(np.dot(state.appearance, feature))
             if state.appearance is not None and feature is not None

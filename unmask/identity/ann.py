@@ -33,12 +33,18 @@ from unmask.identity.template_crypto import decrypt_blob, encrypt_blob
 MAGIC = b"UNMASK-ANN-1\n"
 # Below this many templates exact search costs a few milliseconds; above it the index is used.
 ANN_THRESHOLD = 50_000
-# HNSW shape: 16 links a node, 128 candidates while building, 512 while searching. On simulated
-# clustered templates (benchmarks/gallery_scale.py, docs/gallery.md), one core: search breadth
-# 512 gave recall@1 0.99 at 100k (3.6 ms) and 0.975 at 1M (4.3 ms); 1024 gave 0.995 at 1M (7.5 ms).
-CONNECTIVITY = 16
+# HNSW shape: 32 links a node, 128 candidates while building, EXPANSION_SEARCH while
+# searching, vectors in half precision (L2 on them ranks like L2 on the float32 templates).
+# Measured on simulated clustered templates, one thread (benchmarks/gallery_scale.py,
+# docs/gallery.md): with 16 links the five close templates of one identity can form an island
+# the search never enters, so recall stalls however wide the search (1M: 0.985 at breadths 768
+# and 1024); at 100k, 32 links reached 0.998 at breadth 256 where 16 gave 0.990. usearch's int8
+# kind was faster, but it normalises each vector as it quantises, so it ranks by angle: the
+# identities after the first came back in another order than exact L2 search.
+CONNECTIVITY = 32
 EXPANSION_ADD = 128
 EXPANSION_SEARCH = 512
+SCALAR = "f16"
 
 
 @dataclass(frozen=True)
@@ -72,21 +78,21 @@ class AnnIndex:
         self.stamp = stamp
 
     @classmethod
-    def build(
-        cls, ids: NDArray[np.int64], vectors: NDArray[np.float32], stamp: Stamp, threads: int = 0
-    ) -> AnnIndex:
+    def build(cls, ids: NDArray[np.int64], vectors: NDArray[np.float32], stamp: Stamp) -> AnnIndex:
+        """One thread, rows in the given order: the same gallery always gives the same graph
+        (several threads give a different graph each build, hence different candidates)."""
         from usearch.index import Index
 
         index = Index(
             ndim=vectors.shape[1],
             metric="l2sq",
-            dtype="f16",
+            dtype=SCALAR,
             connectivity=CONNECTIVITY,
             expansion_add=EXPANSION_ADD,
             expansion_search=EXPANSION_SEARCH,
         )
         if len(ids):
-            index.add(ids.astype(np.uint64), vectors, threads=threads)
+            index.add(ids.astype(np.uint64), vectors, threads=1)
         return cls(index, stamp)
 
     def __len__(self) -> int:
@@ -104,7 +110,7 @@ class AnnIndex:
 
     def add(self, ids: NDArray[np.int64], vectors: NDArray[np.float32]) -> None:
         if len(ids):
-            self.index.add(ids.astype(np.uint64), vectors)  # type: ignore[attr-defined]
+            self.index.add(ids.astype(np.uint64), vectors, threads=1)  # type: ignore[attr-defined]
 
     def remove(self, ids: NDArray[np.int64]) -> None:
         for row_id in ids:
@@ -161,6 +167,9 @@ class AnnIndex:
             return None, f"damaged ({exc})"
         if index is None:
             return None, "damaged (usearch cannot read it)"
+        shape = (index.connectivity, str(index.dtype).rsplit(".", 1)[-1].lower())
+        if shape != (CONNECTIVITY, SCALAR):
+            return None, f"built with other settings ({shape[0]} links, {shape[1]} vectors)"
         # Not kept in the file (usearch's default is 64); its stub hides the setter from mypy.
         index.expansion_search = EXPANSION_SEARCH  # type: ignore[misc]
         return cls(index, stamp), ""

@@ -55,8 +55,12 @@ FIRST_SEALED_VERSION = 2
 # Schema 2 galleries hold plaintext templates: read as they are, written into only after
 # `unmask gallery check --reseal` encrypted them.
 FIRST_ENCRYPTED_VERSION = 3
-# How many templates the index proposes per identification (at least; 8 per wanted identity).
+# How many templates the index proposes per identification (at least; 8 per wanted identity),
+# and how many more of their identities than wanted, nearest first, are re-read and measured
+# exactly. Reading and checking every proposed identity's templates (about 23 identities, 117
+# rows for top 5 on benchmarks/gallery_scale.py's data) cost more CPU than the search itself.
 ANN_CANDIDATES = 32
+ANN_SPARE_IDENTITIES = 2
 MAC_SECRET = "template-mac"
 TEMPLATE_BYTES = EMBEDDING_SIZE * 4
 SEAL_DOMAIN = b"unmask-template-v2\0"
@@ -823,9 +827,9 @@ class Gallery:
         """The `top` closest identities (closest template each), best first.
 
         Below `ann_threshold` templates: exact, over every template (all checked). Above it:
-        the index proposes candidate templates; every template of their identities is re-read,
-        checked and measured, so each identity named carries its exact distance (the index can
-        miss an identity, never misstate one).
+        the index proposes candidate templates; every template of the nearest of their
+        identities is re-read, checked and measured, so each identity named carries its exact
+        distance (the index can miss an identity, never misstate one).
         """
         self.require_templates()
         probe = np.asarray(probe, dtype=np.float32)
@@ -836,13 +840,19 @@ class Gallery:
         ids = [int(i) for i in self.candidates(probe, max(ANN_CANDIDATES, 8 * top))]
         if not ids:
             return []
-        owners = [
-            int(row[0])
+        owner_of = {
+            int(row[0]): int(row[1])
             for row in self.connection.execute(
-                f"SELECT DISTINCT identity_id FROM templates WHERE id IN ({','.join('?' * len(ids))})",
+                f"SELECT id, identity_id FROM templates WHERE id IN ({','.join('?' * len(ids))})",
                 tuple(ids),
             )
-        ]
+        }
+        # Candidates come nearest first: the identities in the order they first appear, so the
+        # nearest few by the index's own distances; only those are read and measured.
+        ranked = dict.fromkeys(owner_of[i] for i in ids if i in owner_of)
+        owners = list(ranked)[: max(top, 1) + ANN_SPARE_IDENTITIES]
+        if not owners:
+            return []
         found: dict[str, float] = {}
         for _, _, name, plaintext in self.checked_rows(
             f"WHERE i.id IN ({','.join('?' * len(owners))})", owners

@@ -71,7 +71,12 @@ def alert_rows(records: list[dict[str, Any]]) -> str:
     for record in records:
         for alert in record["alerts"]:
             clip = alert.get("clip")
-            link = f"<a href='{html.escape(clip)}'>clip</a>" if clip else "no clip"
+            link = (
+                f"<video controls preload='metadata' width='240' src='{html.escape(clip)}'></video>"
+                f"<br><a href='{html.escape(clip)}'>clip</a>"
+                if clip
+                else "no clip"
+            )
             cues = "; ".join(
                 f"{name} {cue['score']:.2f}" if cue.get("score") is not None else f"{name} -"
                 for name, cue in alert["cues"].items()

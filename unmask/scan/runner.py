@@ -8,11 +8,8 @@ order, which is why a scan gives the same output however it is run.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -91,14 +88,10 @@ class Ordered:
             )
             yield from zip(self.items, results, strict=True)
         elif self.options.workers > 1 and len(self.items) > 1:
-            context = get_context("spawn")
-            with ProcessPoolExecutor(self.options.workers, mp_context=context) as pool:
-                futures = [pool.submit(attempt, item, settings) for item in self.items]
-                for item, future in zip(self.items, futures, strict=True):
-                    try:
-                        yield item, future.result()
-                    except BrokenProcessPool:
-                        yield item, Failure("its worker process died", "WorkerDied", 1)
+            from unmask.scan.in_processes import run_in_processes
+
+            results = run_in_processes(attempt, self.items, settings, self.options.workers)
+            yield from zip(self.items, results, strict=True)
         else:
             for item in self.items:
                 yield item, attempt(item, settings)
