@@ -4,7 +4,7 @@
 
 Clips come from `unmask.lab.generate` with its defaults (faces: the shared face sets when present,
 else the bundled portraits; preset "default", H.264 CRF 0). Three readings per clip, on the same
-face-stage region traces: the engine's verdict (POS over all skin regions, gated: `estimate_face`),
+face-stage region traces: the engine's verdict (POS over all skin regions, with its SNR gate),
 the project's POS over cheeks and forehead read at its spectral peak, and the deliberately simple
 POS of tests/unit/test_lab_pulse_recovery.py. A hit is within 5 bpm of the labelled rate.
 """

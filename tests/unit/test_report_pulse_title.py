@@ -4,16 +4,6 @@ from unmask.liveness.report import cue_rate
 from unmask.types import CueScore
 
 
-def test_a_rate_found_by_the_regions_is_named_as_such() -> None:
-    cue = CueScore(
-        "pulse",
-        0.9,
-        confidence=0.8,
-        evidence={"skin": {"heart_rate_bpm": 71.6}, "consensus": {"found": True}},
-    )
-    assert cue_rate(cue) == "72 bpm (regions agree), as the pulse cue read it"
-
-
 def test_a_rate_of_the_pooled_skin_alone() -> None:
     cue = CueScore("pulse", 0.9, confidence=0.8, evidence={"skin": {"heart_rate_bpm": 64.0}})
     assert cue_rate(cue) == "64 bpm, as the pulse cue read it"

@@ -133,8 +133,7 @@ def _from_full_frame(path: str, method: str, max_seconds: float | None) -> Said:
 
 def _from_faces(path: str, method: str, max_seconds: float | None) -> Said:
     from unmask.liveness.pulse import pulse_cue
-    from unmask.pulse import SKIN_REGIONS, estimate_pulse
-    from unmask.pulse.consensus import estimate_face
+    from unmask.pulse import SKIN_REGIONS, estimate_pulse, pooled_trace
     from unmask.pulse.video import face_track_traces
 
     if method == "auto":
@@ -148,7 +147,8 @@ def _from_faces(path: str, method: str, max_seconds: float | None) -> Said:
     entries: list[dict[str, Any]] = []
     for track in tracks:
         names = tuple(n for n in SKIN_REGIONS if n in track.traces)
-        estimate = estimate_face(track.traces, names, method, bits_per_pixel=bits)
+        skin = pooled_trace(track.traces, names)
+        estimate = estimate_pulse(skin, method) if skin is not None else None
         cue = pulse_cue(track.traces, face_size_px=track.face_size_px, bits_per_pixel=bits)
         entries.append(
             {

@@ -6,10 +6,7 @@ background beside the face) and weighs four pieces of evidence:
 (a) strength: the SNR of the pulse in each region and in all skin pooled;
 (b) spatial coherence: independent skin regions beat at the same rate and in phase (mean
     pairwise correlation of their pulse waves, narrow-band around the pooled rate); a living
-    face has it, noise does not, and a replayed or printed face has at most one light rhythm.
-    On short tracks, where single regions are too noisy to correlate, the regions' consensus
-    (`unmask.pulse.consensus`: their own spectral peaks agree and their mean spectrum carries
-    the peak) stands in for it;
+    face has it, noise does not, and a replayed or printed face has at most one light rhythm;
 (c) face vs background: a rhythm at the same rate beside the face is the light, not blood;
 (d) periocular vs cheeks: a pulse in the rings around the eyes while cheeks and forehead are
     silent at that rate (SNR at the eye rate 3 dB under the detection threshold, so a merely
@@ -31,7 +28,6 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.signal import welch
 
-from unmask.pulse.consensus import face_estimate
 from unmask.pulse.estimate import MIN_SECONDS, PulseEstimate, estimate_pulse, snr_threshold
 from unmask.pulse.preprocess import BAND_HZ, bandpass
 from unmask.pulse.rate import spectrum
@@ -316,23 +312,15 @@ def pulse_cue(
         for n in SKIN_REGIONS
         if median_pixels.get(n, 0) >= config.min_region_pixels / 2
     }
-    pooled, consensus = face_estimate(pooled, regions, traces, bits_per_pixel=bits_per_pixel)
-    if consensus is not None:
-        evidence["consensus"] = consensus.as_dict()
-        evidence["skin"] = pooled.as_dict() | {"rate_over_time": None}
     evidence["regions"] = {n: _region_summary(e, median_pixels[n]) for n, e in regions.items()}
     coherence, agreeing, consistent = _spatial_evidence(regions, pooled, evidence)
     background_rhythm = _background_rhythm(traces, pooled, config.method, duration, evidence)
     if _eye_hole_pattern(regions, duration, evidence):
         finding = "pulse around the eyes only: a mask with eye holes"
         return CueScore(CUE, 0.1, confidence=0.7, evidence=evidence | {"finding": finding})
-    by_consensus = consensus is not None and consensus.found
-    shared = by_consensus or (
-        coherence is not None
-        and (
-            (coherence >= config.coherent and len(agreeing) >= 2)
-            or (coherence >= STRONG_COHERENCE and len(consistent) >= 3)
-        )
+    shared = coherence is not None and (
+        (coherence >= config.coherent and len(agreeing) >= 2)
+        or (coherence >= STRONG_COHERENCE and len(consistent) >= 3)
     )
     live = pooled.reliable and shared
     if live and background_rhythm:
@@ -340,13 +328,10 @@ def pulse_cue(
             "the same rhythm is in the background: periodic lighting, not blood", evidence
         )
     if live:
-        sharing = consensus.share if consensus is not None and by_consensus else (coherence or 0.0)
-        strength = min(float(np.clip(pooled.quality, 0.0, 1.0)), float(np.clip(sharing, 0.0, 1.0)))
-        finding = (
-            "skin regions agree on one pulse rate"
-            if by_consensus
-            else "coherent pulse across skin regions"
+        strength = min(
+            float(np.clip(pooled.quality, 0.0, 1.0)), float(np.clip(coherence or 0.0, 0.0, 1.0))
         )
+        finding = "coherent pulse across skin regions"
         return CueScore(
             CUE,
             round(0.6 + 0.4 * strength**0.5, 3),

@@ -37,15 +37,11 @@ class EvidenceItem:
 
 
 def cue_rate(cue: CueScore | None) -> str | None:
-    """The rate the pulse cue read, which may come from the regions' consensus that the pooled
-    skin's own gate refused: the figure's title must not say "no reliable pulse" then."""
+    """The rate the pulse cue read: the figure's title must say what the verdict used, not a
+    second reading of the same trace that could disagree with it."""
     skin = (cue.evidence or {}).get("skin") if cue is not None else None
     rate = skin.get("heart_rate_bpm") if isinstance(skin, dict) else None
-    if rate is None:
-        return None
-    consensus = (cue.evidence or {}).get("consensus") if cue is not None else None
-    how = " (regions agree)" if isinstance(consensus, dict) and consensus.get("found") else ""
-    return f"{rate:.0f} bpm{how}, as the pulse cue read it"
+    return None if rate is None else f"{rate:.0f} bpm, as the pulse cue read it"
 
 
 def pulse_figure(

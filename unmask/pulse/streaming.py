@@ -9,19 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from unmask.pulse.consensus import estimate_face
-from unmask.pulse.estimate import MIN_SECONDS, PulseEstimate
+from unmask.pulse.estimate import MIN_SECONDS, PulseEstimate, estimate_pulse
 from unmask.pulse.recorder import TraceRecorder
 from unmask.pulse.regions import RegionSample
+from unmask.pulse.trace import pooled_trace
 
 
 @dataclass
 class RateStream:
     """Feed region samples frame by frame (as RegionSampler.sample gives them); every `every_s`
-        the rate of all regions pooled over the last `window_s` is re-estimated (with the skin
-    regions' consensus as a second chance: `unmask.pulse.consensus`).
+    the rate of all regions pooled over the last `window_s` is re-estimated.
 
-        `first_rate_after_s` is the time from the first frame to the first reliable rate.
+    `first_rate_after_s` is the time from the first frame to the first reliable rate.
     """
 
     method: str = "pos"
@@ -47,10 +46,11 @@ class RateStream:
             name: trace.since(timestamp - self.window_s)
             for name, trace in self.recorder.traces().items()
         }
-        estimate = estimate_face(traces, self.regions or tuple(traces), self.method)
-        if estimate is None:
+        names = self.regions or tuple(traces)
+        pooled = pooled_trace(traces, names)
+        if pooled is None:
             return None
-        self.latest = estimate
+        self.latest = estimate_pulse(pooled, self.method)
         if self.latest.reliable and self.first_rate_after_s is None:
             self.first_rate_after_s = elapsed
         return self.latest
