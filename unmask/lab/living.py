@@ -23,14 +23,9 @@ from unmask.pulse.synthetic import BLOOD_SIGNATURE
 
 Image = NDArray[np.float32]
 Array = NDArray[np.float64]
-# An eye box (y0, y1, x0, x1), each pixel's height in the eye opening, the share of the eye's
-# height the lid travels there (less at the corners), and the lid skin's colour (RGB).
-Lid = tuple[tuple[int, int, int, int], Image, Image, NDArray[np.float32]]
-# A closed lid: its skin darkens this much towards the margin (it curves away from the light),
-# and the lash line along the margin, this share of the eye's height, is this much darker.
-LID_SHADE = 0.12
-LASH_HEIGHT = 0.1
-LASH_DARKENING = 0.6
+# An eye box (y0, y1, x0, x1), its pixel grid (x, y), each pixel's height in the eye opening,
+# the share of the eye's height the lid travels there (less at the corners), the eye's height (px).
+Lid = tuple[tuple[int, int, int, int], Image, Image, Image, Image, float]
 
 # Relative pulse amplitude per RGB channel: the blood-volume signature of skin seen by a webcam
 # (de Haan & van Leest 2014), scaled so green is 1.
@@ -259,10 +254,8 @@ class Skin:
 def eyelids(base: Image, layout: FaceLayout) -> tuple[Lid, ...]:
     """Per eye, what `close_lids` needs (see `Lid`).
 
-    The lid is painted as what a closed eye shows, lid skin (the colour of the skin just under
-    the eye) ending in a dark lash line, not as the photo's brow and crease slid down over the
-    eye: a face landmark model reads an eye covered by smeared brow texture as still open, and
-    neither looks like a closed eye to a person.
+    The lid moves geometrically, not as a painted cover, because what sees blinks (a face mesh's
+    eye aspect ratio, a person) follows the lid margin.
     """
     shape = base.shape[:2]
     lids = []
@@ -283,30 +276,27 @@ def eyelids(base: Image, layout: FaceLayout) -> tuple[Lid, ...]:
         across = (xx - 0.5 * (left + right)) / max(0.6 * (right - left), 1.0)
         share = np.sqrt(np.clip(1 - across**2, 0, 1)).astype(np.float32)
         rows = ((yy - top) / height).astype(np.float32)
-        patch = base[y0:y1, x0:x1]
-        below = (rows >= 1.15) & (rows <= 1.7) & (share > 0)
-        skin = patch[below] if below.any() else patch.reshape(-1, patch.shape[-1])
-        colour = np.median(skin, axis=0).astype(np.float32)
-        lids.append(((y0, y1, x0, x1), rows, share, colour))
+        lids.append(
+            ((y0, y1, x0, x1), xx - np.float32(x0), yy - np.float32(y0), rows, share, height)
+        )
     return tuple(lids)
 
 
 def close_lids(image: Image, lids: tuple[Lid, ...], closure: float) -> Image:
-    """Lower each upper lid by `closure` of its travel: lid skin covers the eye from its top
-    down to the lid margin, a little darker towards the margin, with the lash line at the
-    margin; the brow and everything outside the opening stay still."""
+    """Slide each upper lid down as a sheet by `closure` of its travel: below the eye's top the
+    lid skin (margin and lashes first) covers the eye down to the margin, which leaves the eye
+    as it is; above, the lid skin unfolds over one eye height, so the brow stays still."""
     out = image.copy()
-    for (y0, y1, x0, x1), rows, share, colour in lids:
+    for (y0, y1, x0, x1), xx, yy, rows, share, height in lids:
         reach = np.float32(closure) * share
-        over = ((rows >= 0) & (rows <= reach) & (share > 0)).astype(np.float32)
-        if not over.any():
-            continue
-        depth = np.clip(rows / np.maximum(reach, np.float32(1e-3)), 0, 1)
-        lash = np.clip((rows - (reach - LASH_HEIGHT)) / LASH_HEIGHT, 0, 1)
-        tone = (1.0 - LID_SHADE * depth) * (1.0 - LASH_DARKENING * lash)
-        cover = cv2.GaussianBlur(over, (0, 0), 0.6)[..., None]
-        patch = image[y0:y1, x0:x1]
-        out[y0:y1, x0:x1] = patch * (1.0 - cover) + (tone[..., None] * colour) * cover
+        drop = np.float32(height) * reach
+        over_eye = (rows >= 0) & (rows <= 1.05 * reach) & (share > 0)
+        covered = np.where(rows < 0, np.clip(1 + rows, 0, 1), over_eye).astype(np.float32)
+        patch = np.ascontiguousarray(image[y0:y1, x0:x1])
+        lowered = cv2.remap(
+            patch, xx, yy - drop * covered, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
+        out[y0:y1, x0:x1] = np.asarray(lowered, dtype=np.float32)
     return out
 
 
