@@ -86,4 +86,3 @@ def test_a_closed_lid_makes_the_eye_read_closed() -> None:
     closed_contrast = eyes.eye_contrast(np.clip(closed, 0, 255).astype(np.uint8), mesh)
     assert open_contrast is not None and closed_contrast is not None
     assert closed_contrast < eyes.CLOSED_FRACTION * open_contrast
-
