@@ -47,7 +47,7 @@ import numpy as np
 
 from unmask.data import shared_data_dir
 from unmask.evaluation.protocols.base import ProtocolEntry, read_protocol_csv
-from unmask.face import FaceAnalyzer
+from unmask.face import FaceAnalyzer, largest_face_per_frame
 from unmask.lab import SPECIES, load_identities, render_presentation
 from unmask.lab.faces import FacePhoto
 from unmask.lab.generate import clip_seed
@@ -555,12 +555,7 @@ def grid_windows(seconds: float) -> dict[str, list[float]]:
         return peaks
     analyzer = FaceAnalyzer()
     for path in sorted(folder.glob("*.mpg")):
-        faces, times = [], []
-        for frame in iter_frames(path):
-            found = analyzer.analyze(frame)
-            faces.append(max(found, key=lambda f: f.box.area) if found else None)
-            times.append(frame.timestamp)
-        t = np.asarray(times)
+        faces, t = largest_face_per_frame(path, analyzer)
         v = features(faces)
         for start in np.arange(t[0], t[-1] - seconds + 1e-6, 0.1):
             inside = (t >= start) & (t <= start + seconds)

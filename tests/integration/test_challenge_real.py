@@ -6,24 +6,16 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
 import pytest
 
 from tests.shared import shared_path
-from unmask.face import FaceAnalyzer
+from unmask.face import largest_face_per_frame
 from unmask.liveness.actions import features, find_blinks, resting
-from unmask.media import iter_frames
 
 
 def test_a_real_double_blink_is_found_from_the_refined_eyelids() -> None:
     path = shared_path("video", "grid", "bbaf2n.mpg")
-    analyzer = FaceAnalyzer()
-    faces, times = [], []
-    for frame in iter_frames(path):
-        found = analyzer.analyze(frame)
-        faces.append(max(found, key=lambda f: f.box.area) if found else None)
-        times.append(frame.timestamp)
-    t = np.asarray(times)
+    faces, t = largest_face_per_frame(path)
     refined = features(faces)["open"]
     blinks = find_blinks(refined, t, resting(refined, t, 0.5))
     assert [start for start, _ in blinks] == [

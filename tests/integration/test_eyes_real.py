@@ -5,20 +5,14 @@ must not."""
 from __future__ import annotations
 
 from tests.shared import shared_path
-from unmask.face import FaceAnalyzer
+from unmask.face import largest_face_per_frame
 from unmask.liveness.eyes import eyes_cue
-from unmask.media import iter_frames
 
 
 def test_the_eyes_cue_sees_real_blinks_through_the_refined_eyelids() -> None:
     path = shared_path("video", "grid", "bbaf2n.mpg")
-    analyzer = FaceAnalyzer()
-    faces = []
-    for frame in iter_frames(path):
-        found = analyzer.analyze(frame)
-        if found:
-            faces.append(max(found, key=lambda f: f.box.area))
-    cue = eyes_cue(faces)
+    faces, _ = largest_face_per_frame(path)
+    cue = eyes_cue([face for face in faces if face is not None])
     seen_by = cue.evidence["blinks_seen_by"]
     assert seen_by["mesh"] == 0
     assert seen_by["lids"] >= 1

@@ -7,6 +7,7 @@ from unmask.lazy import lazy_exports
 if TYPE_CHECKING:
     from unmask.face.analyzer import FaceAnalyzer as FaceAnalyzer
     from unmask.face.analyzer import analyze_stream as analyze_stream
+    from unmask.face.analyzer import largest_face_per_frame as largest_face_per_frame
     from unmask.face.analyzer import track_video as track_video
     from unmask.face.detector import BlazeFaceDetector as BlazeFaceDetector
     from unmask.face.detector import Detection as Detection
@@ -21,6 +22,7 @@ EXPORTS = {
     "IouTracker": "unmask.face.tracker",
     "ReidTracker": "unmask.face.tracker",
     "analyze_stream": "unmask.face.analyzer",
+    "largest_face_per_frame": "unmask.face.analyzer",
     "track_video": "unmask.face.analyzer",
 }
 

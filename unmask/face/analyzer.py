@@ -6,6 +6,9 @@ import math
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import numpy as np
+from numpy.typing import NDArray
+
 from unmask.face.detector import BlazeFaceDetector, Detection, DetectorModel
 from unmask.face.landmarks import MESH_PRESENCE_MIN, face_mesh, iris_rings
 from unmask.face.pose import pose_from_keypoints, pose_from_mesh
@@ -119,3 +122,19 @@ def track_video(
     for _ in analyze_stream(frames, analyzer, tracker):
         pass
     return tracker.tracks()
+
+
+def largest_face_per_frame(
+    source: str | Path, analyzer: FaceAnalyzer | None = None
+) -> tuple[list[Face | None], NDArray[np.float64]]:
+    """The largest face of every frame (None where none was found) and the frames' times: the
+    per-frame signal of the person in front of the camera, gaps kept, for readers that need the
+    timing of what a face does (blinks, head actions) rather than tracks."""
+    analyzer = analyzer or FaceAnalyzer()
+    faces: list[Face | None] = []
+    times = []
+    for frame in iter_frames(source):
+        found = analyzer.analyze(frame)
+        faces.append(max(found, key=lambda f: f.box.area) if found else None)
+        times.append(frame.timestamp)
+    return faces, np.asarray(times, dtype=np.float64)
