@@ -10,7 +10,15 @@ import numpy as np
 import pytest
 
 from unmask.errors import InputError, ModelError
-from unmask.liveness.fusion import STILL_BPCER_CEILING, STILL_MARK, FusionModel
+from unmask.liveness.fusion import (
+    LARGEST_WEIGHT,
+    STILL_BPCER_CEILING,
+    STILL_MARK,
+    FusionModel,
+    fit_logistic,
+    predicted_bound,
+    sigmoid,
+)
 from unmask.liveness.model import PadModel
 from unmask.types import CueScore
 
@@ -46,6 +54,36 @@ def test_calibration_is_monotonic_and_skips_absent_cues(fitted) -> None:
     assert set(model.calibration) == {"pulse", "motion", "surface"}
     assert all(slope > 0 for slope, _ in model.calibration.values())
     assert all(weight >= 0 for weight in model.weights.values())
+
+
+def test_weights_never_trust_a_cue_beyond_its_calibration() -> None:
+    """Two cues that each miss one species (motion cannot see a replay's living face, the
+    recapture cue cannot see a mask's) are weak alone and separate every class together: the
+    unbounded logistic weights then grow far above one, as they did on the lab's clean
+    classes. The fusion keeps each weight within [0, LARGEST_WEIGHT], so no cue's share of the
+    fused log-odds exceeds its own calibrated evidence."""
+    rng = np.random.default_rng(5)
+    labels = ["bona_fide"] * 40 + ["replay"] * 40 + ["mask_rigid"] * 40
+    high, low = (0.7, 0.95), (0.05, 0.3)
+    ranges = {"bona_fide": (high, high), "replay": (high, low), "mask_rigid": (low, high)}
+
+    def cues(label: str) -> dict[str, CueScore]:
+        motion, recapture = (float(rng.uniform(*r)) for r in ranges[label])
+        return {
+            "motion": CueScore("motion", motion, 0.8),
+            "recapture": CueScore("recapture", recapture, 0.8),
+        }
+
+    samples = [cues(label) for label in labels]
+    model = FusionModel().fit(samples, labels)
+    truth = np.array([label == "bona_fide" for label in labels], dtype=np.float64)
+    unbounded, _ = fit_logistic(model.design(samples), truth, nonnegative=True)
+    assert unbounded.max() > 2 * LARGEST_WEIGHT
+    assert all(0.0 <= w <= LARGEST_WEIGHT for w in model.weights.values())
+    for sample_cues in samples:
+        evidence = model.evidence(sample_cues)
+        for name, share in model.contributions(sample_cues).items():
+            assert abs(share) <= abs(evidence[name]) + 1e-12
 
 
 def test_missing_cue_contributes_nothing(fitted) -> None:
@@ -294,3 +332,26 @@ def test_a_still_level_stops_where_it_would_refuse_too_many_living_faces() -> No
         fused, labels, species=("print", "replay"), ceiling=(STILL_BPCER_CEILING, ~stills)
     )
     assert none["medium"].threshold == free["medium"].threshold
+
+
+def test_too_few_attacks_to_resolve_a_level_set_it_by_the_prediction_bound() -> None:
+    """A dozen attacks of a species: counting puts every level just above the highest one.
+    The prediction bound sets a new attack's chance of passing at the level's target (checked
+    over many fresh draws), and a stricter level gets a higher threshold."""
+    rng = np.random.default_rng(11)
+    target = 0.05
+    passed = []
+    for _ in range(2000):
+        seen = sigmoid(rng.normal(-2.0, 1.5, 12))
+        bound = predicted_bound({"mask_rigid": seen}, target)
+        passed.append(sigmoid(rng.normal(-2.0, 1.5)) >= bound)
+    assert abs(np.mean(passed) - target) < 0.015
+    labels = np.array(["bona_fide"] * 30 + ["mask_rigid"] * 12)
+    fused = np.concatenate([sigmoid(rng.normal(4.0, 1.0, 30)), sigmoid(rng.normal(-2, 1.5, 12))])
+    levels = FusionModel().fit_levels(fused, labels)
+    highest = fused[labels == "mask_rigid"].max()
+    thresholds = [levels[name].threshold for name in ("low", "medium", "high", "maximum")]
+    assert all(t > highest for t in thresholds)
+    assert thresholds == sorted(thresholds) and thresholds[3] > thresholds[1]
+    assert not levels["medium"].resolvable
+    assert levels["maximum"].bpcer == pytest.approx(np.mean(fused[:30] < thresholds[3]))

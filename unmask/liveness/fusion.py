@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import minimize
+from scipy.stats import t as student_t
 
 from unmask.errors import InputError
 from unmask.evaluation.curves import candidate_thresholds, false_accept_rate, false_reject_rate
@@ -73,6 +74,13 @@ ACTIVE_CUES = ("challenge", "flash")
 #: A check passes at this score or above (0.5: the cue's own threshold, docs/challenge.md).
 ACTIVE_PASS = 0.5
 SCORE_FLOOR = 0.01
+#: The most a fusion weight may be. A calibrated cue's log-likelihood ratio is already all the
+#: evidence the calibration found in it; weights exist to shrink cues that repeat one another.
+#: A weight above one trusts a cue more than its own calibration does, which only a separable
+#: calibration set rewards: on the lab's clean classes the weights grew to 2-3, a 0.8 s clip
+#: of a real replay then scored 0.999999 on one cue's word (SiW-Mv2, REAL), and the operating
+#: points sat where a real face's ordinary doubt refused it.
+LARGEST_WEIGHT = 1.0
 #: Fewest site judgements of a cue before site adaptation moves its calibration.
 MIN_SITE_VALUES = 10
 
@@ -126,11 +134,13 @@ def fit_logistic(
     *,
     l2: float = 0.1,
     nonnegative: bool = False,
+    at_most: float | None = None,
     offset: NDArray[np.float64] | None = None,
     with_bias: bool = True,
 ) -> tuple[NDArray[np.float64], float]:
-    """Class-balanced logistic regression, optionally with non-negative weights (no bias bound),
-    on top of a fixed per-row `offset` (log-odds already known), with or without a bias."""
+    """Class-balanced logistic regression, optionally with non-negative weights and an upper
+    bound on them (never on the bias), on top of a fixed per-row `offset` (log-odds already
+    known), with or without a bias."""
     weights = np.where(
         labels == 1,
         len(labels) / (2.0 * max(labels.sum(), 1)),
@@ -146,7 +156,7 @@ def fit_logistic(
         return float(value), np.append(features.T @ slope + l2 * theta[:-1], slope.sum())
 
     bounds: list[tuple[float | None, float | None]]
-    bounds = [(0.0, None) if nonnegative else (None, None)] * features.shape[1]
+    bounds = [(0.0 if nonnegative else None, at_most)] * features.shape[1]
     bounds.append((None, None) if with_bias else (0.0, 0.0))
     start = np.append(np.full(features.shape[1], 1.0 if nonnegative else 0.0), 0.0)
     result = minimize(loss, start, jac=True, method="L-BFGS-B", bounds=bounds)
@@ -164,6 +174,36 @@ def widest_gap(candidates: NDArray[np.float64], index: int) -> float:
     below, above = np.clip([float(candidates[index - 1]), upper], 1e-12, 1.0 - 1e-12)
     middle = (np.log(below / (1.0 - below)) + np.log(above / (1.0 - above))) / 2.0
     return float(sigmoid(middle))
+
+
+def predicted_bound(attacks: Mapping[str, NDArray[np.float64]], target: float) -> float:
+    """The lowest threshold that a new presentation of every species would pass with
+    probability at most `target`, each species' fused log-odds taken as normal: the one-sided
+    prediction bound mean + t(n-1, 1-target) * sd * sqrt(1 + 1/n).
+
+    A dozen masks cannot resolve a 5 % APCER, let alone 0.1 %: counted, every such level
+    lands just above the highest mask seen, the same threshold for all of them, and a fresh
+    mask passes as often as it outscores the dozen (about 1 in 13). The bound reads how far
+    apart the masks spread and how few there are, so it moves up with the level and with the
+    doubt. Presentations the fusion could not judge are left out (they can never pass);
+    species with fewer than three judged presentations give no bound.
+    """
+    bound = 0.0
+    for values in attacks.values():
+        judged = values[values >= 0.0]
+        if len(judged) < 3:
+            continue
+        log_odds = logit_unclipped(judged)
+        spread = float(np.std(log_odds, ddof=1)) * np.sqrt(1.0 + 1.0 / len(judged))
+        margin = float(student_t.ppf(1.0 - target, len(judged) - 1)) * spread
+        bound = max(bound, float(sigmoid(float(np.mean(log_odds)) + margin)))
+    return bound
+
+
+def logit_unclipped(score: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Log-odds of fused scores, clipped only where float64 would reach 0 or 1."""
+    clipped = np.clip(score, 1e-15, 1.0 - 1e-15)
+    return np.asarray(np.log(clipped / (1.0 - clipped)), dtype=np.float64)
 
 
 def one_sided_calibration(
@@ -334,6 +374,7 @@ class FusionModel:
                 bona[passed],
                 l2=self.l2,
                 nonnegative=True,
+                at_most=LARGEST_WEIGHT,
                 offset=offset[passed],
                 with_bias=False,
             )
@@ -392,7 +433,7 @@ class FusionModel:
                 self.calibration[name] = (float(slope), float(intercept))
 
     def fit_weights(self, samples: Sequence[Mapping[str, CueScore]], labels: Sequence[str]) -> None:
-        """Non-negative fusion weights over the calibrated cues."""
+        """Fusion weights over the calibrated cues, between 0 and LARGEST_WEIGHT."""
         truth = np.array([label == BONA_FIDE for label in labels], dtype=np.float64)
         matrix = self.design(samples)
         # A presentation no calibrated cue could judge says nothing about the weights; left in,
@@ -403,7 +444,7 @@ class FusionModel:
                 "no cue was conclusive on both bona fide and attack calibration presentations"
             )
         weights, self.bias = fit_logistic(
-            matrix[judged], truth[judged], l2=self.l2, nonnegative=True
+            matrix[judged], truth[judged], l2=self.l2, nonnegative=True, at_most=LARGEST_WEIGHT
         )
         self.weights = {name: float(w) for name, w in zip(self.calibration, weights, strict=True)}
 
@@ -481,7 +522,8 @@ class FusionModel:
         rate a living person meets at the door is the figure that matters, not the lab's.
         `ceiling` (BPCER per level name, and which bona fide presentations it is measured on)
         stops a level's threshold where it would refuse more of them; the level then reports
-        the APCER it has there, above its target.
+        the APCER it has there, above its target. Where the attacks are too few to resolve the
+        target, the threshold must also meet it for a new presentation (`predicted_bound`).
         """
         scores = np.nan_to_num(fused, nan=-1.0)
         is_bona = labels == BONA_FIDE
@@ -497,7 +539,6 @@ class FusionModel:
         attacks = {name: scores[labels == name] for name in chosen}
         thresholds = candidate_thresholds(scores[is_bona | np.isin(labels, chosen)])
         worst = np.max([false_accept_rate(v, thresholds) for v in attacks.values()], axis=0)
-        reject = false_reject_rate(bona, thresholds)
         smallest = min(len(v) for v in attacks.values())
         limits, capped_on = ceiling if ceiling is not None else ({}, np.zeros_like(is_bona))
         capped_on = capped_on & is_bona
@@ -505,17 +546,25 @@ class FusionModel:
         levels = {}
         for spec in LEVEL_SPECS:
             index = int(np.argmax(worst <= spec.target_apcer))
+            stopped = False
             if spec.name in limits and capped_on.any():
-                index = min(index, int(np.flatnonzero(capped <= limits[spec.name])[-1]))
+                allowed = int(np.flatnonzero(capped <= limits[spec.name])[-1])
+                stopped = allowed < index
+                index = min(index, allowed)
+            threshold = widest_gap(thresholds, index)
+            resolvable = smallest >= 3.0 / spec.target_apcer
+            if not resolvable and not stopped:
+                threshold = max(threshold, predicted_bound(attacks, spec.target_apcer))
+            at = np.array([threshold])
             levels[spec.name] = Level(
                 name=spec.name,
                 target_apcer=spec.target_apcer,
-                threshold=widest_gap(thresholds, index),
-                apcer_max=float(worst[index]),
-                bpcer=float(reject[index]),
+                threshold=threshold,
+                apcer_max=float(max(false_accept_rate(v, at)[0] for v in attacks.values())),
+                bpcer=float(false_reject_rate(bona, at)[0]),
                 min_cues=spec.min_cues,
                 requires=spec.requires,
-                resolvable=smallest >= 3.0 / spec.target_apcer,
+                resolvable=resolvable,
                 bpcer_source="real" if real_bona.any() else "simulated",
                 species=tuple(chosen),
             )
