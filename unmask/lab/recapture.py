@@ -69,21 +69,7 @@ RANGES: dict[str, Range] = {
     ),
     "motion_blur_px": Range(0, 4, "hand-held capture at 1/30-1/60 s (assumption)", CAMERA),
     "exposure_ev": Range(-0.8, 0.8, "auto-exposure error of consumer cameras (assumption)", CAMERA),
-    "wb_error": Range(
-        0,
-        0.12,
-        "grey-world white balance error of 2-6 % per channel in daylight, up to about 12 % under "
-        "artificial and mixed light (assumption for the tail)",
-        CAMERA,
-    ),
-    "colour_saturation": Range(
-        0.6,
-        1.3,
-        "strength of the camera's colour correction: cheap webcams deliver muted colour, phone "
-        "ISPs boost it (assumption); shared by both classes so saturation alone cannot tell a "
-        "print's squeezed gamut from a dull camera",
-        CAMERA,
-    ),
+    "wb_error": Range(0, 0.06, "grey-world white balance error of 2-6 % per channel", CAMERA),
     "shot_noise": Range(
         2e-4,
         3e-3,
@@ -93,14 +79,6 @@ RANGES: dict[str, Range] = {
     ),
     "read_noise": Range(
         0.001, 0.008, "read noise 0.1-0.8 % of full scale (Foi et al. 2008)", CAMERA
-    ),
-    "denoise": Range(
-        0.02,
-        0.1,
-        "edge-preserving noise reduction of camera ISPs (bilateral range sigma, share of full "
-        "scale): webcams and small phone sensors smooth skin texture away at low light; drawn "
-        "for half of the cameras (assumption)",
-        CAMERA,
     ),
     "contrast_curve": Range(0, 0.3, "camera tone curves add an S-curve (assumption)", CAMERA),
     "sharpen": Range(0, 0.8, "phone ISPs unsharp-mask their output (assumption)", CAMERA),
@@ -227,7 +205,6 @@ def sample_camera(rng: np.random.Generator) -> dict[str, Any]:
             "blur_sigma_px",
             "exposure_ev",
             "wb_error",
-            "colour_saturation",
             "shot_noise",
             "read_noise",
             "contrast_curve",
@@ -243,7 +220,6 @@ def sample_camera(rng: np.random.Generator) -> dict[str, Any]:
     params["sensor_scale"] = RANGES["sensor_scale"].draw(rng) if rng.random() < 0.6 else 1.0
     params["resolution_loss"] = RANGES["resolution_loss"].draw(rng) if rng.random() < 0.25 else 1.0
     params["second_jpeg"] = float(RANGES["jpeg_quality"].draw(rng)) if rng.random() < 0.3 else 0.0
-    params["denoise"] = RANGES["denoise"].draw(rng) if rng.random() < 0.5 else 0.0
     params["wb_gains"] = [float(np.exp(rng.normal(0, params["wb_error"]))) for _ in range(3)]
     params["seed"] = int(rng.integers(2**31))
     return params
@@ -637,13 +613,6 @@ def expose(
         image = np.asarray(
             cv2.resize(image, (out_size, out_size), interpolation=cv2.INTER_AREA), np.float32
         )
-    if camera.get("denoise", 0.0) > 0:
-        image = np.asarray(cv2.bilateralFilter(image, 5, float(camera["denoise"]), 1.5), np.float32)
-    # The colour correction matrix's net effect on saturation, after demosaicing (so it scales
-    # chroma noise too) and before the tone curve, about the pixel's luminance.
-    luminance = image @ np.array([0.2126, 0.7152, 0.0722], np.float32)
-    saturation = np.float32(camera.get("colour_saturation", 1.0))
-    image = luminance[..., None] + saturation * (image - luminance[..., None])
     encoded = to_srgb(image)
     encoded = encoded - camera["contrast_curve"] * np.sin(2 * np.pi * encoded) / (2 * np.pi)
     if camera["sharpen"] > 0:
