@@ -304,6 +304,33 @@ RANGES: dict[str, Range] = {
     "screen_nir": Range(
         0.03, 0.10, "LCD/OLED emit nothing at 850 nm: only reflection", ("replay",)
     ),
+    # Camera optics and colour, for every species (drawn last: see OPTICS).
+    "lens_blur_px": Range(
+        1.0,
+        1.6,
+        "Gaussian point-spread function of the optics (defocus at a fixed focus, lens "
+        "aberrations, anti-aliasing filter), before the sensor's noise. Both blurs are in "
+        "pixels of a 640-pixel-wide frame and shrink with a smaller output, as a camera "
+        "scaling its sensor's image down shrinks them. Together set from the real videos' face "
+        "sharpness at 64 px between the eyes (GRID 73-151, median 104; Hamilton 169; SiW-Mv2 "
+        "164; benchmarks/lab_nuisances.py); without them the lab measured 363. The split "
+        "between the two is an assumption",
+    ),
+    "isp_blur_px": Range(
+        0.5,
+        0.9,
+        "softness the image processor adds after the sensor (demosaicing, denoising), in "
+        "pixels of a 640-pixel-wide frame like lens_blur_px: it smooths the sensor noise too, "
+        "as the real videos' measured noise (0.06-0.37 DN) is smoothed",
+    ),
+    "wb_shift_mired": Range(
+        0,
+        120,
+        "colour cast auto white balance leaves, in mireds towards warm (0: fully corrected; "
+        "120: a 3900 K light rendered as 6500 K, under half of a 2700 K lamp's 216): real "
+        "cheeks measure b* 27-58 (GRID), 14 (Hamilton) and 8 (Pexels) at L* 49-73, the lab's "
+        "neutrally balanced portraits 4-21 at the same lightness (benchmarks/lab_nuisances.py)",
+    ),
 }
 
 
@@ -349,12 +376,22 @@ PRESETS = {
 }
 
 
-def sample(species: str, rng: np.random.Generator, preset: str = "default") -> dict[str, Any]:
-    """Draw every parameter that applies to `species`, in table order (so a preset changes
-    the values drawn, never which draw feeds which parameter)."""
+# Added after the rest, and drawn after the mains frequency (unmask.lab.render.sample_params),
+# so that adding them changed no earlier draw of any seed.
+OPTICS = ("lens_blur_px", "isp_blur_px", "wb_shift_mired")
+
+
+def sample(
+    species: str,
+    rng: np.random.Generator,
+    preset: str = "default",
+    names: tuple[str, ...] | None = None,
+) -> dict[str, Any]:
+    """Draw every parameter that applies to `species` (or those of them in `names`), in table
+    order (so a preset changes the values drawn, never which draw feeds which parameter)."""
     wide = PRESETS[preset].ranges
     return {
         name: (Range(*wide[name], r.source, r.species) if name in wide else r).draw(rng)
         for name, r in RANGES.items()
-        if species in r.species
+        if species in r.species and (names is None or name in names)
     }

@@ -59,6 +59,8 @@ STATISTICS = (
     Statistic("sharpness", "", "Laplacian variance of the face scaled to 64 px between eyes"),
     Statistic("skin_ita", "deg", "cheek skin tone (individual typology angle)"),
     Statistic("skin_chroma", "", "cheek chroma C*ab (colour saturation)"),
+    Statistic("skin_lightness", "", "cheek lightness L* (exposure)"),
+    Statistic("skin_yellowness", "", "cheek b* (white balance: a warm cast raises it)"),
     Statistic("bits_per_pixel", "bit", "file bits per pixel per frame (compression)"),
     Statistic("pulse_snr", "dB", "the rPPG engine's pulse SNR over the face's skin regions"),
 )
@@ -85,13 +87,16 @@ def noise_sigma(gray: NDArray[np.float32]) -> float:
     return float(np.sqrt(np.pi / 2) * response[flat].mean() / 6.0)
 
 
-def ita(rgb: Array) -> tuple[float, float]:
-    """(ITA in degrees, chroma C*ab) of a mean RGB colour in 0..255."""
+def ita(rgb: Array) -> tuple[float, float, float, float]:
+    """(ITA in degrees, chroma C*ab, L*, b*) of a mean RGB colour in 0..255: ITA falls with
+    a darker skin (L*) and with a yellower one (b*), so both are reported to tell which."""
     pixel = np.clip(np.asarray(rgb, dtype=np.float32) / 255.0, 0, 1).reshape(1, 1, 3)
     lab = cv2.cvtColor(pixel, cv2.COLOR_RGB2Lab)[0, 0].astype(np.float64)
     return (
         float(np.degrees(np.arctan2(lab[0] - 50.0, max(lab[2], 1e-3)))),
         float(np.hypot(lab[1], lab[2])),
+        float(lab[0]),
+        float(lab[2]),
     )
 
 
@@ -302,7 +307,9 @@ def face_statistics(samples: FaceSamples) -> dict[str, float]:
     luma = np.array(samples.luma)
     slow = moving_average(luma, max(int(round(fps)), 2))
     colour = np.nanmedian(np.array(samples.cheeks), axis=0)
-    skin_ita, chroma = ita(colour) if np.all(np.isfinite(colour)) else (np.nan, np.nan)
+    skin_ita, chroma, lightness, yellowness = (
+        ita(colour) if np.all(np.isfinite(colour)) else (np.nan,) * 4
+    )
     return {
         "head_speed": float(np.median(speed)),
         "rotation_speed": float(np.median(rotation)),
@@ -312,6 +319,8 @@ def face_statistics(samples: FaceSamples) -> dict[str, float]:
         "sharpness": float(np.nanmedian(samples.sharpness)),
         "skin_ita": skin_ita,
         "skin_chroma": chroma,
+        "skin_lightness": lightness,
+        "skin_yellowness": yellowness,
     }
 
 

@@ -16,9 +16,9 @@ from numpy.typing import NDArray
 from unmask.errors import InputError
 from unmask.lab import channels as ch
 from unmask.lab import scenes
-from unmask.lab.camera import Camera, FaceMeter
+from unmask.lab.camera import Camera, FaceMeter, white_balance_gains
 from unmask.lab.faces import FacePhoto, frame_photo
-from unmask.lab.ranges import PRESETS, SPECIES, sample
+from unmask.lab.ranges import OPTICS, PRESETS, RANGES, SPECIES, sample
 from unmask.lab.respond import respond
 from unmask.liveness.challenge import Challenge
 from unmask.species import BONA_FIDE
@@ -48,8 +48,10 @@ def sample_params(species: str, seed: int, preset: str = "default") -> dict[str,
     if preset not in PRESETS:
         raise InputError(f"unknown preset {preset!r}; choose from {', '.join(PRESETS)}")
     rng = rng_for(seed, PARAMS)
-    params: dict[str, Any] = sample(species, rng, preset)
+    early = tuple(name for name in RANGES if name not in OPTICS)
+    params: dict[str, Any] = sample(species, rng, preset, early)
     params["mains_hz"] = 50 if rng.uniform() < 0.5 else 60
+    params |= sample(species, rng, preset, OPTICS)
     if "fingers" in params:
         params["fingers"] = int(params["fingers"])
     return params
@@ -86,7 +88,9 @@ def build_scene(
     target's, as framed) at its photograph's exposure, for every species alike."""
     framing = rng_for(seed, FRAMING)
     target_framed = frame_photo(target, size, framing)
-    meter = FaceMeter.of(target_framed[0], target_framed[1].oval)
+    # Metered as the camera sees it: its white balance may push a channel towards clipping.
+    white = white_balance_gains(params["wb_shift_mired"])
+    meter = FaceMeter.of(target_framed[0] * white, target_framed[1].oval)
     rng = rng_for(seed, SCENE)
     if species == BONA_FIDE:
         living = scenes.LivingScene.build(*target_framed, params, times, rng, wanted)
