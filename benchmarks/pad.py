@@ -241,6 +241,11 @@ def main() -> int:
     print_rates(
         "Per security level", {spec.name: rates(base, spec.name) for spec in LEVEL_SPECS}, species
     )
+    print_rates(
+        "Per security level, colour camera only (no thermal/NIR/depth)",
+        {spec.name: rates(base, spec.name, CHANNELS) for spec in LEVEL_SPECS},
+        species,
+    )
     cue_names = sorted(
         {name for o in base for name, cue in o.cues.items() if cue.score is not None}
     )
