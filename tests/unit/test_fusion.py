@@ -296,6 +296,36 @@ def test_stills_have_operating_points_against_prints_and_screens_only() -> None:
     assert loaded.still_levels["low"].species == ("print", "replay")
 
 
+def test_stills_are_judged_by_a_part_fitted_without_masks() -> None:
+    """No single-frame cue sees a mask, so against every species the recapture cue says
+    little; against the prints and screens a still is judged on, it says much. The still
+    part keeps that, the video model does not, and each capture goes to its own."""
+    rng = np.random.default_rng(8)
+    labels = ["bona_fide"] * 40 + ["print"] * 30 + ["replay"] * 30 + ["mask_rigid"] * 30
+    samples = [recapture_sample(label, rng) for label in labels]
+    model = FusionModel().fit(samples, labels, real=[True] * len(labels))
+    part = model.still_part
+    assert part is not None and model.still_levels is part.levels
+    assert "mask_rigid" not in part.counts and "mask_rigid" not in part.species_stats
+    assert part.calibration["recapture"][0] > model.calibration["recapture"][0]
+    live_still = {
+        **recapture_sample("bona_fide", rng),
+        "motion": CueScore("motion", None, evidence={STILL_MARK: True}),
+    }
+    video = recapture_sample("bona_fide", rng)
+    assert model.evidence(live_still) == part.evidence(live_still)
+    assert model.fused_one(live_still) == part.fused_one(live_still)
+    assert model.evidence(video)["recapture"] != part.evidence(video)["recapture"]
+    loaded = FusionModel.from_dict(model.to_dict())
+    assert loaded.still_part is not None
+    assert loaded.decide(live_still, "medium") == model.decide(live_still, "medium")
+    site = [recapture_sample("bona_fide", rng) for _ in range(20)]
+    for cues in site:
+        cues["recapture"] = CueScore("recapture", 0.6, 0.8)
+    moved, shifts = model.adapted(site)
+    assert "recapture (stills)" in shifts and moved.still_levels is moved.still_part.levels
+
+
 def test_bpcer_is_measured_on_real_faces_where_given() -> None:
     model = FusionModel()
     fused = np.append(np.linspace(0.01, 0.05, 60), [0.03, 0.95, 0.96, 0.97])
