@@ -318,20 +318,7 @@ class FusionModel:
         video = ~stills
         colour = [withheld(c, CHANNEL_NAMES) for c in samples]
         still_like = [withheld(c, STILL_WITHHELD) for c in samples]
-        self.calibration = {}
-        self.calibrate(samples, labels, [n for n in self.cues if n not in ACTIVE_CUES])
-        self.fit_weights([*samples, *colour, *still_like], list(labels) * 3)
-        self.fit_species(samples, labels)
-        reference = [
-            c
-            for c, label, is_real in zip(samples, labels, marks, strict=True)
-            if label == BONA_FIDE and (is_real or not marks.any())
-        ]
-        self.reference = bona_fide_reference(self, reference)
-        self.counts = {
-            str(k): int(v)
-            for k, v in zip(*np.unique(np.asarray(labels), return_counts=True), strict=True)
-        }
+        self.fit_evidence(samples, labels, marks, [*samples, *colour, *still_like])
         truth = np.asarray(labels)
         if not video.any() or len(set(truth[video].tolist())) < 2:
             video[:] = True
@@ -356,6 +343,31 @@ class FusionModel:
                 marks[sensed],
             )
 
+    def fit_evidence(
+        self,
+        samples: Sequence[Mapping[str, CueScore]],
+        labels: Sequence[str],
+        marks: NDArray[np.bool_],
+        weighed: Sequence[Mapping[str, CueScore]],
+    ) -> None:
+        """Each cue's calibration, the species statistics, the bona fide reference (the real
+        faces where marked) and the counts on `samples`; the weights on `weighed`, copies of
+        them (so many copies a sample, in the same order)."""
+        self.calibration = {}
+        self.calibrate(samples, labels, [n for n in self.cues if n not in ACTIVE_CUES])
+        self.fit_weights(weighed, list(labels) * (len(weighed) // len(samples)))
+        self.fit_species(samples, labels)
+        reference = [
+            c
+            for c, label, is_real in zip(samples, labels, marks, strict=True)
+            if label == BONA_FIDE and (is_real or not marks.any())
+        ]
+        self.reference = bona_fide_reference(self, reference)
+        self.counts = {
+            str(k): int(v)
+            for k, v in zip(*np.unique(np.asarray(labels), return_counts=True), strict=True)
+        }
+
     def fit_still(
         self,
         samples: Sequence[Mapping[str, CueScore]],
@@ -376,22 +388,8 @@ class FusionModel:
         rows = [withheld(c, STILL_WITHHELD) for c, k in zip(samples, keep, strict=True) if k]
         kinds = [label for label, k in zip(labels, keep, strict=True) if k]
         truth = np.asarray(kinds)
-        self.calibration = {}
-        self.calibrate(rows, kinds, [n for n in self.cues if n not in ACTIVE_CUES])
-        self.fit_weights(rows, kinds)
-        self.fit_species(rows, kinds)
         real = marks[keep]
-        self.reference = bona_fide_reference(
-            self,
-            [
-                c
-                for c, label, is_real in zip(rows, kinds, real, strict=True)
-                if label == BONA_FIDE and (is_real or not real.any())
-            ],
-        )
-        self.counts = {
-            str(k): int(v) for k, v in zip(*np.unique(truth, return_counts=True), strict=True)
-        }
+        self.fit_evidence(rows, kinds, real, rows)
         self.levels = self.fit_levels(
             self.fused(rows),
             truth,
