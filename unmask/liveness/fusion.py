@@ -78,7 +78,7 @@ SCORE_FLOOR = 0.01
 #: evidence the calibration found in it; weights exist to shrink cues that repeat one another.
 #: A weight above one trusts a cue more than its own calibration does, which only a separable
 #: calibration set rewards: on the lab's clean classes the weights grew to 2-3, a 0.8 s clip
-#: of a real replay then scored 0.999999 on one cue's word (SiW-Mv2, REAL), and the operating
+#: of a real spoof then scored 0.999999 on one cue's word (SiW-Mv2, REAL), and the operating
 #: points sat where a real face's ordinary doubt refused it.
 LARGEST_WEIGHT = 1.0
 #: Fewest site judgements of a cue before site adaptation moves its calibration.
