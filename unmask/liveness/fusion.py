@@ -119,8 +119,11 @@ def level_rank(name: str) -> int:
     return names.index(name) if name in names else len(names)
 
 
-def logit(score: float | NDArray[np.float64]) -> Any:
-    clipped = np.clip(score, SCORE_FLOOR, 1.0 - SCORE_FLOOR)
+def logit(score: float | NDArray[np.float64], floor: float = SCORE_FLOOR) -> Any:
+    """Log-odds of a score kept `floor` away from 0 and 1: a cue's score is floored at
+    SCORE_FLOOR (no single cue is ever certain); fused scores only where float64 would reach
+    0 or 1."""
+    clipped = np.clip(score, floor, 1.0 - floor)
     return np.log(clipped / (1.0 - clipped))
 
 
@@ -206,7 +209,7 @@ def predicted_bound(attacks: Mapping[str, NDArray[np.float64]], target: float) -
         judged = values[values >= 0.0]
         if len(judged) < 3:
             continue
-        log_odds = logit_unclipped(judged)
+        log_odds = np.asarray(logit(judged, floor=1e-15), dtype=np.float64)
         centre = float(np.median(log_odds))
         above = log_odds[log_odds > centre] - centre
         if not len(above):
@@ -215,12 +218,6 @@ def predicted_bound(attacks: Mapping[str, NDArray[np.float64]], target: float) -
         margin = float(student_t.ppf(1.0 - target, len(above))) * spread
         bound = max(bound, float(sigmoid(centre + margin)))
     return bound
-
-
-def logit_unclipped(score: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Log-odds of fused scores, clipped only where float64 would reach 0 or 1."""
-    clipped = np.clip(score, 1e-15, 1.0 - 1e-15)
-    return np.asarray(np.log(clipped / (1.0 - clipped)), dtype=np.float64)
 
 
 def one_sided_calibration(
@@ -254,7 +251,7 @@ class FusionModel:
     challenge_levels: dict[str, Level] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     reference: dict[str, float] = field(default_factory=dict)
-    #: The model that judges still images (`fit_still`); None in a model without stills.
+    #: The model that judges still images (`fitted_still_part`); None in a model without stills.
     still_part: FusionModel | None = None
 
     def evidence(self, cues: Mapping[str, CueScore]) -> dict[str, float]:
@@ -368,15 +365,17 @@ class FusionModel:
             for k, v in zip(*np.unique(np.asarray(labels), return_counts=True), strict=True)
         }
 
-    def fit_still(
+    def fitted_still_part(
         self,
         samples: Sequence[Mapping[str, CueScore]],
         labels: Sequence[str],
         marks: NDArray[np.bool_],
         stills: NDArray[np.bool_],
-    ) -> None:
-        """Calibration, weights and levels for still images, on still-like copies of the bona
-        fide presentations and of the species one frame can rule out (STILL_SPECIES) alone.
+    ) -> FusionModel | None:
+        """The model for still images: calibration, weights and levels fitted on still-like
+        copies of the bona fide presentations and of the species one frame can rule out
+        (STILL_SPECIES) alone; None where no single-frame cue judged both classes (a still is
+        then judged, and refused, on the colour-video table).
 
         The video model weighs every attack species the same, masks included, and no
         single-frame cue sees a mask: there the recapture cue's calibration flattens, and a
@@ -389,29 +388,18 @@ class FusionModel:
         kinds = [label for label, k in zip(labels, keep, strict=True) if k]
         truth = np.asarray(kinds)
         real = marks[keep]
-        self.fit_evidence(rows, kinds, real, rows)
-        self.levels = self.fit_levels(
-            self.fused(rows),
+        part = FusionModel(l2=self.l2, cues=self.cues)
+        try:
+            part.fit_evidence(rows, kinds, real, rows)
+        except InputError:
+            return None
+        part.levels = part.fit_levels(
+            part.fused(rows),
             truth,
             real,
             species=STILL_SPECIES,
             ceiling=(STILL_BPCER_CEILING, stills[keep] & (truth == BONA_FIDE)),
         )
-
-    def fitted_still_part(
-        self,
-        samples: Sequence[Mapping[str, CueScore]],
-        labels: Sequence[str],
-        marks: NDArray[np.bool_],
-        stills: NDArray[np.bool_],
-    ) -> FusionModel | None:
-        """The still part, or None where no single-frame cue judged both classes: a still is
-        then judged (and refused) on the colour-video table."""
-        part = FusionModel(l2=self.l2, cues=self.cues)
-        try:
-            part.fit_still(samples, labels, marks, stills)
-        except InputError:
-            return None
         return part
 
     def judge_of(self, cues: Mapping[str, CueScore]) -> FusionModel:
