@@ -8,7 +8,7 @@ import pytest
 from unmask.errors import InputError
 from unmask.pulse import METHOD_NAMES, RateStream, estimate_pulse, extract_pulse, trace_from_samples
 from unmask.pulse.estimate import snr_threshold
-from unmask.pulse.preprocess import find_jumps, remove_steps, to_uniform
+from unmask.pulse.preprocess import bandpass, find_jumps, remove_steps, to_uniform
 from unmask.pulse.rate import Spectrum, count_beats, spectrum, track_rate
 from unmask.pulse.regions import RegionSample
 from unmask.pulse.synthetic import BLOOD_SIGNATURE, pulse_wave
@@ -50,6 +50,24 @@ def test_each_method_recovers_a_known_rate(method: str, bpm: float) -> None:
     assert estimate.reliable, estimate.reason
     assert estimate.heart_rate_bpm == pytest.approx(bpm, abs=1.5)
     assert estimate.snr_db is not None and estimate.snr_db > 0
+
+
+def test_the_filters_keep_a_slow_rest_pulse() -> None:
+    # extract_pulse filters twice (before and after the projection), each pass forward and back.
+    times = np.arange(0.0, 20.0, 1 / 30.0)
+    middle = slice(150, 450)
+    kept = {}
+    for bpm in (45.0, 60.0):
+        wave = np.sin(2 * np.pi * bpm / 60.0 * times)
+        twice = bandpass(bandpass(wave, 30.0), 30.0)
+        kept[bpm] = float(twice[middle].std() / wave[middle].std())
+    assert kept[45.0] > 0.7
+    assert kept[45.0] > 0.75 * kept[60.0]
+
+
+def test_a_45_bpm_pulse_is_found_in_ten_seconds() -> None:
+    estimate = estimate_pulse(skin_trace(bpm=45.0, seconds=10.0, amplitude=0.002, seed=3), "pos")
+    assert estimate.spectral_bpm == pytest.approx(45.0, abs=2.0)
 
 
 def test_red_method_reads_a_contact_trace_with_dead_green_and_blue() -> None:
