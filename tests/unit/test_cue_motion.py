@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
+from numpy.typing import NDArray
 from test_cue_meshes import base_face, make_face, project, synth_track, talking
 
-from unmask.liveness.motion import motion_cue
+from unmask.face.mesh import LOWER_LIP_INNER, UPPER_LIP_INNER
+from unmask.liveness.motion import DEFORM_IOD, LIP_GAP_IOD, motion_cue
 from unmask.types import Track
 
 
@@ -15,6 +18,32 @@ def test_natural_talking_face_is_bona_fide() -> None:
     cue = motion_cue(synth_track(deform=talking(gain_cheeks=0.5)))
     assert cue.score is not None and cue.score > 0.8, cue.evidence
     assert cue.evidence["deformation_iod_p90"]["mouth"] > 0.04
+
+
+def lips_parting(gap: float) -> Callable[[float, NDArray[np.float64]], NDArray[np.float64]]:
+    """Speech seen only at the inner lips: the lower lip's inner point drops `gap` face units
+    (about IOD units) per syllable while the other 40 mouth points stay put."""
+
+    def deform(t: float, points: NDArray[np.float64]) -> NDArray[np.float64]:
+        out = points.copy()
+        out[UPPER_LIP_INNER, :2] = (0.0, 0.48)
+        out[LOWER_LIP_INNER, :2] = (0.0, 0.49 + gap * max(0.0, np.sin(2 * np.pi * 2.0 * t)) ** 2)
+        return out
+
+    return deform
+
+
+def test_lips_parting_in_speech_count_as_expression() -> None:
+    cue = motion_cue(synth_track(deform=lips_parting(0.08)))
+    assert cue.evidence["deformation_iod_p90"]["mouth"] < DEFORM_IOD
+    assert cue.evidence["lip_gap_range_iod"] > 2 * LIP_GAP_IOD
+    assert cue.score is not None and cue.score > 0.9, cue.evidence
+
+
+def test_lips_barely_moving_stay_no_expression() -> None:
+    still_lips = motion_cue(synth_track(deform=lips_parting(0.01)))
+    assert still_lips.evidence["lip_gap_range_iod"] < LIP_GAP_IOD
+    assert still_lips.score == motion_cue(synth_track(deform=None)).score
 
 
 def test_rigid_shell_turning_for_long_is_an_attack() -> None:
