@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 from test_cue_meshes import base_face, make_face, project, synth_track, talking
 
 from unmask.face.mesh import LOWER_LIP_INNER, UPPER_LIP_INNER
-from unmask.liveness.motion import DEFORM_IOD, LIP_GAP_IOD, motion_cue
+from unmask.liveness.motion import DEFORM_IOD, LIP_GAP_IOD, LIP_GAP_MAX_ROTATION_DEG, motion_cue
 from unmask.types import Track
 
 
@@ -33,17 +33,32 @@ def lips_parting(gap: float) -> Callable[[float, NDArray[np.float64]], NDArray[n
     return deform
 
 
+def small_turns(t: float) -> tuple[float, float, float]:
+    return 3 * np.sin(2 * np.pi * 0.4 * t), 1.5 * np.sin(2 * np.pi * 0.3 * t), 0.0
+
+
 def test_lips_parting_in_speech_count_as_expression() -> None:
-    cue = motion_cue(synth_track(deform=lips_parting(0.08)))
+    cue = motion_cue(synth_track(pose=small_turns, deform=lips_parting(0.08)))
     assert cue.evidence["deformation_iod_p90"]["mouth"] < DEFORM_IOD
     assert cue.evidence["lip_gap_range_iod"] > 2 * LIP_GAP_IOD
     assert cue.score is not None and cue.score > 0.9, cue.evidence
 
 
 def test_lips_barely_moving_stay_no_expression() -> None:
-    still_lips = motion_cue(synth_track(deform=lips_parting(0.01)))
+    still_lips = motion_cue(synth_track(pose=small_turns, deform=lips_parting(0.01)))
     assert still_lips.evidence["lip_gap_range_iod"] < LIP_GAP_IOD
-    assert still_lips.score == motion_cue(synth_track(deform=None)).score
+    assert still_lips.score == motion_cue(synth_track(pose=small_turns, deform=None)).score
+
+
+def test_turning_does_not_open_the_lips() -> None:
+    nodding = motion_cue(synth_track(pose=lambda t: (0.0, 12 * np.sin(2 * np.pi * 0.5 * t), 0.0)))
+    assert nodding.evidence["lip_gap_range_iod"] < LIP_GAP_IOD
+
+
+def test_lips_are_not_read_through_large_turns() -> None:
+    turning = motion_cue(synth_track(deform=lips_parting(0.08)))
+    assert turning.evidence["rotation_deg_p90"] > LIP_GAP_MAX_ROTATION_DEG
+    assert turning.score == motion_cue(synth_track(deform=None)).score
 
 
 def test_rigid_shell_turning_for_long_is_an_attack() -> None:

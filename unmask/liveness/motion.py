@@ -53,14 +53,22 @@ MIN_SECONDS = 0.5
 DEFORM_IOD = 0.02  # non-rigid motion beyond this share of the IOD counts as expression
 LIP_GAP_IOD = 0.03
 """Speech opens and closes the lips: an inner-lip gap whose 10-90 % range over the clip
-exceeds 0.03 of the outer-eye-corner distance (about 3 mm) counts as
-expression. The mouth's mean residual misses it: averaged over some 40 mouth points, most on
-the outer lip line that barely moves, it stayed at 0.016-0.018 IOD on three of eleven REAL
-GRID talkers (3 s) whose gap ranged 0.030-0.067; on SIMULATED prints, rigid masks and silicone
-masks (seed 3000, 17 clips) the gap's range was 0.006-0.024 over 3 s."""
+exceeds 0.03 of the outer-eye-corner distance (about 3 mm) counts as expression. The gap is
+read in the face's own frame: the lower lip's offset from the upper along the face's vertical,
+minus what the rigid head view predicts, so turning or nodding does not open it. The mouth's
+mean residual misses speech: averaged over some 40 mouth points, most on the outer lip line
+that barely moves, it stayed at 0.016-0.018 IOD on three of eleven REAL GRID talkers (3 s),
+whose gap ranged 0.030-0.067 (all eleven 0.030-0.098); SIMULATED prints, rigid masks and
+silicone masks of the build seed (3000, 17 clips) ranged 0.006-0.023 over 3 s."""
 LIP_GAP_NOISE = 6.0
 """A gap range under this many landmark-noise units could be jitter alone (two points' noise
 spans about 3 units between its 10th and 90th percentiles)."""
+LIP_GAP_MAX_ROTATION_DEG = 5.0
+"""Above this much head rotation (90th percentile) the gap is not read: the lips' depth is the
+mesh's guess, and an error of 0.1 IOD in it moves their projected gap by 0.1 sin(rotation),
+under 0.01 IOD below 5 deg but 0.02-0.03 IOD at the 10-20 deg of a head-turn challenge, the
+size of speech itself (SIMULATED rigid masks answering pose challenges, 11-16 deg, reached
+0.035-0.054). The GRID talkers turned 1.4-4 deg."""
 EXPRESSION_GAP_S = 4.0  # mean time between expressions of a user facing a kiosk (assumption)
 STILL_ROTATION_DEG = 2.0
 STILL_TRANSLATION_IOD = 0.05
@@ -149,9 +157,10 @@ def measure_motion(faces: Sequence[Face]) -> dict[str, Any]:
         residual["anchors"].append(float(np.median(error[anchors])))
         for name, index in regions.items():
             residual[name].append(float(np.mean(error[index])))
-        corners = np.linalg.norm(mesh[RIGHT_OUTER_CORNER, :2] - mesh[LEFT_OUTER_CORNER, :2])
-        lips = np.linalg.norm(mesh[UPPER_LIP_INNER, :2] - mesh[LOWER_LIP_INNER, :2])
-        lip_gap.append(float(lips / corners) if corners > 0 else 0.0)
+        seen = mesh[LOWER_LIP_INNER, :2] - mesh[UPPER_LIP_INNER, :2]
+        rigid = predicted[LOWER_LIP_INNER] - predicted[UPPER_LIP_INNER]
+        down = camera[:, 1] / max(float(np.linalg.norm(camera[:, 1])), 1e-9)
+        lip_gap.append(float((seen - rigid) @ down) / iod)
         angles.append(rotation_angle_deg(rotation))
         shifts.append(float(np.linalg.norm(predicted.mean(axis=0) - centre)) / iod)
         plane_rms.append(homography_residual(template[stable], mesh[stable]) / iod)
@@ -212,7 +221,10 @@ def motion_cue(track: Track | Sequence[Face]) -> CueScore:
         or m["translation_iod_p90"] >= STILL_TRANSLATION_IOD
     )
     lip_gap = m["lip_gap_range_iod"]
-    talking = lip_gap >= max(LIP_GAP_IOD, LIP_GAP_NOISE * noise)
+    talking = (
+        lip_gap >= max(LIP_GAP_IOD, LIP_GAP_NOISE * noise)
+        and m["rotation_deg_p90"] < LIP_GAP_MAX_ROTATION_DEG
+    )
     expressive = deform >= max(DEFORM_IOD, 3.0 * noise) or talking
     ratio = max(m["plane_vs_3d_ratio"], 1e-6)
     planarity_informative = ratio >= HEAD_WINS or ratio <= PLANE_WINS
