@@ -202,6 +202,19 @@ def test_channel_cameras_have_their_own_operating_points(fitted) -> None:
     assert loaded.channel_levels["low"].threshold == pytest.approx(1.0)
 
 
+def test_channel_operating_points_need_every_channel_that_set_them(fitted) -> None:
+    model = copy.deepcopy(fitted[0])
+    for name in ("thermal", "nir"):
+        model.calibration[name] = (1.0, 0.0)
+        model.weights[name] = 1.0
+    model.channel_levels = {n: replace(level, threshold=0.5) for n, level in model.levels.items()}
+    live = sample("bona_fide", np.random.default_rng(5))
+    nir_only = {**live, "nir": CueScore("nir", 0.9, 0.8)}
+    assert model.levels_for(nir_only) is model.levels
+    both = {**nir_only, "thermal": CueScore("thermal", 0.9, 0.8)}
+    assert model.levels_for(both) is model.channel_levels
+
+
 def test_a_cue_that_only_ever_speaks_for_life_still_counts() -> None:
     """A pulse found on a third of living faces and never on an attack is evidence for life."""
     rng = np.random.default_rng(4)

@@ -372,7 +372,11 @@ def level_tables(model: PadModel) -> list[tuple[str, str, dict[str, Level]]]:
         tables.append(("still_levels", "colour camera, still image", fusion.still_levels))
     if fusion.channel_levels:
         tables.append(
-            ("channel_levels", "with a thermal, NIR or depth camera", fusion.channel_levels)
+            (
+                "channel_levels",
+                "with every extra camera that calibrated it (thermal, NIR, depth)",
+                fusion.channel_levels,
+            )
         )
     if fusion.challenge_levels:
         tables.append(

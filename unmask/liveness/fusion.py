@@ -652,12 +652,16 @@ class FusionModel:
         return levels
 
     def levels_for(self, cues: Mapping[str, CueScore]) -> dict[str, Level]:
-        """The operating points of the sensors that spoke: a thermal, NIR or depth camera
-        separates attacks a colour camera cannot, so its thresholds are set on its own scores;
-        a still image is judged against prints and screens only; a capture that passed a
-        challenge on the challenge table."""
+        """The operating points of the sensors that spoke: thermal, NIR and depth cameras
+        separate attacks a colour camera cannot, so their thresholds are set on their own
+        scores, and they hold only where every channel that set them spoke (without thermal,
+        a NIR and depth pair let 3 of 8 SIMULATED silicone masks through the all-channel
+        `medium`); with fewer, the colour camera's stricter table applies. A still image is
+        judged against prints and screens only; a capture that passed a challenge on the
+        challenge table."""
         parts = {n for n, c in cues.items() if c.score is not None and n in self.calibration}
-        if self.channel_levels and any(name in parts for name in CHANNEL_NAMES):
+        calibrated = [name for name in CHANNEL_NAMES if name in self.calibration]
+        if self.channel_levels and calibrated and all(name in parts for name in calibrated):
             return self.channel_levels
         if self.challenge_levels and any(name in parts for name in ACTIVE_CUES):
             return self.challenge_levels
