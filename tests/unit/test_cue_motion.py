@@ -10,7 +10,13 @@ from numpy.typing import NDArray
 from test_cue_meshes import base_face, make_face, project, synth_track, talking
 
 from unmask.face.mesh import LOWER_LIP_INNER, UPPER_LIP_INNER
-from unmask.liveness.motion import DEFORM_IOD, LIP_GAP_IOD, LIP_GAP_MAX_ROTATION_DEG, motion_cue
+from unmask.liveness.motion import (
+    DEFORM_IOD,
+    LIP_GAP_IOD,
+    LIP_GAP_MAX_ROTATION_DEG,
+    LIP_GAP_SCALE_IOD,
+    motion_cue,
+)
 from unmask.types import Track
 
 
@@ -40,7 +46,7 @@ def small_turns(t: float) -> tuple[float, float, float]:
 def test_lips_parting_in_speech_count_as_expression() -> None:
     cue = motion_cue(synth_track(pose=small_turns, deform=lips_parting(0.08)))
     assert cue.evidence["deformation_iod_p90"]["mouth"] < DEFORM_IOD
-    assert cue.evidence["lip_gap_range_iod"] > 2 * LIP_GAP_IOD
+    assert cue.evidence["lip_gap_range_iod"] > LIP_GAP_IOD + 4 * LIP_GAP_SCALE_IOD
     assert cue.score is not None and cue.score > 0.9, cue.evidence
 
 
@@ -48,6 +54,12 @@ def test_lips_barely_moving_stay_no_expression() -> None:
     still_lips = motion_cue(synth_track(pose=small_turns, deform=lips_parting(0.01)))
     assert still_lips.evidence["lip_gap_range_iod"] < LIP_GAP_IOD
     assert still_lips.score == motion_cue(synth_track(pose=small_turns, deform=None)).score
+
+
+def test_a_mask_passing_on_a_third_of_the_speech_stays_attack_leaning() -> None:
+    mask = motion_cue(synth_track(seconds=10.0, pose=small_turns, deform=lips_parting(0.03)))
+    assert LIP_GAP_IOD - 4 * LIP_GAP_SCALE_IOD < mask.evidence["lip_gap_range_iod"] < LIP_GAP_IOD
+    assert mask.score is not None and mask.score < 0.2, mask.evidence
 
 
 def test_turning_does_not_open_the_lips() -> None:

@@ -51,15 +51,19 @@ CUE = "motion"
 MIN_FRAMES = 8
 MIN_SECONDS = 0.5
 DEFORM_IOD = 0.02  # non-rigid motion beyond this share of the IOD counts as expression
-LIP_GAP_IOD = 0.03
-"""Speech opens and closes the lips: an inner-lip gap whose 10-90 % range over the clip
-exceeds 0.03 of the outer-eye-corner distance (about 3 mm) counts as expression. The gap is
-read in the face's own frame: the lower lip's offset from the upper along the face's vertical,
-minus what the rigid head view predicts, so turning or nodding does not open it. The mouth's
-mean residual misses speech: averaged over some 40 mouth points, most on the outer lip line
-that barely moves, it stayed at 0.016-0.018 IOD on three of eleven REAL GRID talkers (3 s),
-whose gap ranged 0.030-0.067 (all eleven 0.030-0.098); SIMULATED prints, rigid masks and
-silicone masks of the build seed (3000, 17 clips) ranged 0.006-0.023 over 3 s."""
+LIP_GAP_IOD = 0.04
+LIP_GAP_SCALE_IOD = 0.005
+"""Speech opens and closes the lips. The inner-lip gap is read in the face's own frame: the
+lower lip's offset from the upper along the face's vertical, minus what the rigid head view
+predicts, so turning or nodding does not open it. Its 10-90 % range over the clip scores as
+speech on a logistic centred at 0.04 of the outer-eye-corner distance (about 4 mm) with a
+0.005 scale: SIMULATED silicone masks, which pass on 20-60 % of their wearer's expressions,
+low-passed, reached 0.030 over 10 s (build seed 3000, 8 calibration clips; a centre at 0.03
+gave that mask 0.51 and raised the colour `medium` threshold from 0.86 to 0.96), and there
+this gives 0.13. The mouth's mean residual misses speech: averaged over some 40 mouth points,
+most on the outer lip line that barely moves, it stayed at 0.016-0.018 IOD on three of eleven
+REAL GRID talkers (3 s) whose gap ranged 0.030-0.067 (all eleven 0.030-0.098); SIMULATED
+prints, rigid and silicone masks of the build seed (17 clips) ranged 0.006-0.023 over 3 s."""
 LIP_GAP_NOISE = 6.0
 """A gap range under this many landmark-noise units could be jitter alone (two points' noise
 spans about 3 units between its 10th and 90th percentiles)."""
@@ -221,14 +225,12 @@ def motion_cue(track: Track | Sequence[Face]) -> CueScore:
         or m["translation_iod_p90"] >= STILL_TRANSLATION_IOD
     )
     lip_gap = m["lip_gap_range_iod"]
-    talking = (
-        lip_gap >= max(LIP_GAP_IOD, LIP_GAP_NOISE * noise)
-        and m["rotation_deg_p90"] < LIP_GAP_MAX_ROTATION_DEG
-    )
-    expressive = deform >= max(DEFORM_IOD, 3.0 * noise) or talking
+    readable = lip_gap >= LIP_GAP_NOISE * noise and m["rotation_deg_p90"] < LIP_GAP_MAX_ROTATION_DEG
+    speech = _sigmoid((lip_gap - LIP_GAP_IOD) / LIP_GAP_SCALE_IOD) if readable else 0.0
+    expressive = deform >= max(DEFORM_IOD, 3.0 * noise)
     ratio = max(m["plane_vs_3d_ratio"], 1e-6)
     planarity_informative = ratio >= HEAD_WINS or ratio <= PLANE_WINS
-    if not moving and not expressive and not planarity_informative:
+    if not moving and not expressive and speech < 0.5 and not planarity_informative:
         return CueScore(
             CUE, None, reason="too still: no head motion or expression to judge", evidence=m
         )
@@ -236,10 +238,7 @@ def motion_cue(track: Track | Sequence[Face]) -> CueScore:
     if planarity_informative:
         parts["planarity"] = _sigmoid(float(np.log(ratio / np.sqrt(HEAD_WINS * PLANE_WINS))) / 0.1)
     if expressive:
-        parts["deformation"] = max(
-            _sigmoid((deform - DEFORM_IOD) / (0.25 * DEFORM_IOD)),
-            _sigmoid((lip_gap - LIP_GAP_IOD) / (0.25 * LIP_GAP_IOD)) if talking else 0.0,
-        )
+        parts["deformation"] = _sigmoid((deform - DEFORM_IOD) / (0.25 * DEFORM_IOD))
     else:
         # No expression yet. A living face shows one every EXPRESSION_GAP_S on average, so the
         # chance of none in `seconds` is exp(-seconds / gap); a rigid mask or print never shows
@@ -247,6 +246,7 @@ def motion_cue(track: Track | Sequence[Face]) -> CueScore:
         # 1 s, 0.32 at 3 s, 0.08 at 10 s. A still face is weak evidence that grows with time.
         stay = float(np.exp(-seconds / EXPRESSION_GAP_S))
         parts["deformation"] = stay / (1.0 + stay)
+    parts["deformation"] = max(parts["deformation"], speech)
     mouth = m["deformation_iod_p90"]["mouth"]
     if mouth >= 2 * DEFORM_IOD and m["cheek_mouth_coupling"] is not None:
         parts["cheek_coupling"] = _sigmoid((m["cheek_mouth_coupling"] - 0.12) / 0.03)
