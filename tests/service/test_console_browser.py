@@ -36,10 +36,11 @@ FPS = 15
 SIZE = (320, 240)
 CLIP_SECONDS = 12.0  # the 10 s look, plus the camera's start, without looping
 SCRIPT_SECONDS = 6.0
-SEED = 5
+SEED = 12
 """A bona fide clip the shipped passive model accepts offline from every 1st, 2nd and 3rd
-frame (15, 7.5 and 5 fps), as the server may judge only some frames under load. The model is
-no sure thing on lab faces (README, Limitations): seed 3 is refused at 5 fps."""
+frame (15, 7.5 and 5 fps), with room (0.976-0.988 against 0.875), as the server may judge only
+some frames under load. The model is no sure thing on lab faces (README, Limitations): of
+seeds 1-14, 5 pass at all three rates; seed 5, picked for the previous model, scores 0.872."""
 REPLAY_SEED = 4
 """A replay of a recording made for no challenge (the lab draws whether it was made for none
 or for another one): refused offline by both the passive model and the challenge at 15, 7.5
