@@ -99,6 +99,12 @@ def test_blinks_are_counted_where_the_eyes_close_and_nowhere_else() -> None:
         assert count_blinks(times, ear, dark) == 0
 
 
+def test_a_blink_that_rebounds_mid_closure_is_one_blink() -> None:
+    for seed in range(3):
+        times, ear, dark = blinking_eyes(25.0, 12.0, [1.5, 4.0, 4.38, 7.2], seed)
+        assert count_blinks(times, ear, dark) == 3
+
+
 def test_the_realism_report_sees_the_blinks_of_a_lab_clip(tmp_path: Path) -> None:
     import cv2
 
