@@ -655,8 +655,8 @@ class FusionModel:
         """The operating points of the sensors that spoke: thermal, NIR and depth cameras
         separate attacks a colour camera cannot, so their thresholds are set on their own
         scores, and they hold only where every channel that set them spoke (without thermal,
-        a NIR and depth pair let 3 of 8 SIMULATED silicone masks through the all-channel
-        `medium`); with fewer, the colour camera's stricter table applies. A still image is
+        a NIR and depth pair let 3 of 8 SIMULATED silicone masks through an intermediate
+        build's all-channel `medium`); with fewer, the colour camera's stricter table applies. A still image is
         judged against prints and screens only; a capture that passed a challenge on the
         challenge table."""
         parts = {n for n, c in cues.items() if c.score is not None and n in self.calibration}

@@ -23,8 +23,10 @@ FILTER_BAND_HZ = (0.6, BAND_HZ[1])
 """The band-pass's own band: its lower edge sits below the searched band. A Butterworth is
 3 dB down at its edge, and the wave is filtered forward and back, before and after the
 projection: with the edge at 0.7 Hz a 45 bpm pulse kept 0.42 of its amplitude through both
-passes against 0.95 at 60 bpm, 7 dB lost to the filter alone; at 0.6 Hz it keeps 0.76 (SIMULATED lab clips, seeds 11-14, 16 clips cut to 10 s: the rate within 5 bpm on 11 with the
-edge at 0.7 Hz, 12 at 0.6 Hz; a 45.7 bpm clip went from 122 to 42 bpm). Breathing, under 0.5 Hz, stays out."""
+passes against 0.95 at 60 bpm, 7 dB lost to the filter alone; at 0.6 Hz it keeps 0.76.
+SIMULATED lab clips (seeds 11-14, 16 clips cut to 10 s): the rate within 5 bpm on 11 with the
+edge at 0.7 Hz, on 12 at 0.6 Hz; a 45.7 bpm clip went from 122 to 42 bpm. Breathing, under
+0.5 Hz, stays out."""
 
 DEAD_LEVEL = 1.0
 """A channel whose mean is below this (of 255) carries no pulse: a clipped or absent colour."""
