@@ -20,6 +20,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from unmask.errors import InputError
+from unmask.face.mesh import (
+    LEFT_OUTER_CORNER,
+    LOWER_LIP_INNER,
+    RIGHT_OUTER_CORNER,
+    UPPER_LIP_INNER,
+)
 from unmask.media import read_image, read_video
 from unmask.species import BONA_FIDE
 from unmask.types import Face, Frame
@@ -28,8 +34,7 @@ Array = NDArray[np.float64]
 VIDEO_SUFFIXES = frozenset({".mp4", ".mkv", ".avi", ".mpg", ".mpeg", ".mov", ".webm", ".m4v"})
 FRAME_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp"})
 SEQUENCE_FPS = 30.0  # an image sequence has no clock: assumed, and said so in its name
-# Mesh points: eye outer corners, inner lips (upper, lower), cheek apples (right, left).
-RIGHT_EYE, LEFT_EYE, LIP_UP, LIP_DOWN, CHEEKS = 33, 263, 13, 14, (50, 280)
+CHEEK_APPLES = (50, 280)  # mesh points at the right and left cheek apples
 # Blinks: a dip of the eye's dark interior and of the mesh's lid opening below their running
 # level (over BLINK_BASELINE_S), BLINK_Z robust standard deviations deep when the two are
 # summed; dips closer than BLINK_MERGE_S are one blink. Set on the 11 GRID clips, whose blinks
@@ -128,16 +133,18 @@ class FaceSamples:
         from unmask.liveness.eyes import eye_aspect_ratio, eye_contrast
 
         mesh = np.asarray(face.mesh, dtype=np.float64)
-        iod = float(np.linalg.norm(mesh[LEFT_EYE, :2] - mesh[RIGHT_EYE, :2]))
+        iod = float(np.linalg.norm(mesh[LEFT_OUTER_CORNER, :2] - mesh[RIGHT_OUTER_CORNER, :2]))
         if iod < 8:
             return
-        centre = 0.5 * (mesh[LEFT_EYE, :2] + mesh[RIGHT_EYE, :2])
+        centre = 0.5 * (mesh[LEFT_OUTER_CORNER, :2] + mesh[RIGHT_OUTER_CORNER, :2])
         self.times.append(frame.timestamp)
         self.eyes.append(centre)
         self.iod.append(iod)
         pose = face.pose
         self.angles.append(np.array([pose.yaw, pose.pitch, pose.roll]) if pose else np.zeros(3))
-        self.lips.append(float(np.linalg.norm(mesh[LIP_UP, :2] - mesh[LIP_DOWN, :2])) / iod)
+        self.lips.append(
+            float(np.linalg.norm(mesh[UPPER_LIP_INNER, :2] - mesh[LOWER_LIP_INNER, :2])) / iod
+        )
         self.ear.append(eye_aspect_ratio(mesh))
         dark = eye_contrast(frame.image, mesh)
         self.eye_dark.append(float("nan") if dark is None else dark)
@@ -169,7 +176,7 @@ def face_sharpness(gray: NDArray[np.float32], centre: Array, iod: float) -> floa
 def cheek_colour(image: NDArray[np.uint8], mesh: Array, iod: float) -> Array:
     radius = max(int(0.12 * iod), 1)
     values = []
-    for index in CHEEKS:
+    for index in CHEEK_APPLES:
         x, y = mesh[index, :2].astype(int)
         patch = image[max(y - radius, 0) : y + radius, max(x - radius, 0) : x + radius]
         if patch.size:
