@@ -424,3 +424,28 @@ def test_too_few_attacks_to_resolve_a_level_set_it_by_the_prediction_bound() -> 
     assert thresholds == sorted(thresholds) and thresholds[3] > thresholds[1]
     assert not levels["medium"].resolvable
     assert levels["maximum"].bpcer == pytest.approx(np.mean(fused[:30] < thresholds[3]))
+
+
+def test_a_moving_replay_is_refused_when_its_frames_look_recaptured() -> None:
+    """Motion cannot tell a replayed living face from the face; the video fusion, fitted
+    against prints and masks too, still counts it for much. A video whose frames alone the
+    still table calls a print or a screen is refused at `low` and `medium`, and at the levels
+    above with `medium`'s still threshold; a living face's video is not touched."""
+    rng = np.random.default_rng(8)
+    labels = ["bona_fide"] * 40 + ["print"] * 30 + ["replay"] * 30 + ["mask_rigid"] * 30
+    samples = [recapture_sample(label, rng) for label in labels]
+    model = FusionModel().fit(samples, labels, real=[True] * len(labels))
+    replay = {
+        "motion": CueScore("motion", 0.99, 0.9),
+        "recapture": CueScore("recapture", 0.25, 0.8),
+    }
+    assert model.fused_one(replay) >= model.levels["medium"].threshold
+    frames = model.still_part.fused_one({"recapture": replay["recapture"]})
+    assert frames < model.still_levels["medium"].threshold
+    decision, score, reason, deciding = model.decide(replay, "medium")
+    assert decision == "attack" and "print or a screen" in (reason or "")
+    assert score == pytest.approx(frames) and deciding == ("recapture",)
+    assert model.frames_recaptured(replay, "maximum")[1] == model.still_levels["medium"].threshold
+    living = recapture_sample("bona_fide", rng)
+    assert model.frames_recaptured(living, "medium") is None
+    assert model.decide(living, "medium")[0] == "bona_fide"

@@ -64,6 +64,8 @@ STILL_MARK = "still_image"
 #: it costs (docs/recapture.md, "Operating points for stills"). Levels above `medium` need
 #: temporal evidence that no still has, so they carry no ceiling.
 STILL_BPCER_CEILING = {"low": 0.05, "medium": 0.10}
+#: The highest level a still image is certified at: above it a level asks for pulse or motion.
+STILL_TOP_LEVEL = [spec.name for spec in LEVEL_SPECS if not spec.requires][-1]
 STILL_NOTE = (
     "judged as a still (no pulse or motion): rules out prints and screens, not masks; "
     "levels high and maximum need video"
@@ -740,7 +742,48 @@ class FusionModel:
                 f"(score {score:.3f}, needs {spec.threshold:.3f})",
                 tuple(n for n in sorted(parts, key=lambda n: -parts[n]) if parts[n] > 0)[:3],
             )
+        if decision == BONA_FIDE and not still:
+            recaptured = self.frames_recaptured(cues, level)
+            if recaptured is not None:
+                frames, threshold, against = recaptured
+                return (
+                    "attack",
+                    min(score, frames),
+                    f"its frames look like a print or a screen: the single-frame cues alone "
+                    f"score {frames:.3f}, below the {threshold:.3f} a still needs; movement "
+                    "cannot rule out a replayed video",
+                    against,
+                )
         return decision, score, STILL_NOTE if still and decision == BONA_FIDE else None, deciding
+
+    def frames_recaptured(
+        self, cues: Mapping[str, CueScore], level: str
+    ) -> tuple[float, float, tuple[str, ...]] | None:
+        """Where a video's frames alone are a print or a screen to the still table: their
+        score, the threshold they miss and the cues against them; None where they pass or
+        nothing single-frame judged them.
+
+        Why a video must also pass as a still: motion and a pulse cannot tell a replayed video
+        of a living face from the face, yet the video fusion, fitted against every species
+        at once, counts motion against prints and masks for much. A moving replay then gained
+        from motion what its frames lost to the recapture cue: the REAL SiW-Mv2 spoof clip
+        scored 0.97 (motion +3.3) while its frames, as stills, were refused. The check is
+        set at the video's level, or `medium` above it (the highest level a still is judged
+        at); the still table's thresholds are held to its ceiling of real faces refused.
+        """
+        if self.still_part is None or not self.still_levels:
+            return None
+        frames = withheld(cues, STILL_WITHHELD)
+        score = self.still_part.fused_one(frames)
+        if score is None:
+            return None
+        capped = level if level_rank(level) <= level_rank(STILL_TOP_LEVEL) else STILL_TOP_LEVEL
+        threshold = self.still_levels[capped].threshold
+        if score >= threshold:
+            return None
+        parts = self.still_part.contributions(frames)
+        against = tuple(n for n in sorted(parts, key=lambda n: parts[n]) if parts[n] < 0)[:3]
+        return score, threshold, against
 
     def to_dict(self) -> dict[str, Any]:
         return {
