@@ -1,0 +1,172 @@
+"""Site adaptation on real NUAA: the two workflows of docs/site-adaptation.md, run as a user would.
+
+    uv run python benchmarks/site_adaptation.py [--per-subject 60] [--seed 0] [--work DIR]
+
+REAL data, research use only: NUAA's webcam faces and prints stay on this machine (symlinks in
+--work, a temporary folder by default) and never reach the repository or the shipped model.
+
+1. `pad train --folders` with attacks of the site: a seeded sample of NUAA (`--per-subject`
+   images per subject and class) is sorted into `site/<label>/<subject>/`, and each of three
+   subject folds (0001-0003, 0004-0006, 0007-0009) is held out in turn (`--test-subjects`); the
+   other six subjects train the texture classifier and calibrate the fusion. Printed per fold:
+   the held-out EER, and APCER and BPCER at `medium` as the trained model decides.
+2. `pad adapt --bona-fide` with living faces only: the shipped model is adapted on the sample's
+   bona fide images (a third of the people held out); printed: the held-out BPCER per level
+   before and after, from the command's own report, and the APCER at `low` and `medium` on all
+   of the sample's prints (which adapt never sees) with the shipped and the adapted model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from unmask.data import shared_data_dir
+from unmask.evaluation.curves import score_eer
+
+FOLDS = (("0001", "0002", "0003"), ("0004", "0005", "0006"), ("0007", "0008", "0009"))
+LABELS = ("bona_fide", "print")
+
+
+def unmask(*args: str) -> dict[str, object]:
+    """One CLI command's JSON document; a failure stops the benchmark with its stderr."""
+    done = subprocess.run(
+        [sys.executable, "-m", "unmask.cli.main", *args, "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        sys.exit(f"unmask {' '.join(args)} failed ({done.returncode}): {done.stderr.strip()}")
+    document: dict[str, object] = json.loads(done.stdout)
+    return document
+
+
+def sample_site(nuaa: Path, site: Path, per_subject: int, seed: int) -> dict[str, int]:
+    """Symlinks of a seeded sample per subject and label; the count per label."""
+    counts = dict.fromkeys(LABELS, 0)
+    for label in LABELS:
+        for subject in sorted(p for p in (nuaa / label).iterdir() if p.is_dir()):
+            files = sorted(p for p in subject.iterdir() if p.suffix.lower() == ".jpg")
+            chosen = random.Random(f"{seed}:{label}:{subject.name}").sample(
+                files, min(per_subject, len(files))
+            )
+            target = site / label / subject.name
+            target.mkdir(parents=True, exist_ok=True)
+            for path in chosen:
+                (target / path.name).symlink_to(path.resolve())
+            counts[label] += len(chosen)
+    return counts
+
+
+def read_scores(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def refused_share(rows: list[dict[str, str]], label_is_bona_fide: bool) -> float:
+    """BPCER (bona fide rows not accepted) or APCER (attack rows accepted)."""
+    chosen = [r for r in rows if (r["label"] == "bona_fide") == label_is_bona_fide]
+    if label_is_bona_fide:
+        return float(np.mean([r["decision"] != "bona_fide" for r in chosen]))
+    return float(np.mean([r["decision"] == "bona_fide" for r in chosen]))
+
+
+def train_folds(site: Path, work: Path, workers: str) -> None:
+    print("\n1. `pad train --folders`, three subject folds (REAL NUAA)")
+    print("| held out | presentations | EER | APCER at medium | BPCER at medium |")
+    print("|---|---:|---:|---:|---:|")
+    rates = []
+    for fold in FOLDS:
+        out = work / f"model-{fold[0]}"
+        unmask(
+            "pad", "train", "--folders", str(site), "--test-subjects", ",".join(fold),
+            "--out", str(out), "--workers", workers,
+        )  # fmt: skip
+        rows = read_scores(out / "held-out" / "scores.csv")
+        bona = [float(r["score"]) for r in rows if r["label"] == "bona_fide"]
+        attacks = [float(r["score"]) for r in rows if r["label"] != "bona_fide"]
+        rate = score_eer(bona, attacks).rate
+        rates.append(rate)
+        print(
+            f"| {fold[0]}-{fold[-1]} | {len(rows)} | {rate:.2%} | "
+            f"{refused_share(rows, False):.2%} | {refused_share(rows, True):.2%} |"
+        )
+    print(f"mean EER over the folds: {np.mean(rates):.2%}")
+
+
+def print_protocol(site: Path, work: Path) -> Path:
+    protocol = work / "prints.csv"
+    with protocol.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["path", "label", "subject"])
+        for path in sorted((site / "print").rglob("*.jpg")):
+            writer.writerow([str(path), "print", path.parent.name])
+    return protocol
+
+
+def adapt(site: Path, work: Path, workers: str) -> None:
+    print("\n2. `pad adapt --bona-fide` on the shipped model (REAL NUAA, living faces only)")
+    adapted = work / "adapted"
+    report = unmask(
+        "pad", "adapt", "--bona-fide", str(site / "bona_fide"), "--test-share", "0.34",
+        "--out", str(adapted), "--workers", workers,
+    )  # fmt: skip
+    shifts = report["shifts"]
+    assert isinstance(shifts, dict)
+    for name, shift in shifts.items():
+        print(f"{name}: evidence shift {shift['applied_llr_shift']:+.2f}")
+    print(f"adapted on {report['adapted_on']}, held out {report['held_out']} bona fide images")
+    protocol = print_protocol(site, work)
+    print("| level | held-out BPCER before | after | APCER on every print, before | after |")
+    print("|---|---:|---:|---:|---:|")
+    for level in ("low", "medium"):
+        apcer = []
+        for name, model in (("shipped", []), ("adapted", ["--model", str(adapted)])):
+            out = work / f"prints-{name}-{level}.csv"
+            unmask(
+                "pad", "score", "--protocol", str(protocol), "--out", str(out),
+                "--liveness", level, "--workers", workers, *model,
+            )  # fmt: skip
+            apcer.append(refused_share(read_scores(out), False))
+        before = report["bpcer_before"][level]  # type: ignore[index]
+        after = report["bpcer_after"][level]  # type: ignore[index]
+        print(f"| {level} | {before:.1%} | {after:.1%} | {apcer[0]:.1%} | {apcer[1]:.1%} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--per-subject", type=int, default=60)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--work", type=Path, default=None)
+    parser.add_argument("--workers", default="2")
+    args = parser.parse_args()
+    data = shared_data_dir()
+    if data is None or not (data / "pad" / "nuaa").is_dir():
+        sys.exit(
+            "needs the shared data's pad/nuaa (set UNMASK_DATA or put shared/ beside the repo)"
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        work = args.work or Path(tmp)
+        site = work / "site"
+        if site.exists():
+            sys.exit(f"{site} exists: give an empty --work folder")
+        counts = sample_site(data / "pad" / "nuaa", site, args.per_subject, args.seed)
+        print(
+            f"REAL NUAA sample, seed {args.seed}, {args.per_subject} per subject and class: "
+            f"{counts['bona_fide']} bona fide, {counts['print']} prints"
+        )
+        train_folds(site, work, args.workers)
+        adapt(site, work, args.workers)
+
+
+if __name__ == "__main__":
+    main()
