@@ -449,3 +449,26 @@ def test_a_moving_replay_is_refused_when_its_frames_look_recaptured() -> None:
     living = recapture_sample("bona_fide", rng)
     assert model.frames_recaptured(living, "medium") is None
     assert model.decide(living, "medium")[0] == "bona_fide"
+
+
+def test_frames_that_only_fall_short_of_a_stills_proof_leave_a_video_accepted() -> None:
+    """With the recapture cue silent (a face too small for it), the still part has only weak
+    cues: short of a strict still threshold, but pointing to no recapture. The video's own
+    verdict stands."""
+    rng = np.random.default_rng(8)
+    labels = ["bona_fide"] * 40 + ["print"] * 30 + ["replay"] * 30 + ["mask_rigid"] * 30
+    samples = [recapture_sample(label, rng) for label in labels]
+    for cues, label in zip(samples, labels, strict=True):
+        cues["eyes"] = CueScore("eyes", 0.6 if label == "bona_fide" else 0.5, 0.3)
+    model = FusionModel().fit(samples, labels, real=[True] * len(labels))
+    model.still_levels = {n: replace(v, threshold=0.999) for n, v in model.still_levels.items()}
+    video = {
+        "motion": CueScore("motion", 0.95, 0.9),
+        "eyes": CueScore("eyes", 0.6, 0.3),
+        "recapture": CueScore("recapture", None, reason="face too small"),
+    }
+    frames = {"eyes": video["eyes"]}
+    assert model.still_part.fused_one(frames) < 0.999
+    assert sum(model.still_part.contributions(frames).values()) >= 0
+    assert model.frames_recaptured(video, "medium") is None
+    assert model.decide(video, "medium")[0] == "bona_fide"

@@ -769,7 +769,9 @@ class FusionModel:
         from motion what its frames lost to the recapture cue: the REAL SiW-Mv2 spoof clip
         scored 0.97 (motion +3.3) while its frames, as stills, were refused. The check is
         set at the video's level, or `medium` above it (the highest level a still is judged
-        at); the still table's thresholds are held to its ceiling of real faces refused.
+        at); the still table's thresholds are held to its ceiling of real faces refused. Only
+        frames whose evidence points to a recapture refuse: frames that merely fall short of a
+        still's proof (the recapture cue silent on a small face, say) leave the video's verdict.
         """
         if self.still_part is None or not self.still_levels:
             return None
@@ -779,9 +781,9 @@ class FusionModel:
             return None
         capped = level if level_rank(level) <= level_rank(STILL_TOP_LEVEL) else STILL_TOP_LEVEL
         threshold = self.still_levels[capped].threshold
-        if score >= threshold:
-            return None
         parts = self.still_part.contributions(frames)
+        if score >= threshold or sum(parts.values()) >= 0:
+            return None
         against = tuple(n for n in sorted(parts, key=lambda n: parts[n]) if parts[n] < 0)[:3]
         return score, threshold, against
 
