@@ -15,6 +15,7 @@ from unmask.liveness.motion import (
     LIP_GAP_IOD,
     LIP_GAP_MAX_ROTATION_DEG,
     LIP_GAP_SCALE_IOD,
+    facing_frames,
     motion_cue,
 )
 from unmask.types import Track
@@ -131,3 +132,46 @@ def test_short_or_meshless_tracks_are_inconclusive() -> None:
     cue = motion_cue(meshless)
     assert cue.score is None and "too short" in (cue.reason or "")
     assert motion_cue([]).score is None
+
+
+def with_guessed_depth(track: Track, flatness: float) -> Track:
+    """The track as a face mesh model sees it: the same 2-D points, but a depth guessed from
+    one view, here the face's relief scaled by `flatness` (a flatter face than the head is)."""
+    faces = []
+    for face in track.faces:
+        mesh = np.array(face.mesh, dtype=np.float64)
+        middle = mesh[:, 2].mean()
+        mesh[:, 2] = middle + flatness * (mesh[:, 2] - middle)
+        faces.append(replace(face, mesh=mesh.astype(np.float32)))
+    return replace(track, faces=tuple(faces))
+
+
+def turning_now_and_then(t: float) -> tuple[float, float, float]:
+    """Facing the camera for 1 s, then a 15 deg turn and back, as a pose step asks."""
+    return 15.0 * max(0.0, np.sin(np.pi * (t - 1.0) / 1.5)) if 1.0 <= t <= 2.5 else 0.0, 0.0, 0.0
+
+
+def test_a_rigid_head_turning_reads_no_deformation_through_its_guessed_depth() -> None:
+    shell = with_guessed_depth(synth_track(seconds=4.0, pose=turning_now_and_then), 0.5)
+    cue = motion_cue(shell)
+    facing = cue.evidence["deformation_frames"]
+    assert cue.evidence["rotation_deg_p90"] > 10 and facing < len(shell.faces)
+    assert max(cue.evidence["deformation_iod_p90"].values()) < DEFORM_IOD / 4, cue.evidence
+    assert cue.score is not None and cue.score < 0.5, cue.evidence
+
+
+def test_an_expression_while_facing_the_camera_is_still_read_between_turns() -> None:
+    face = with_guessed_depth(
+        synth_track(seconds=4.0, pose=turning_now_and_then, deform=talking(gain_cheeks=0.5)),
+        0.5,
+    )
+    cue = motion_cue(face)
+    assert cue.evidence["deformation_iod_p90"]["mouth"] > DEFORM_IOD
+    assert cue.score is not None and cue.score > 0.8, cue.evidence
+
+
+def test_a_head_that_mostly_looks_elsewhere_is_read_on_every_frame() -> None:
+    assert facing_frames(np.linspace(20.0, 6.0, 30)).all()
+    assert facing_frames(np.r_[np.full(8, 2.0), np.full(22, 15.0)]).all()
+    some = facing_frames(np.r_[np.full(10, 2.0), np.full(20, 15.0)])
+    assert some.sum() == 10 and some[:10].all()
