@@ -171,7 +171,9 @@ def test_an_expression_while_facing_the_camera_is_still_read_between_turns() -> 
 
 
 def test_a_head_that_mostly_looks_elsewhere_is_read_on_every_frame() -> None:
-    assert facing_frames(np.linspace(20.0, 6.0, 30)).all()
-    assert facing_frames(np.r_[np.full(8, 2.0), np.full(22, 15.0)]).all()
-    some = facing_frames(np.r_[np.full(10, 2.0), np.full(20, 15.0)])
+    assert facing_frames(np.linspace(20.0, 6.0, 30), 1 / 15).all()
+    assert facing_frames(np.r_[np.full(8, 2.0), np.full(22, 15.0)], 1 / 15).all()
+    some = facing_frames(np.r_[np.full(10, 2.0), np.full(20, 15.0)], 1 / 15)
     assert some.sum() == 10 and some[:10].all()
+    # 12 facing frames at 30 fps last 0.4 s: too short to read an expression on their own
+    assert facing_frames(np.r_[np.full(12, 2.0), np.full(8, 15.0)], 1 / 30).all()

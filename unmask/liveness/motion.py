@@ -84,8 +84,9 @@ the same challenges read 0.014-0.037 there, and REAL GRID talkers (under 5 deg) 
 A rigid mask that turned its head as asked had passed `medium` on it (fresh seed 5454). A head
 that mostly looks elsewhere is read on every frame, as before: the 8 of 56 frames of a REAL
 stage track (hamilton, 28 deg) that faced the camera showed too little of its singing to count,
-and it was refused. The masks answering challenges faced it in 70-90 of 98 frames, the living
-faces in 45 or more."""
+and it was refused; so was a 0.63 s one whose 12 facing frames (0.4 s) showed less of it. The
+masks answering challenges faced it in 70-90 of 98 frames (15 fps), the living faces in 45 or
+more."""
 FACING_SHARE = 1.0 / 3.0
 EXPRESSION_GAP_S = 4.0  # mean time between expressions of a user facing a kiosk (assumption)
 STILL_ROTATION_DEG = 2.0
@@ -153,12 +154,14 @@ def _relative_roughness(
     return round(float(rough / reference_rough), 3) if reference_rough > 0 else None
 
 
-def facing_frames(angles: NDArray[np.float64]) -> NDArray[np.bool_]:
+def facing_frames(angles: NDArray[np.float64], frame_s: float) -> NDArray[np.bool_]:
     """The frames deformation is read on: those within DEFORM_MAX_ROTATION_DEG of the reference
-    pose, or every frame when fewer than MIN_FRAMES or FACING_SHARE of them are (a head that
-    mostly looks elsewhere: its few facing frames are no sample of its expressions)."""
+    pose, or every frame when they would not make a readable track of their own (MIN_FRAMES
+    lasting MIN_SECONDS) or are fewer than FACING_SHARE of the frames (a head that mostly looks
+    elsewhere: its few facing frames are no sample of its expressions)."""
     facing = angles < DEFORM_MAX_ROTATION_DEG
-    enough = facing.sum() >= max(MIN_FRAMES, FACING_SHARE * len(angles))
+    count = int(facing.sum())
+    enough = count >= max(MIN_FRAMES, FACING_SHARE * len(angles)) and count * frame_s >= MIN_SECONDS
     return facing if enough else np.ones(len(angles), dtype=bool)
 
 
@@ -195,12 +198,12 @@ def measure_motion(faces: Sequence[Face]) -> dict[str, Any]:
             float(np.sqrt(np.mean(np.sum((mesh[stable, :2] - predicted[stable]) ** 2, axis=1))))
             / iod
         )
-    facing = facing_frames(np.array(angles))
+    dt = float(np.median(np.diff(times))) if len(times) > 1 else 0.0
+    facing = facing_frames(np.array(angles), dt)
     # Jitter is measured on the same frames: on turned frames the guessed depth inflates the
     # anchors' residual too.
     noise = float(np.median(np.array(residual["anchors"])[facing]))
     excess = {name: np.maximum(np.array(residual[name]) - noise, 0.0) for name in regions}
-    dt = float(np.median(np.diff(times))) if len(times) > 1 else 0.0
     grid = np.arange(times[0], times[-1] + 1e-9, dt) if dt > 0 else times
     mouth = np.interp(grid, times, excess["mouth"])
     cheeks = np.interp(grid, times, excess["cheeks"])
