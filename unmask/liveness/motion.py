@@ -9,9 +9,9 @@ move with the skull, then measure what the rigid motion does not explain:
   about equally and says nothing;
 - non-rigid residual in mouth, cheeks and brows (read on the frames facing the reference pose,
   where the mesh's guessed depth cannot make a head turn look like one), and the play of the
-  inner-lip gap (speech): a rigid mask or a print has none beyond landmark jitter; a living face may also show none for a
-  while, so the absence of expression only counts as strongly as its duration makes it unlikely
-  for a living face;
+  inner-lip gap (speech): a rigid mask or a print has none beyond landmark jitter; a living face
+  may also show none for a while, so the absence of expression only counts as strongly as its
+  duration makes it unlikely for a living face;
 - mask signatures when the wearer moves the mouth: cheeks that follow too little (coupling),
   or late (lag), compared with the mouth; how much more smoothly they change (roughness) is
   reported as evidence only.
@@ -76,9 +76,9 @@ size of speech itself (SIMULATED rigid masks answering pose challenges, 11-16 de
 0.035-0.054). The GRID talkers turned 1.4-4 deg."""
 DEFORM_MAX_ROTATION_DEG = LIP_GAP_MAX_ROTATION_DEG
 """Deformation is read on the frames turned less than this from the reference pose (on every
-frame if fewer than MIN_FRAMES or FACING_SHARE are), for the reason above: the whole mesh's depth is a guess,
-and on a turned head its error leaves residuals the size of an expression.
-SIMULATED rigid masks answering pose challenges (build seed 3100, 11-16 deg) read 0.019-0.040
+frame when those are too few: `facing_frames`), for the reason above: the whole mesh's depth is
+a guess, and on a turned head its error leaves residuals the size of an expression. SIMULATED
+rigid masks answering pose challenges (build seed 3100, 11-16 deg) read 0.019-0.040
 IOD over all frames and 0.006-0.013 over the frames within 5 deg; the living faces answering
 the same challenges read 0.014-0.037 there, and REAL GRID talkers (under 5 deg) are unchanged.
 A rigid mask that turned its head as asked had passed `medium` on it (fresh seed 5454). A head
