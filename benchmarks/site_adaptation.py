@@ -19,7 +19,6 @@ REAL data, research use only: NUAA's webcam faces and prints stay on this machin
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import random
 import subprocess
@@ -31,6 +30,8 @@ import numpy as np
 
 from unmask.data import shared_data_dir
 from unmask.evaluation.curves import score_eer
+from unmask.evaluation.protocols.base import ProtocolEntry, write_protocol_csv
+from unmask.evaluation.scores import ScoreSet, read_scores
 
 FOLDS = (("0001", "0002", "0003"), ("0004", "0005", "0006"), ("0007", "0008", "0009"))
 LABELS = ("bona_fide", "print")
@@ -67,17 +68,12 @@ def sample_site(nuaa: Path, site: Path, per_subject: int, seed: int) -> dict[str
     return counts
 
 
-def read_scores(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-def refused_share(rows: list[dict[str, str]], label_is_bona_fide: bool) -> float:
-    """BPCER (bona fide rows not accepted) or APCER (attack rows accepted)."""
-    chosen = [r for r in rows if (r["label"] == "bona_fide") == label_is_bona_fide]
-    if label_is_bona_fide:
-        return float(np.mean([r["decision"] != "bona_fide" for r in chosen]))
-    return float(np.mean([r["decision"] == "bona_fide" for r in chosen]))
+def refused_share(scores: ScoreSet, bona_fide: bool) -> float:
+    """BPCER (bona fide presentations not accepted) or APCER (attacks accepted), from the
+    decision column `pad score` and `pad train`'s held-out report write."""
+    accepted = np.array(scores.extra["decision"]) == "bona_fide"
+    chosen = scores.is_bona_fide == bona_fide
+    return float(np.mean(~accepted[chosen] if bona_fide else accepted[chosen]))
 
 
 def train_folds(site: Path, work: Path, workers: str) -> None:
@@ -91,26 +87,23 @@ def train_folds(site: Path, work: Path, workers: str) -> None:
             "pad", "train", "--folders", str(site), "--test-subjects", ",".join(fold),
             "--out", str(out), "--workers", workers,
         )  # fmt: skip
-        rows = read_scores(out / "held-out" / "scores.csv")
-        bona = [float(r["score"]) for r in rows if r["label"] == "bona_fide"]
-        attacks = [float(r["score"]) for r in rows if r["label"] != "bona_fide"]
-        rate = score_eer(bona, attacks).rate
+        held = read_scores(out / "held-out" / "scores.csv")
+        scored = held.scored
+        rate = score_eer(
+            held.scores[scored & held.is_bona_fide], held.scores[scored & ~held.is_bona_fide]
+        ).rate
         rates.append(rate)
         print(
-            f"| {fold[0]}-{fold[-1]} | {len(rows)} | {rate:.2%} | "
-            f"{refused_share(rows, False):.2%} | {refused_share(rows, True):.2%} |"
+            f"| {fold[0]}-{fold[-1]} | {len(held)} | {rate:.2%} | "
+            f"{refused_share(held, False):.2%} | {refused_share(held, True):.2%} |"
         )
     print(f"mean EER over the folds: {np.mean(rates):.2%}")
 
 
 def print_protocol(site: Path, work: Path) -> Path:
-    protocol = work / "prints.csv"
-    with protocol.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["path", "label", "subject"])
-        for path in sorted((site / "print").rglob("*.jpg")):
-            writer.writerow([str(path), "print", path.parent.name])
-    return protocol
+    prints = sorted((site / "print").rglob("*.jpg"))
+    entries = [ProtocolEntry(path, "print", subject=path.parent.name) for path in prints]
+    return write_protocol_csv(entries, work / "prints.csv")
 
 
 def adapt(site: Path, work: Path, workers: str) -> None:
