@@ -8,11 +8,16 @@ re-ranking of candidates included).
 `--ef`: the HNSW search breadths to try (usearch's expansion_search, pgvector's
 hnsw.ef_search), one row each; the index is built once.
 
-Data: SIMULATED clustered descriptors, not real faces. Each identity is a centre drawn from
-N(0, 0.07^2) per dimension (centres about 1.1 apart, like different people under dlib), each
-template the centre plus N(0, 0.025^2) noise (about 0.4 from its siblings, like photos of one
-person); 5 templates per identity. Probes are fresh samples of enrolled identities. recall@1:
-the share of probes whose first identity equals exact search's first identity.
+Data: SIMULATED clustered descriptors, not real faces; 5 templates per identity, and probes
+that are fresh samples of enrolled identities (benchmarks/descriptor_population.py).
+`--population isotropic` (the default): each identity a centre drawn from N(0, 0.07^2) per
+dimension (centres about 1.1 apart, like different people under dlib), each template the centre
+plus N(0, 0.025^2) noise (about 0.4 from its siblings), so people differ along all 128
+dimensions alike: the hardest case for a graph index. `--population measured`: Gaussian with
+the mean and between- and within-person covariances of real dlib descriptors of the shared
+data's labelled faces, whose people differ along a few dozen directions (needs ../shared/data;
+the statistics are cached in --work). recall@1: the share of probes whose first identity
+equals exact search's first identity.
 
 Latency: wall-clock p50 and p95 per identify call (top 5), and the mean CPU time per call
 (this process, plus the PostgreSQL backend serving it), which is what one idle core would
@@ -39,6 +44,12 @@ for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402
 
+from benchmarks.descriptor_population import (  # noqa: E402
+    Population,
+    isotropic,
+    measured,
+    participation_ratio,
+)
 from unmask.identity import identify, open_gallery  # noqa: E402
 from unmask.identity.ann import EXPANSION_SEARCH  # noqa: E402
 from unmask.identity.gallery import ANN_CANDIDATES, Gallery  # noqa: E402
@@ -47,16 +58,16 @@ PER_IDENTITY = 5
 PROBES = 200
 
 
-def descriptors(size: int, seed: int = 0) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """(names, templates, probes): simulated clustered descriptors, probes of enrolled people."""
-    rng = np.random.default_rng(seed)
-    people = size // PER_IDENTITY
-    centres = rng.normal(0, 0.07, (people, 128)).astype(np.float32)
-    owners = np.repeat(np.arange(people), PER_IDENTITY)
-    templates = centres[owners] + rng.normal(0, 0.025, (size, 128)).astype(np.float32)
-    chosen = rng.integers(0, people, PROBES)
-    probes = centres[chosen] + rng.normal(0, 0.025, (PROBES, 128)).astype(np.float32)
+def descriptors(size: int, population: Population) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(names, templates, probes): PER_IDENTITY templates per person, probes of enrolled people."""
+    owners, templates, probes = population.draw(size // PER_IDENTITY, PER_IDENTITY, PROBES)
     return [f"person{k:07d}" for k in owners], templates, probes
+
+
+def gallery_file(work: Path, size: int, population: Population) -> Path:
+    """The isotropic galleries keep the names of the runs before populations had names."""
+    suffix = "" if population.name == "isotropic" else f"-{population.name}"
+    return work / f"g{size}{suffix}.sqlite"
 
 
 def fill(db: str, names: list[str], templates: np.ndarray, home: Path) -> float:
@@ -122,10 +133,10 @@ def row(
 
 
 def measure_sqlite(
-    size: int, work: Path, home: Path, breadths: list[int]
+    size: int, work: Path, home: Path, breadths: list[int], population: Population
 ) -> tuple[list[str], list[str]]:
-    names, templates, probes = descriptors(size)
-    path = work / f"g{size}.sqlite"
+    names, templates, probes = descriptors(size, population)
+    path = gallery_file(work, size, population)
     lines = []
     if not path.exists():
         seconds = fill(str(path), names, templates, home)
@@ -151,11 +162,13 @@ def measure_sqlite(
     return truth, lines + rows
 
 
-def measure_postgres(size: int, truth: list[str], home: Path, breadths: list[int]) -> list[str]:
+def measure_postgres(
+    size: int, truth: list[str], home: Path, breadths: list[int], population: Population
+) -> list[str]:
     import pgserver
     import psycopg
 
-    names, templates, probes = descriptors(size)
+    names, templates, probes = descriptors(size, population)
     folder = tempfile.mkdtemp(prefix="unmask-pg-bench-")
     server = pgserver.get_server(folder, cleanup_mode="delete")
     try:
@@ -194,20 +207,31 @@ def main() -> None:
     parser.add_argument("--ef", type=int, nargs="+", default=[EXPANSION_SEARCH])
     parser.add_argument("--postgres-max", type=int, default=100_000)
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "unmask-scale")
+    parser.add_argument(
+        "--population",
+        choices=["isotropic", "measured"],
+        default="isotropic",
+        help="simulated descriptors: independent dimensions, or shaped like real ones "
+        "(needs ../shared/data; benchmarks/descriptor_population.py)",
+    )
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
+    population = isotropic() if args.population == "isotropic" else measured(args.work)
     home = args.work / "home"
     os.environ.pop("UNMASK_TEMPLATE_KEY", None)
     cores = len(os.sched_getaffinity(0))
     notes, table = [], []
     for size in args.sizes:
-        truth, lines = measure_sqlite(size, args.work, home, args.ef)
+        truth, lines = measure_sqlite(size, args.work, home, args.ef, population)
         notes += [line for line in lines if not line.startswith("|")]
         table += [line for line in lines if line.startswith("|")]
         if size <= args.postgres_max:
-            table += measure_postgres(size, truth, home, args.ef)
+            table += measure_postgres(size, truth, home, args.ef, population)
         print(f"done {size:,}", file=sys.stderr, flush=True)
-    print(f"SIMULATED clustered descriptors; {PROBES} probes; top=5; {cores} core(s)")
+    spread = participation_ratio(population.between @ population.between.T)
+    print(f"SIMULATED {population.name} descriptors: {population.source}")
+    print(f"people differ along {spread:.0f} dimensions (participation ratio of the centres)")
+    print(f"{PROBES} probes; top=5; {cores} core(s)")
     print(*notes, sep="\n")
     print("| method | templates | p50 ms | p95 ms | CPU ms mean | recall@1 vs exact | setup |")
     print("|---|---:|---:|---:|---:|---:|---|")
