@@ -41,9 +41,13 @@ ANN_THRESHOLD = 50_000
 # and 1024); at 100k, 32 links reached 0.998 at breadth 256 where 16 gave 0.990. usearch's int8
 # kind was faster, but it normalises each vector as it quantises, so it ranks by angle: the
 # identities after the first came back in another order than exact L2 search.
+# The search breadth: on 1M simulated templates shaped like real dlib descriptors (the mean and
+# covariances of 280 real people's), recall@1 was 1.000 at every breadth from 64 to 512, and an
+# identify call took 3.4 ms of one core at 256 against 5.5 ms at 512; on the isotropic stress
+# case (people differing along all 128 dimensions alike) 256 gives 0.980 and 512 1.000.
 CONNECTIVITY = 32
 EXPANSION_ADD = 128
-EXPANSION_SEARCH = 512
+EXPANSION_SEARCH = 256
 SCALAR = "f16"
 
 
