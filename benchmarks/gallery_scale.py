@@ -153,7 +153,7 @@ def measure_sqlite(
         ready = time.perf_counter() - start
         how = "built" if fast.index_note.startswith("rebuilt") else "loaded"
         for breadth in breadths:
-            fast.index().index.expansion_search = breadth  # type: ignore[attr-defined]
+            fast.search_breadth = breadth
             found, walls, cpu = timed(fast, probes)
             recall = float(np.mean([a == b for a, b in zip(found, truth, strict=True)]))
             searching = index_cpu(fast, probes)

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from unmask.errors import InputError
 from unmask.identity import Gallery, Template, ann, identify
 from unmask.identity.gallery import IndexRebuiltWarning
 
@@ -132,3 +133,15 @@ def test_a_missing_index_is_rebuilt_and_the_file_holds_no_plain_vectors(tmp_path
     for plain in (vector.tobytes(), vector.astype(np.float16).tobytes()):
         assert plain[:32] not in data
     assert data.count(b'"encrypted": true') == 1
+
+
+def test_the_search_breadth_is_the_callers_and_bounded(tmp_path: Path) -> None:
+    path = crowd(tmp_path / "g.sqlite")
+    with Gallery(path, ann_threshold=1, search_breadth=40) as gallery:
+        assert gallery.index().index.expansion_search == 40  # type: ignore[attr-defined]
+        assert identify(person(5)[0].embedding, gallery, top=1)[0].identity == "p05"
+    with Gallery(path, ann_threshold=1) as gallery:
+        assert gallery.index().index.expansion_search == ann.EXPANSION_SEARCH  # type: ignore[attr-defined]
+    for wrong in (8, 5000):
+        with pytest.raises(InputError, match="search breadth"):
+            Gallery(path, search_breadth=wrong)

@@ -102,6 +102,25 @@ def test_enrol_identify_verify_rename_remove(db: str, ann_threshold: int) -> Non
         assert identify(crowd["p007"][0], gallery, top=1)[0].identity == "p007"
 
 
+def test_each_store_searches_as_wide_as_asked(db: str) -> None:
+    """The search breadth reaches the store's own setting: usearch's expansion_search, or the
+    session's hnsw.ef_search; unset, each store keeps its default."""
+    crowd = people(6, 2)
+    with open_gallery(db, create=True, ann_threshold=1, search_breadth=48) as gallery:
+        for name, vectors in crowd.items():
+            gallery.enroll(name, [Template(v, f"{name}.jpg") for v in vectors])
+        assert identify(crowd["p002"][0], gallery, top=1)[0].identity == "p002"
+        assert breadth_in_use(gallery) == 48
+    with open_gallery(db, ann_threshold=1) as gallery:
+        assert breadth_in_use(gallery) == (512 if db.startswith("postgresql") else 256)
+
+
+def breadth_in_use(gallery: Any) -> int:
+    if hasattr(gallery, "url"):
+        return int(gallery.connection.execute("SHOW hnsw.ef_search").fetchone()[0])
+    return int(gallery.index().index.expansion_search)
+
+
 def test_cli_import_list_check_rename_remove(
     db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

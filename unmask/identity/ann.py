@@ -112,6 +112,10 @@ class AnnIndex:
         )
         return np.asarray(matches.keys, dtype=np.int64)
 
+    def set_breadth(self, breadth: int) -> None:
+        """How many candidates a search keeps (usearch's expansion_search)."""
+        self.index.expansion_search = breadth  # type: ignore[attr-defined]
+
     def add(self, ids: NDArray[np.int64], vectors: NDArray[np.float32]) -> None:
         if len(ids):
             self.index.add(ids.astype(np.uint64), vectors, threads=1)  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from unmask.errors import InputError
 from unmask.identity import template_crypto
-from unmask.identity.ann import ANN_THRESHOLD
+from unmask.identity.ann import ANN_THRESHOLD, EXPANSION_SEARCH
 from unmask.identity.gallery import Gallery
 
 
@@ -22,15 +22,27 @@ def open_gallery(
     create: bool = False,
     data_dir: str | Path | None = None,
     ann_threshold: int = ANN_THRESHOLD,
+    search_breadth: int | None = None,
 ) -> Gallery:
-    """A SQLite gallery for a path, a PostgreSQL one for a `postgresql://` URL."""
-    from unmask.identity.pg_gallery import PostgresGallery, is_postgres_url
+    """A SQLite gallery for a path, a PostgreSQL one for a `postgresql://` URL.
+    `search_breadth` None: each store's default (usearch 256, pgvector 512)."""
+    from unmask.identity.pg_gallery import EF_SEARCH, PostgresGallery, is_postgres_url
 
     if is_postgres_url(db):
         return PostgresGallery(
-            str(db), create=create, data_dir=data_dir, ann_threshold=ann_threshold
+            str(db),
+            create=create,
+            data_dir=data_dir,
+            ann_threshold=ann_threshold,
+            search_breadth=EF_SEARCH if search_breadth is None else search_breadth,
         )
-    return Gallery(db, create=create, data_dir=data_dir, ann_threshold=ann_threshold)
+    return Gallery(
+        db,
+        create=create,
+        data_dir=data_dir,
+        ann_threshold=ann_threshold,
+        search_breadth=EXPANSION_SEARCH if search_breadth is None else search_breadth,
+    )
 
 
 def rotate_template_key(

@@ -45,7 +45,7 @@ from unmask.errors import (
     UnmaskError,
 )
 from unmask.identity import template_crypto
-from unmask.identity.ann import ANN_THRESHOLD, AnnIndex, Stamp
+from unmask.identity.ann import ANN_THRESHOLD, EXPANSION_SEARCH, AnnIndex, Stamp
 from unmask.identity.embedder import EMBEDDER_NAME, EMBEDDING_SIZE
 
 APPLICATION = "unmask-gallery"
@@ -60,6 +60,10 @@ FIRST_ENCRYPTED_VERSION = 3
 # exactly. Reading and checking every proposed identity's templates (about 23 identities, 117
 # rows for top 5 on benchmarks/gallery_scale.py's data) cost more CPU than the search itself.
 ANN_CANDIDATES = 32
+# The search breadth's bounds: below the candidates an identify call asks for, the search would
+# be narrower than its answer; pgvector refuses an ef_search above 1000.
+MIN_BREADTH = ANN_CANDIDATES
+MAX_BREADTH = 1000
 ANN_SPARE_IDENTITIES = 2
 MAC_SECRET = "template-mac"
 TEMPLATE_BYTES = EMBEDDING_SIZE * 4
@@ -201,10 +205,11 @@ class Gallery:
         create: bool = False,
         data_dir: str | Path | None = None,
         ann_threshold: int = ANN_THRESHOLD,
+        search_breadth: int = EXPANSION_SEARCH,
     ) -> None:
         self.path = Path(path)
         self.where = str(path)
-        self.setup(data_dir, ann_threshold)
+        self.setup(data_dir, ann_threshold, search_breadth)
         if not self.path.exists():
             if not create:
                 raise GalleryError(
@@ -227,9 +232,18 @@ class Gallery:
             self.connection.close()
             raise
 
-    def setup(self, data_dir: str | Path | None, ann_threshold: int) -> None:
+    def setup(self, data_dir: str | Path | None, ann_threshold: int, search_breadth: int) -> None:
+        """`search_breadth`: how many candidates the index keeps while it searches (usearch's
+        expansion_search, pgvector's ef_search). Wider finds more of the true neighbours in
+        data harder than faces and costs time (docs/gallery.md has both at 1M)."""
+        if not isinstance(search_breadth, int) or not MIN_BREADTH <= search_breadth <= MAX_BREADTH:
+            raise InputError(
+                f"search breadth must be a whole number from {MIN_BREADTH} to {MAX_BREADTH}, "
+                f"got {search_breadth!r}"
+            )
         self.data_dir = data_dir
         self.ann_threshold = ann_threshold
+        self.search_breadth = search_breadth
         self.cached_key: bytes | None = None
         self.cached_template_key: bytes | None = None
         self.cache_version: int | None = None
@@ -896,6 +910,11 @@ class Gallery:
     def index(self) -> AnnIndex:
         """The ANN index, after checking its stamp against the gallery; rebuilt (and saved
         where the gallery may be written) when it is missing, stale, foreign or damaged."""
+        index = self.synced_index()
+        index.set_breadth(self.search_breadth)
+        return index
+
+    def synced_index(self) -> AnnIndex:
         marker = self.change_marker()
         if self.ann is not None and marker is not None and marker == self.ann_marker:
             return self.ann

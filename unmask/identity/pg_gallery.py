@@ -112,6 +112,7 @@ class PostgresGallery(Gallery):
         create: bool = False,
         data_dir: Any = None,
         ann_threshold: int = ANN_THRESHOLD,
+        search_breadth: int = EF_SEARCH,
     ) -> None:
         try:
             import psycopg
@@ -123,7 +124,7 @@ class PostgresGallery(Gallery):
         self.url = url
         self.where = redacted(url)
         self.driver_errors = (psycopg.Error, ValueError, TypeError, UnicodeDecodeError)
-        self.setup(data_dir, ann_threshold)
+        self.setup(data_dir, ann_threshold, search_breadth)
         self.connection = self.connect()
         try:
             self.open(create)
@@ -153,7 +154,7 @@ class PostgresGallery(Gallery):
         wrapped = PgConnection(connection)
         try:
             wrapped.execute(f"SET search_path TO {PG_SCHEMA}, public")
-            wrapped.execute(f"SET hnsw.ef_search = {EF_SEARCH}")
+            wrapped.execute(f"SET hnsw.ef_search = {int(self.search_breadth)}")
         except self.psycopg.Error as exc:
             connection.close()
             raise self.failure(exc) from exc
