@@ -10,7 +10,15 @@ import numpy as np
 import pytest
 
 from unmask.cli.main import main
-from unmask.lab.realism import STATISTICS, ClipStats, compare, count_blinks, noise_sigma, table
+from unmask.lab.realism import (
+    STATISTICS,
+    ClipStats,
+    blink_depth,
+    blink_runs,
+    compare,
+    noise_sigma,
+    table,
+)
 
 
 def test_noise_estimate_recovers_the_sigma_of_added_noise() -> None:
@@ -90,19 +98,19 @@ def test_blinks_are_counted_where_the_eyes_close_and_nowhere_else() -> None:
     starts = [1.5, 4.0, 7.2, 9.0]
     for seed in range(3):
         times, ear, dark = blinking_eyes(25.0, 12.0, starts, seed)
-        assert count_blinks(times, ear, dark) == len(starts)
+        assert len(blink_runs(times, ear, dark)) == len(starts)
         # A closure cut by the end of the clip is not a blink it can count.
         times, ear, dark = blinking_eyes(25.0, 12.0, [*starts, 11.9], seed)
-        assert count_blinks(times, ear, dark) == len(starts)
+        assert len(blink_runs(times, ear, dark)) == len(starts)
         # Eyes that never close, the same drift, light step and noise: no blink.
         times, ear, dark = blinking_eyes(25.0, 12.0, [], seed)
-        assert count_blinks(times, ear, dark) == 0
+        assert len(blink_runs(times, ear, dark)) == 0
 
 
 def test_a_blink_that_rebounds_mid_closure_is_one_blink() -> None:
     for seed in range(3):
         times, ear, dark = blinking_eyes(25.0, 12.0, [1.5, 4.0, 4.38, 7.2], seed)
-        assert count_blinks(times, ear, dark) == 3
+        assert len(blink_runs(times, ear, dark)) == 3
 
 
 def test_the_realism_report_sees_the_blinks_of_a_lab_clip(tmp_path: Path) -> None:
@@ -129,3 +137,12 @@ def test_the_realism_report_sees_the_blinks_of_a_lab_clip(tmp_path: Path) -> Non
     seen = stats.values["blink_rate"] * (stats.seconds + 1.0 / SEQUENCE_FPS) / 60.0
     assert clip.params["blinks"] >= 2
     assert round(seen) == clip.params["blinks"]
+
+
+def test_blink_depth_is_the_lowest_lid_gap_of_each_blink_over_the_open_eye() -> None:
+    openness = np.full(40, 0.1)
+    openness[10:13] = [0.06, 0.03, 0.05]  # closes to 30 % of open
+    openness[30:32] = [0.05, 0.07]  # to 50 %
+    assert blink_depth([(10, 13), (30, 32)], openness) == pytest.approx(0.4)
+    assert np.isnan(blink_depth([], openness))
+    assert np.isnan(blink_depth([(10, 13)], np.full(40, np.nan)))
