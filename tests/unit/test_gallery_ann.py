@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from unmask.errors import InputError
-from unmask.identity import Gallery, Template, ann, identify
+from unmask.identity import Gallery, Template, ann, identify, open_gallery
 from unmask.identity.gallery import IndexRebuiltWarning
 
 
@@ -145,3 +145,18 @@ def test_the_search_breadth_is_the_callers_and_bounded(tmp_path: Path) -> None:
     for wrong in (8, 5000):
         with pytest.raises(InputError, match="search breadth"):
             Gallery(path, search_breadth=wrong)
+
+
+def test_the_environment_sets_the_breadth_of_every_gallery_opened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = crowd(tmp_path / "g.sqlite")
+    monkeypatch.setenv("UNMASK_SEARCH_BREADTH", "64")
+    with open_gallery(path, ann_threshold=1) as gallery:
+        assert gallery.index().index.expansion_search == 64  # type: ignore[attr-defined]
+    with open_gallery(path, ann_threshold=1, search_breadth=48) as gallery:  # the caller wins
+        assert gallery.index().index.expansion_search == 48  # type: ignore[attr-defined]
+    for wrong in ("wide", "8", "-64"):
+        monkeypatch.setenv("UNMASK_SEARCH_BREADTH", wrong)
+        with pytest.raises(InputError, match="UNMASK_SEARCH_BREADTH"):
+            open_gallery(path)

@@ -13,7 +13,9 @@ from pathlib import Path
 from unmask.errors import InputError
 from unmask.identity import template_crypto
 from unmask.identity.ann import ANN_THRESHOLD, EXPANSION_SEARCH
-from unmask.identity.gallery import Gallery
+from unmask.identity.gallery import MAX_BREADTH, MIN_BREADTH, Gallery
+
+ENV_BREADTH = "UNMASK_SEARCH_BREADTH"
 
 
 def open_gallery(
@@ -25,24 +27,46 @@ def open_gallery(
     search_breadth: int | None = None,
 ) -> Gallery:
     """A SQLite gallery for a path, a PostgreSQL one for a `postgresql://` URL.
-    `search_breadth` None: each store's default (usearch 256, pgvector 512)."""
+
+    `search_breadth` None: `UNMASK_SEARCH_BREADTH` when set, else each store's default
+    (usearch 256, pgvector 512). Why an environment variable too: the breadth is a setting of
+    a deployment's gallery size and data, and every command, the service and scan workers open
+    galleries here.
+    """
     from unmask.identity.pg_gallery import EF_SEARCH, PostgresGallery, is_postgres_url
 
-    if is_postgres_url(db):
+    postgres = is_postgres_url(db)
+    breadth = configured_breadth(search_breadth, EF_SEARCH if postgres else EXPANSION_SEARCH)
+    if postgres:
         return PostgresGallery(
             str(db),
             create=create,
             data_dir=data_dir,
             ann_threshold=ann_threshold,
-            search_breadth=EF_SEARCH if search_breadth is None else search_breadth,
+            search_breadth=breadth,
         )
     return Gallery(
         db,
         create=create,
         data_dir=data_dir,
         ann_threshold=ann_threshold,
-        search_breadth=EXPANSION_SEARCH if search_breadth is None else search_breadth,
+        search_breadth=breadth,
     )
+
+
+def configured_breadth(asked: int | None, default: int) -> int:
+    """The caller's breadth, else the environment's, else the store's default."""
+    if asked is not None:
+        return asked
+    text = os.environ.get(ENV_BREADTH, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or not MIN_BREADTH <= int(text) <= MAX_BREADTH:
+        raise InputError(
+            f"{ENV_BREADTH} must be a whole number from {MIN_BREADTH} to {MAX_BREADTH}, "
+            f"got {text!r}"
+        )
+    return int(text)
 
 
 def rotate_template_key(
