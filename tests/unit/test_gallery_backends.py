@@ -228,6 +228,19 @@ def test_postgres_down_is_exit_14_in_one_line(capsys: pytest.CaptureFixture[str]
     assert "unmask@127.0.0.1:1/gallery" in lines[0] and "secret" not in lines[0]
 
 
+def test_scan_opens_a_postgres_gallery_like_every_other_command(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`scan --db postgresql://...` reaches for the server (here: none), not for a file."""
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"not opened: the gallery is opened first")
+    url = "postgresql://unmask@127.0.0.1:1/gallery"
+    code = main(["scan", str(clip), "--db", url, "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == DatabaseUnavailableError.exit_code
+    assert "cannot reach PostgreSQL" in err and "no gallery there" not in err
+
+
 def test_postgres_going_away_mid_session_is_exit_14(pg_server: Any) -> None:
     import psycopg
 

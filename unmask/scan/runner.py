@@ -17,6 +17,7 @@ import numpy as np
 
 from unmask.errors import UnmaskError
 from unmask.identity.gallery import Gallery
+from unmask.identity.galleries import open_gallery
 from unmask.identity.matching import identify
 from unmask.identity.thresholds import DEFAULT_FMR, threshold_for_fmr
 from unmask.progress import bar
@@ -123,7 +124,7 @@ def run_scan(inputs: Sequence[str], options: ScanOptions) -> ScanResult:
     with ExitStack() as stack:
         gallery = None
         if options.db:
-            gallery = stack.enter_context(Gallery(options.db, data_dir=options.data_dir))
+            gallery = stack.enter_context(open_gallery(options.db, data_dir=options.data_dir))
             gallery.require_templates()
         for item, outcome in bar(Ordered(todo, options), "files", enabled=options.progress):
             out.forget(item.name)
