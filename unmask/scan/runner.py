@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from unmask.errors import UnmaskError
-from unmask.identity.gallery import Gallery
 from unmask.identity.galleries import open_gallery
+from unmask.identity.gallery import Gallery
 from unmask.identity.matching import identify
 from unmask.identity.thresholds import DEFAULT_FMR, threshold_for_fmr
 from unmask.progress import bar
