@@ -18,7 +18,6 @@ repository.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,7 +83,7 @@ def labelled_faces(root: Path) -> list[tuple[str, Path]]:
         ]
     items += [(f"canada-{p.stem}", p) for p in sorted((faces / "frl-canada").rglob("*.jpg"))]
     items += [(f"interfaces-{p.stem}", p) for p in sorted((faces / "interfaces").rglob("*.jpg"))]
-    return [(person, path) for person, path in items if re.match(r"^[\w.-]+$", person)]
+    return items
 
 
 def ledoit_wolf(samples: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from unmask.errors import InputError
 from unmask.identity import template_crypto
 from unmask.identity.ann import ANN_THRESHOLD, EXPANSION_SEARCH
-from unmask.identity.gallery import MAX_BREADTH, MIN_BREADTH, Gallery
+from unmask.identity.gallery import Gallery, checked_breadth
 
 ENV_BREADTH = "UNMASK_SEARCH_BREADTH"
 
@@ -30,7 +30,7 @@ def open_gallery(
 
     `search_breadth` None: `UNMASK_SEARCH_BREADTH` when set, else each store's default
     (usearch 256, pgvector 512). Why an environment variable too: the breadth is a setting of
-    a deployment's gallery size and data, and every command, the service and scan workers open
+    a deployment's gallery size and data, and every command, the service and scan open
     galleries here.
     """
     from unmask.identity.pg_gallery import EF_SEARCH, PostgresGallery, is_postgres_url
@@ -61,12 +61,7 @@ def configured_breadth(asked: int | None, default: int) -> int:
     text = os.environ.get(ENV_BREADTH, "").strip()
     if not text:
         return default
-    if not text.isdigit() or not MIN_BREADTH <= int(text) <= MAX_BREADTH:
-        raise InputError(
-            f"{ENV_BREADTH} must be a whole number from {MIN_BREADTH} to {MAX_BREADTH}, "
-            f"got {text!r}"
-        )
-    return int(text)
+    return checked_breadth(int(text) if text.isdigit() else text, ENV_BREADTH)
 
 
 def rotate_template_key(

@@ -126,6 +126,19 @@ class CheckReport:
         return not self.problems
 
 
+def checked_breadth(value: object, what: str = "search breadth") -> int:
+    """`value` when it is a search breadth both stores take, else InputError naming `what`."""
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and MIN_BREADTH <= value <= MAX_BREADTH
+    ):
+        return value
+    raise InputError(
+        f"{what} must be a whole number from {MIN_BREADTH} to {MAX_BREADTH}, got {value!r}"
+    )
+
+
 def seal(key: bytes, identity_id: int, name: str, embedding: bytes) -> bytes:
     """The MAC that binds one template's bytes to one identity (its row id and its name)."""
     encoded = name.encode("utf-8")
@@ -236,14 +249,9 @@ class Gallery:
         """`search_breadth`: how many candidates the index keeps while it searches (usearch's
         expansion_search, pgvector's ef_search). Wider finds more of the true neighbours in
         data harder than faces and costs time (docs/gallery.md has both at 1M)."""
-        if not isinstance(search_breadth, int) or not MIN_BREADTH <= search_breadth <= MAX_BREADTH:
-            raise InputError(
-                f"search breadth must be a whole number from {MIN_BREADTH} to {MAX_BREADTH}, "
-                f"got {search_breadth!r}"
-            )
         self.data_dir = data_dir
         self.ann_threshold = ann_threshold
-        self.search_breadth = search_breadth
+        self.search_breadth = checked_breadth(search_breadth)
         self.cached_key: bytes | None = None
         self.cached_template_key: bytes | None = None
         self.cache_version: int | None = None
