@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from unmask.cli.main import main
+from unmask.errors import InputError
 from unmask.evaluation.protocols.base import read_protocol_csv
 from unmask.lab import generate
+from unmask.liveness import training
 from unmask.liveness.model import PadModel
-from unmask.liveness.training import assign_splits
+from unmask.liveness.training import Observed, assign_splits, cross_fitted_surface
 
 
 @pytest.fixture(scope="module")
@@ -89,25 +92,30 @@ def test_folder_layout_with_an_unknown_label_exits_12_naming_it(tmp_path: Path, 
     assert "'prnt'" in capsys.readouterr().err
 
 
-def test_training_holds_named_subjects_out_and_reports_on_them(
-    tiny_lab: Path, tmp_path: Path, capsys
-) -> None:
+def undeclared_copy(tiny_lab: Path, folder: Path) -> Path:
+    """The lab protocol as a site's would be: no declared splits, three people."""
     rows = (tiny_lab).read_text().splitlines()
     header = rows[0].split(",")
     split = header.index("split")
     subject = header.index("subject")
-    site = tmp_path / "protocol.csv"
+    site = folder / "protocol.csv"
     lines = [",".join(header)]
     for number, row in enumerate(rows[1:]):
         cells = row.split(",")
         cells[split], cells[subject] = "", f"person{number % 3}"
         lines.append(",".join(cells))
     site.write_text("\n".join(lines) + "\n")
-    for name in ("metadata.json",):
-        (tmp_path / name).write_text((tiny_lab.parent / name).read_text())
+    (folder / "metadata.json").write_text((tiny_lab.parent / "metadata.json").read_text())
     for clip in tiny_lab.parent.iterdir():
         if clip.suffix != ".csv" and clip.name != "metadata.json":
-            (tmp_path / clip.name).symlink_to(clip)
+            (folder / clip.name).symlink_to(clip)
+    return site
+
+
+def test_training_holds_named_subjects_out_and_reports_on_them(
+    tiny_lab: Path, tmp_path: Path, capsys
+) -> None:
+    site = undeclared_copy(tiny_lab, tmp_path)
     out = tmp_path / "model"
     args = ["pad", "train", "--protocol", str(site), "--out", str(out), "--workers", "1"]
     code = main([*args, "--without-surface", "--test-subjects", "person2", "--json"])
@@ -147,3 +155,79 @@ def test_extra_models_are_calibrated_recorded_and_checked(
     sidecar(other, name="means", layout="NHWC")
     assert main(["liveness", clip, "--model", str(out), "--extra-model", str(other)]) == 11
     assert "sha256 differs" in capsys.readouterr().err
+
+
+def test_without_declared_splits_every_person_trains_surface_and_calibrates(
+    tiny_lab: Path, tmp_path: Path, capsys
+) -> None:
+    site = undeclared_copy(tiny_lab, tmp_path)
+    out = tmp_path / "model"
+    args = ["pad", "train", "--protocol", str(site), "--out", str(out), "--workers", "1"]
+    code = main([*args, "--test-subjects", "person2", "--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert document["train"] == document["dev"] and sum(document["dev"].values()) == 6
+    model = PadModel.load(out)
+    assert model.provenance["surface_cross_fit_folds"] == 2
+    assert model.surface is not None and model.surface.provenance_["crops"] > 0
+
+
+def textured(rng: np.random.Generator, attack: bool) -> np.ndarray:
+    """A 96 px crop: smooth noise for a face, the same under a fine grid for a print."""
+    image = rng.normal(128, 20, (96, 96, 3)).clip(0, 255)
+    if attack:
+        image[::3, :, :] *= 0.6
+    return image.astype(np.uint8)
+
+
+def observed_people(people: int, per_label: int = 2) -> list[Observed]:
+    rng = np.random.default_rng(0)
+    return [
+        Observed(
+            f"{person}-{label}-{n}.png",
+            label,
+            "",
+            f"person{person}",
+            crops=((textured(rng, label == "print"), 96.0),),
+        )
+        for person in range(people)
+        for label in ("bona_fide", "print")
+        for n in range(per_label)
+    ]
+
+
+def test_cross_fitting_scores_each_person_with_a_classifier_that_never_saw_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    items = observed_people(7)
+    fitted_on: dict[int, set[str]] = {}
+    scored_by: dict[str, int] = {}
+    fit, score = training.fitted_surface, training.with_surface
+
+    def recording_fit(chosen, features, c, provenance):  # type: ignore[no-untyped-def]
+        model = fit(chosen, features, c, provenance)
+        fitted_on[id(model)] = {o.subject for o in chosen}
+        return model
+
+    def recording_score(item, model):  # type: ignore[no-untyped-def]
+        scored_by[item.path] = id(model)
+        return score(item, model)
+
+    monkeypatch.setattr(training, "fitted_surface", recording_fit)
+    monkeypatch.setattr(training, "with_surface", recording_score)
+    final, cues, folds = cross_fitted_surface(items, c=0.1, seed=0, provenance=[])
+    assert folds == training.SURFACE_FOLDS  # seven people, five folds
+    assert fitted_on[id(final)] == {f"person{p}" for p in range(7)}
+    for item, item_cues in zip(items, cues, strict=True):
+        assert item.subject not in fitted_on[scored_by[item.path]]
+        assert item_cues["surface"].score is not None
+    bona_fide = [
+        c["surface"].score for o, c in zip(items, cues, strict=True) if o.label == "bona_fide"
+    ]
+    prints = [c["surface"].score for o, c in zip(items, cues, strict=True) if o.label == "print"]
+    assert min(bona_fide) > max(prints)  # the grid is learned from the other people
+
+
+def test_cross_fitting_needs_two_people() -> None:
+    with pytest.raises(InputError, match="at least two people"):
+        cross_fitted_surface(observed_people(1), c=0.1, seed=0, provenance=[])
