@@ -13,7 +13,8 @@ it (the shipped passive PAD model on the same clips), the refusal rate of bona f
 checked against another challenge, the time to decide and the cost per frame. `robust` gives
 the challenge decision's BPCER (and print/replay APCER) under 15 vs 30 fps, H.264 CRF 23,
 ambient light from dim to daylight, and skin tones (FRL London photos across ethnicities, plus
-the lab's darkening), when the shared data is present. Glasses are not rendered by the lab.
+the lab's darkening), when the shared data is present, and glasses (unmask.lab.glasses: frame,
+lenses and the screen mirrored in them; living faces only).
 `fusion` takes lab protocols whose clips each answer a challenge of their own (`unmask lab
 generate --challenge-each KINDS`): it fits the challenge part of the fusion (calibration of the
 `challenge` and `flash` cues, their weights, the challenge operating points) on the calibration
@@ -295,6 +296,7 @@ def robust_table(args: argparse.Namespace) -> None:
         ("office, 500 lx", 15.0, None, {"ambient_lux": 500.0}, ("bona_fide", "print")),
         ("daylight, 2000 lx", 15.0, None, {"ambient_lux": 2000.0}, ("bona_fide", "print")),
         ("skin darkened 0.6", 15.0, None, {"skin_darkening": 0.6}, ("bona_fide",)),
+        ("glasses", 15.0, None, {"glasses": 1.0}, ("bona_fide",)),
     ]
     judged = f"the fusion at level {args.level}" if engine else "the challenge checks alone"
     print(f"Robustness of the decision ({judged}), {NOTE}")

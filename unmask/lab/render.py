@@ -18,13 +18,14 @@ from unmask.lab import channels as ch
 from unmask.lab import scenes
 from unmask.lab.camera import Camera, FaceMeter, white_balance_gains
 from unmask.lab.faces import FacePhoto, frame_photo
+from unmask.lab.glasses import wear_glasses
 from unmask.lab.ranges import OPTICS, PRESETS, RANGES, SPECIES, sample
 from unmask.lab.respond import respond
 from unmask.liveness.challenge import Challenge
 from unmask.species import BONA_FIDE
 
 # Purposes of the per-clip generators.
-PARAMS, FRAMING, SCENE, CAMERA, CHANNEL_NOISE, SOURCE, RESPONSE = range(7)
+PARAMS, FRAMING, SCENE, CAMERA, CHANNEL_NOISE, SOURCE, RESPONSE, GLASSES = range(8)
 
 
 @dataclass(frozen=True, eq=False)
@@ -161,6 +162,10 @@ def iter_presentation(
             scene, species, challenge, params, times, rng_for(seed, RESPONSE), overrides or {}
         )
         facts.update(response)
+    if params.get("glasses"):
+        facts.update(
+            wear_glasses(scene, challenge, facts, rng_for(seed, GLASSES), dict(overrides or {}))
+        )
     camera = Camera.build(params, times, params["mains_hz"], rng_for(seed, CAMERA), meter)
     noise = rng_for(seed, CHANNEL_NOISE)
 

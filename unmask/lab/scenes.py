@@ -6,6 +6,7 @@ thermal (degC), NIR (reflectance) and depth (mm) maps registered to it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -124,6 +125,8 @@ class LivingScene:
     times: Array
     maps: dict[str, Image] = field(default_factory=dict)
     pulse_gain: float = 1.0
+    #: Drawn over the face in its own coordinates at time t, moving with it (glasses).
+    overlay: Callable[[Image, float], Image] | None = None
 
     @classmethod
     def build(
@@ -155,7 +158,10 @@ class LivingScene:
 
     def frame(self, index: int) -> tuple[Image, dict[str, Image]]:
         w = self.wearer
-        image = w.skin.frame(float(self.times[index]), float(w.closure[index]), self.pulse_gain)
+        t = float(self.times[index])
+        image = w.skin.frame(t, float(w.closure[index]), self.pulse_gain)
+        if self.overlay is not None:
+            image = self.overlay(image, t)
         warp = self.geometry.maps(w.motion, index, w.expressions[:, index])
         return remap(image, warp), {name: remap(m, warp) for name, m in self.maps.items()}
 
@@ -173,6 +179,7 @@ class MaskScene:
     leak: tuple[Image, Image] | None
     leak_amplitude: float
     maps: dict[str, Image]
+    overlay: Callable[[Image, float], Image] | None = None  # as LivingScene's (glasses)
 
     @classmethod
     def build(
@@ -271,6 +278,8 @@ class MaskScene:
                 ]
             )
             image = image + masks.sheen(self.geometry.height, self.face, self.sheen, light)
+        if self.overlay is not None:
+            image = self.overlay(image, t)
         expression = self.expressions[:, index] if self.expressions is not None else None
         warp = self.geometry.maps(w.motion, index, expression)
         return remap(image.astype(np.float32), warp), {
