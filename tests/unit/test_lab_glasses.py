@@ -3,9 +3,13 @@ without them render as before."""
 
 from __future__ import annotations
 
+import csv
+import json
+
 import numpy as np
 import pytest
 
+from unmask.cli.main import main
 from unmask.lab import glasses as glasses_module
 from unmask.lab.faces import FacePhoto, load_identities
 from unmask.lab.glasses import (
@@ -122,3 +126,17 @@ def test_without_glasses_a_clip_renders_as_before(person: FacePhoto) -> None:
 def test_prints_and_replays_are_not_given_glasses(person: FacePhoto) -> None:
     scene = object.__new__(PlaneScene)
     assert wear_glasses(scene, None, {}, np.random.default_rng(0), {}) == {}
+
+
+def test_lab_generate_glasses_records_them_for_living_faces_only(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "lab"
+    code = main(
+        ["lab", "generate", "--out", str(out), "--species", "bona_fide,print", "--clips", "1",
+         "--seconds", "0.4", "--fps", "5", "--size", "96x96", "--glasses", "--json"]
+    )  # fmt: skip
+    assert code == 0
+    rows = {row["label"]: row for row in csv.DictReader((out / "protocol.csv").open())}
+    assert float(rows["bona_fide"]["glasses"]) == 1.0 and float(rows["bona_fide"]["rim_mm"]) > 0
+    assert float(rows["print"]["glasses"]) == 0.0 and rows["print"]["rim_mm"] == ""
+    metadata = json.loads((out / "metadata.json").read_text())
+    assert set(metadata["glasses"]) == set(GLASSES_RANGES)

@@ -62,6 +62,11 @@ def register(subparsers: Any) -> None:
         help="comma-separated from rgb,thermal,nir,depth (default rgb)",
     )
     parser.add_argument(
+        "--glasses",
+        action="store_true",
+        help="living faces and mask wearers wear glasses that mirror the challenge's flash (docs/challenge.md)",
+    )
+    parser.add_argument(
         "--preset",
         choices=sorted(PRESET_MEANINGS),
         default="default",
@@ -172,6 +177,7 @@ def run(args: argparse.Namespace) -> Outcome:
             challenge=Challenge.load(args.challenge) if args.challenge else None,
             preset=args.preset,
             challenge_kinds=[k for k in (args.challenge_each or "").split(",") if k],
+            glasses=args.glasses,
         )
     finally:
         bar.close()

@@ -19,6 +19,7 @@ import numpy as np
 from unmask.errors import InputError, NoFaceError
 from unmask.lab import channels as ch
 from unmask.lab.faces import FacePhoto, PhotoFile, catalogue
+from unmask.lab.glasses import GLASSES_RANGES
 from unmask.lab.living import skin_ita
 from unmask.lab.ranges import PRESETS, RANGES, SPECIES
 from unmask.lab.render import iter_presentation
@@ -160,6 +161,7 @@ def generate(
     challenge: Challenge | None = None,
     preset: str = "default",
     challenge_kinds: Sequence[str] = (),
+    glasses: bool = False,
 ) -> Path:
     """Render `clips` presentations of each species into `out_dir`; returns protocol.csv.
 
@@ -172,7 +174,9 @@ def generate(
     override the preset's. With `challenge`, every clip responds to it (unmask.lab.respond)
     and the protocol gains the response parameters; with `challenge_kinds` instead, every clip
     responds to a challenge of its own (`lab_challenge`), as a calibration or evaluation set
-    needs. Either way each clip's challenge is written beside it (`challenge_path`).
+    needs. Either way each clip's challenge is written beside it (`challenge_path`). With
+    `glasses`, living faces and mask wearers wear glasses (unmask.lab.glasses), whose drawn
+    parameters join the protocol.
     """
     if challenge is not None and challenge_kinds:
         raise InputError("give one challenge for every clip or kinds for one per clip, not both")
@@ -203,7 +207,9 @@ def generate(
     rows = []
     for done, job in enumerate(jobs):
         own = lab_challenge(job.seed, challenge_kinds, seconds) if challenge_kinds else challenge
-        rows.append(write_clip(out, job, seconds, fps, size, extra, codec, crf, own, preset))
+        rows.append(
+            write_clip(out, job, seconds, fps, size, extra, codec, crf, own, preset, glasses)
+        )
         if progress is not None:
             progress(done + 1, len(jobs))
     protocol = out / "protocol.csv"
@@ -214,6 +220,7 @@ def generate(
         *DERIVED_COLUMNS,
         *RANGES,
         *(("challenge_path", *RESPONSE_COLUMNS) if challenge or challenge_kinds else ()),
+        *(("glasses", *GLASSES_RANGES) if glasses else ()),
     ]
     columns = list(dict.fromkeys(ordered))  # hr_bpm is both sampled and measured: keep one
     with protocol.open("w", newline="") as handle:
@@ -245,6 +252,14 @@ def generate(
         },
         "challenge": challenge.as_dict() if challenge is not None else None,
         "challenge_kinds": list(challenge_kinds) or None,
+        "glasses": (
+            {
+                name: {"low": r.low, "high": r.high, "source": r.source}
+                for name, r in GLASSES_RANGES.items()
+            }
+            if glasses
+            else None
+        ),
     }
     (out / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
     return protocol
@@ -261,6 +276,7 @@ def write_clip(
     crf: int,
     challenge: Challenge | None = None,
     preset: str = "default",
+    glasses: bool = False,
 ) -> dict[str, Any]:
     params, times, stream = iter_presentation(
         job.species,
@@ -273,6 +289,7 @@ def write_clip(
         channels=extra,
         challenge=challenge,
         preset=preset,
+        overrides={"glasses": 1.0} if glasses else None,
     )
     stem = f"{job.species}/{job.species}_{job.index:03d}_{job.subject.identity}_as_{job.target.identity}"
     video = Path(stem + suffix(codec))
