@@ -67,7 +67,7 @@ def test_lenses_mirror_the_screen_on_top_of_the_face_they_dim() -> None:
     def reflection(t: float) -> np.ndarray:
         return np.array([0.5, 0.0, 0.0]) if t >= 1.0 else np.zeros(3)
 
-    glasses = Glasses(rims, lenses, glare, 0.1, 0.9, reflection)
+    glasses = Glasses(rims, lenses, glare, 0.1, 0.9, reflection, face_level=0.4)
     face = np.full((*shape, 3), 0.4, np.float32)
     before, after = glasses.over(face, 0.0), glasses.over(face, 1.0)
     assert before[4, 4] == pytest.approx([0.36, 0.36, 0.36])  # 10 % reflected away
@@ -93,9 +93,9 @@ def test_worn_lenses_follow_the_flash_after_the_kiosk_latency(
     )
     captured = {}
 
-    def spy(layout, shape, params, reflection):  # type: ignore[no-untyped-def]
+    def spy(layout, shape, params, reflection, face):  # type: ignore[no-untyped-def]
         captured["reflection"] = reflection
-        return draw_glasses(layout, shape, params, reflection)
+        return draw_glasses(layout, shape, params, reflection, face)
 
     monkeypatch.setattr(glasses_module, "draw_glasses", spy)
     clip = render_presentation(

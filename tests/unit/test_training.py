@@ -112,15 +112,22 @@ def undeclared_copy(tiny_lab: Path, folder: Path) -> Path:
     return site
 
 
-def test_training_holds_named_subjects_out_and_reports_on_them(
-    tiny_lab: Path, tmp_path: Path, capsys
-) -> None:
+def train_site(
+    tiny_lab: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], *flags: str
+) -> tuple[dict, Path]:
+    """`pad train` on the site copy with person2 held out: its JSON summary and model folder."""
     site = undeclared_copy(tiny_lab, tmp_path)
     out = tmp_path / "model"
     args = ["pad", "train", "--protocol", str(site), "--out", str(out), "--workers", "1"]
-    code = main([*args, "--without-surface", "--test-subjects", "person2", "--json"])
-    document = json.loads(capsys.readouterr().out)
+    code = main([*args, *flags, "--test-subjects", "person2", "--json"])
     assert code == 0
+    return json.loads(capsys.readouterr().out), out
+
+
+def test_training_holds_named_subjects_out_and_reports_on_them(
+    tiny_lab: Path, tmp_path: Path, capsys
+) -> None:
+    document, out = train_site(tiny_lab, tmp_path, capsys, "--without-surface")
     held = document["held_out"]
     assert held["presentations"] == 3  # one clip of person2 per label
     assert sum(document["dev"].values()) == 6
@@ -160,12 +167,7 @@ def test_extra_models_are_calibrated_recorded_and_checked(
 def test_without_declared_splits_every_person_trains_surface_and_calibrates(
     tiny_lab: Path, tmp_path: Path, capsys
 ) -> None:
-    site = undeclared_copy(tiny_lab, tmp_path)
-    out = tmp_path / "model"
-    args = ["pad", "train", "--protocol", str(site), "--out", str(out), "--workers", "1"]
-    code = main([*args, "--test-subjects", "person2", "--json"])
-    document = json.loads(capsys.readouterr().out)
-    assert code == 0
+    document, out = train_site(tiny_lab, tmp_path, capsys)
     assert document["train"] == document["dev"] and sum(document["dev"].values()) == 6
     model = PadModel.load(out)
     assert model.provenance["surface_cross_fit_folds"] == 2
@@ -204,8 +206,11 @@ def test_cross_fitting_scores_each_person_with_a_classifier_that_never_saw_them(
     scored_by: dict[str, int] = {}
     fit, score = training.fitted_surface, training.with_surface
 
+    kept = []  # held, so no model's id is reused by a later one
+
     def recording_fit(chosen, features, c, provenance):  # type: ignore[no-untyped-def]
         model = fit(chosen, features, c, provenance)
+        kept.append(model)
         fitted_on[id(model)] = {o.subject for o in chosen}
         return model
 

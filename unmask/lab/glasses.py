@@ -71,13 +71,13 @@ class Glasses:
     rim_shade: float
     transmission: float
     reflection: Callable[[float], Array] | None  # (3,) reflected screen light over face light
+    face_level: float = 0.5  # the ambient-lit face's value behind the lenses, the unit of light
 
     def over(self, image: Image, t: float) -> Image:
         """The face seen through the lenses, the frame over it, the screen mirrored on top."""
         seen = image * (1.0 - self.lenses * (1.0 - self.transmission))[..., None]
         if self.reflection is not None:
-            level = np.float32(np.median(image[self.lenses > 0.5])) if self.lenses.any() else 0.5
-            mirrored = self.reflection(t).astype(np.float32) * level
+            mirrored = self.reflection(t).astype(np.float32) * np.float32(self.face_level)
             seen = seen + (self.glare * self.lenses)[..., None] * mirrored
         rim = self.rims[..., None]
         return (seen * (1.0 - rim) + rim * np.float32(self.rim_shade)).astype(np.float32)
@@ -104,9 +104,12 @@ def draw_glasses(
     shape: tuple[int, int],
     params: dict[str, float],
     reflection: Callable[[float], Array] | None,
+    face: Image | None = None,
 ) -> Glasses:
     """Frames centred on the eyes, outward by half the difference between the frame's
-    centre distance (eye size plus bridge) and the eyes' own, following the face's roll."""
+    centre distance (eye size plus bridge) and the eyes' own, following the face's roll.
+    `face` (the ambient-lit photo) sets the level the reflection is scaled to: the median
+    value behind the lenses."""
     mm = layout.interocular / INTEROCULAR_MM
     yy, xx = np.mgrid[0 : shape[0], 0 : shape[1]].astype(np.float32)
     centres = layout.eye_centres
@@ -152,6 +155,7 @@ def draw_glasses(
         max(int(round(rim)), 1),
     )
     rims = np.maximum(rims, bridge.astype(np.float32))
+    behind = lenses > 0.5
     return Glasses(
         rims=np.clip(rims, 0.0, 1.0),
         lenses=lenses,
@@ -159,6 +163,7 @@ def draw_glasses(
         rim_shade=params["rim_shade"],
         transmission=1.0 - params["lens_reflectance"],
         reflection=reflection,
+        face_level=float(np.median(face[behind])) if face is not None and behind.any() else 0.5,
     )
 
 
@@ -202,6 +207,7 @@ def wear_glasses(
 
         reflection = screen_reflection(emitted, facts, params)
     layout = scene.geometry.layout
-    glasses = draw_glasses(layout, scene.geometry.height.shape[:2], params, reflection)
+    shape = scene.geometry.height.shape[:2]
+    glasses = draw_glasses(layout, shape, params, reflection, scene.wearer.skin.base)
     scene.overlay = glasses.over
     return params

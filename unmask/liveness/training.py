@@ -208,7 +208,8 @@ def fitted_surface(
     ]
     if len(set(labels)) < 2:
         raise InputError(
-            "the train split needs bona fide and attack faces to fit the surface classifier"
+            "the surface classifier needs bona fide and attack faces among the people it "
+            "learns from (the train split, or every person but one fold's)"
         )
     return SurfaceModel(C=c).fit(
         np.stack(rows), np.asarray(labels), provenance={"data": provenance, "crops": len(rows)}
