@@ -172,6 +172,8 @@ def test_without_declared_splits_every_person_trains_surface_and_calibrates(
     model = PadModel.load(out)
     assert model.provenance["surface_cross_fit_folds"] == 2
     assert model.surface is not None and model.surface.provenance_["crops"] > 0
+    assert main(["pad", "levels", "--model", str(out)]) == 0
+    assert "surface scores from 2 folds of people" in capsys.readouterr().out
 
 
 def textured(rng: np.random.Generator, attack: bool) -> np.ndarray:

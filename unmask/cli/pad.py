@@ -410,6 +410,12 @@ def levels_text(model: PadModel) -> str:
             lines.append(f"APCER over: {', '.join(species)}")
     counts = ", ".join(f"{k} {v}" for k, v in model.fusion.counts.items())
     lines.append(f"measured on the calibration (dev) split: {counts}")
+    folds = model.provenance.get("surface_cross_fit_folds")
+    if folds:
+        lines.append(
+            f"every person trained the surface classifier and calibrated: surface scores from "
+            f"{folds} folds of people, each scored by a classifier that never saw them"
+        )
     return "\n".join(lines)
 
 
