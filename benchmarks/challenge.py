@@ -1,7 +1,7 @@
 """Active liveness (challenge + flash) on SIMULATED lab presentations. Prints tables.
 
     uv run python benchmarks/challenge.py main    [--clips 6 --attack-clips 4 --seed 11]
-    uv run python benchmarks/challenge.py robust  [--clips 4 --seed 23]
+    uv run python benchmarks/challenge.py robust  [--clips 4 --seed 23] [--people frl]
     uv run python benchmarks/challenge.py fusion  --calibration P.csv... --evaluation P.csv...
     uv run python benchmarks/challenge.py steps   --evaluation P.csv...
     uv run python benchmarks/challenge.py real
@@ -37,6 +37,7 @@ import copy
 import csv
 import dataclasses
 import pickle
+import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -283,8 +284,13 @@ def decided(
 
 
 def robust_table(args: argparse.Namespace) -> None:
-    identities, _ = load_identities(None)
-    people = [identities[n][0] for n in sorted(identities)]
+    if args.people == "frl":
+        people = [person for _, person in skin_people()]
+        if not people:
+            sys.exit("--people frl needs the shared data (faces/frl-london)")
+    else:
+        identities, _ = load_identities(None)
+        people = [identities[n][0] for n in sorted(identities)]
     analyzer = TimedAnalyzer()
     engine = LivenessEngine(PadModel.load(args.model)) if args.model is not None else None
     size = (args.width, args.height)
@@ -300,7 +306,8 @@ def robust_table(args: argparse.Namespace) -> None:
     ]
     judged = f"the fusion at level {args.level}" if engine else "the challenge checks alone"
     print(f"Robustness of the decision ({judged}), {NOTE}")
-    print(f"lab seed {args.seed}, {args.width}x{args.height}, {args.clips} clips per cell")
+    faces = "FRL London neutral photos" if args.people == "frl" else "the two bundled portraits"
+    print(f"lab seed {args.seed}, {args.width}x{args.height}, {args.clips} clips per cell, {faces}")
     print(
         f"{'condition':<24} {'BPCER':>18} {'print APCER':>18} {'replay APCER':>18}  flash lag / contrast (bona fide)"
     )
@@ -655,6 +662,13 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=None, help="save the fitted model here")
     parser.add_argument("--model", type=Path, default=None, help="robust: decide with this model")
     parser.add_argument("--level", default="medium", help="robust: the level decided at")
+    parser.add_argument(
+        "--people",
+        choices=("bundled", "frl"),
+        default="bundled",
+        help="robust: faces of the condition rows: the two bundled portraits, or FRL London's "
+        "neutral photos (two per recorded ethnicity; shared data)",
+    )
     parser.add_argument("--clips", type=int, default=None)
     parser.add_argument("--attack-clips", type=int, default=4)
     parser.add_argument("--seed", type=int, default=None)
