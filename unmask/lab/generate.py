@@ -246,20 +246,10 @@ def generate(
         "identities": len(identities),
         "faces": sorted({p.source for job in jobs for p in (job.subject, job.target)}),
         "skipped_photos": skipped,
-        "ranges": {
-            name: {"low": r.low, "high": r.high, "species": list(r.species), "source": r.source}
-            for name, r in RANGES.items()
-        },
+        "ranges": {name: r.as_dict() for name, r in RANGES.items()},
         "challenge": challenge.as_dict() if challenge is not None else None,
         "challenge_kinds": list(challenge_kinds) or None,
-        "glasses": (
-            {
-                name: {"low": r.low, "high": r.high, "source": r.source}
-                for name, r in GLASSES_RANGES.items()
-            }
-            if glasses
-            else None
-        ),
+        "glasses": {name: r.as_dict() for name, r in GLASSES_RANGES.items()} if glasses else None,
     }
     (out / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
     return protocol

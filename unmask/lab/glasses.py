@@ -9,8 +9,9 @@ from a generator of their own, so clips without them render exactly as before.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import cv2
@@ -18,10 +19,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from unmask.lab.layout import FaceLayout
-from unmask.lab.ranges import Range
+from unmask.lab.ranges import WEARER_SPECIES, Range
+from unmask.lab.respond import emitted_light
 from unmask.lab.scenes import LivingScene, MaskScene, Scene
 from unmask.liveness.challenge import Challenge
-from unmask.liveness.flash import srgb_to_linear
 
 Image = NDArray[np.float32]
 Array = NDArray[np.float64]
@@ -37,27 +38,43 @@ MIRROR_FOCAL_MM = 50.0
 
 GLASSES_RANGES: dict[str, Range] = {
     "eye_size_mm": Range(
-        48, 56, "lens width of adult frames (the 'eye size' of ISO 8624 marking, 48-56 mm)"
+        48,
+        56,
+        "lens width of adult frames (the 'eye size' of ISO 8624 marking, 48-56 mm)",
+        WEARER_SPECIES,
     ),
-    "lens_height_ratio": Range(0.6, 0.8, "assumption: lens height over width of common frames"),
-    "bridge_mm": Range(15, 21, "bridge width of adult frames (ISO 8624 marking, 15-21 mm)"),
+    "lens_height_ratio": Range(
+        0.6, 0.8, "assumption: lens height over width of common frames", WEARER_SPECIES
+    ),
+    "bridge_mm": Range(
+        15, 21, "bridge width of adult frames (ISO 8624 marking, 15-21 mm)", WEARER_SPECIES
+    ),
     "rim_mm": Range(
-        1.5, 5.0, "rim width seen from the front: thin metal about 1.5 mm to acetate 4-5 mm"
+        1.5,
+        5.0,
+        "rim width seen from the front: thin metal about 1.5 mm to acetate 4-5 mm",
+        WEARER_SPECIES,
     ),
-    "rim_shade": Range(0.05, 0.35, "assumption: frame colour from black acetate to grey metal"),
+    "rim_shade": Range(
+        0.05, 0.35, "assumption: frame colour from black acetate to grey metal", WEARER_SPECIES
+    ),
     "lens_reflectance": Range(
         0.01,
         0.08,
         "share of light both lens surfaces reflect: about 0.5-1 % each with an anti-reflection "
         "coating, 4 % each uncoated (Fresnel at n = 1.5)",
+        WEARER_SPECIES,
     ),
     "screen_solid_angle_sr": Range(
         0.1,
         0.6,
         "solid angle of the kiosk screen at the face: a phone at 30 cm about 0.1 sr, a 24-inch "
         "monitor at 50 cm about 0.6 sr (as for `screen_lux`)",
+        WEARER_SPECIES,
     ),
-    "glare_offset": Range(-0.3, 0.3, "assumption: where on the lens the screen shows, by pose"),
+    "glare_offset": Range(
+        -0.3, 0.3, "assumption: where on the lens the screen shows, by pose", WEARER_SPECIES
+    ),
 }
 
 
@@ -73,14 +90,23 @@ class Glasses:
     reflection: Callable[[float], Array] | None  # (3,) reflected screen light over face light
     face_level: float = 0.5  # the ambient-lit face's value behind the lenses, the unit of light
 
+    @cached_property
+    def layers(self) -> tuple[Image, Image, Image]:
+        """What `over` applies to every frame, computed once: how much of the face comes
+        through (frame and lenses), where the screen shows, and the frame's own shade."""
+        rim = self.rims[..., None]
+        through = (1.0 - self.lenses * (1.0 - self.transmission))[..., None] * (1.0 - rim)
+        mirror = (self.glare * self.lenses)[..., None] * (1.0 - rim)
+        return through, mirror, rim * np.float32(self.rim_shade)
+
     def over(self, image: Image, t: float) -> Image:
         """The face seen through the lenses, the frame over it, the screen mirrored on top."""
-        seen = image * (1.0 - self.lenses * (1.0 - self.transmission))[..., None]
+        through, mirror, frame = self.layers
+        seen = image * through + frame
         if self.reflection is not None:
-            mirrored = self.reflection(t).astype(np.float32) * np.float32(self.face_level)
-            seen = seen + (self.glare * self.lenses)[..., None] * mirrored
-        rim = self.rims[..., None]
-        return (seen * (1.0 - rim) + rim * np.float32(self.rim_shade)).astype(np.float32)
+            light = self.reflection(t).astype(np.float32) * np.float32(self.face_level)
+            seen = seen + mirror * light
+        return seen.astype(np.float32)
 
 
 def draw_params(rng: np.random.Generator) -> dict[str, float]:
@@ -97,6 +123,14 @@ def superellipse(
     radius = (u**4 + v**4) ** 0.25
     edge = np.float32(1.5 / max(half[0], 1.0))
     return np.clip((1.0 - radius) / edge + 0.5, 0.0, 1.0).astype(np.float32)
+
+
+def stroke(shape: tuple[int, int], start: Array, end: Array, width: float) -> Image:
+    """A straight bar of the frame (a temple, the bridge) as a (h, w) opacity."""
+    bar = np.zeros(shape, np.uint8)
+    ends = [tuple(int(round(v)) for v in point) for point in (start, end)]
+    cv2.line(bar, ends[0], ends[1], 1, max(int(round(width)), 1))
+    return bar.astype(np.float32)
 
 
 def draw_glasses(
@@ -135,26 +169,10 @@ def draw_glasses(
         glare = np.maximum(glare, superellipse(xx, yy, spot, (glare_half, glare_half), roll))
         temple_start = lens_centre + side * half[0] * axis
         temple_end = temple_start + side * 0.4 * layout.interocular * axis
-        temple = np.zeros(shape, np.uint8)
-        cv2.line(
-            temple,
-            tuple(int(round(v)) for v in temple_start),
-            tuple(int(round(v)) for v in temple_end),
-            1,
-            max(int(round(rim)), 1),
-        )
-        rims = np.maximum(rims, temple.astype(np.float32))
-    bridge = np.zeros(shape, np.uint8)
+        rims = np.maximum(rims, stroke(shape, temple_start, temple_end, rim))
     lift = -0.3 * half[1] * np.array([-axis[1], axis[0]])
     ends = [middle + lift + s * (params["bridge_mm"] / 2 * mm) * axis for s in (-1.0, 1.0)]
-    cv2.line(
-        bridge,
-        tuple(int(round(v)) for v in ends[0]),
-        tuple(int(round(v)) for v in ends[1]),
-        1,
-        max(int(round(rim)), 1),
-    )
-    rims = np.maximum(rims, bridge.astype(np.float32))
+    rims = np.maximum(rims, stroke(shape, ends[0], ends[1], rim))
     behind = lenses > 0.5
     return Glasses(
         rims=np.clip(rims, 0.0, 1.0),
@@ -188,7 +206,7 @@ def wear_glasses(
     challenge: Challenge | None,
     facts: dict[str, Any],
     rng: np.random.Generator,
-    overrides: dict[str, Any],
+    overrides: Mapping[str, Any],
 ) -> dict[str, float]:
     """Put glasses on a living face or a mask's wearer (over the mask) and return their drawn
     parameters (`overrides` pins any of them). Without a challenge no screen is lit, and the
@@ -201,11 +219,7 @@ def wear_glasses(
     reflection = None
     if challenge is not None:
         latency = facts.get("flash_latency_ms", 0.0) / 1000.0
-
-        def emitted(t: float) -> Array:
-            return np.asarray(srgb_to_linear(np.array(challenge.emitted(t - latency))))
-
-        reflection = screen_reflection(emitted, facts, params)
+        reflection = screen_reflection(emitted_light(challenge, latency), facts, params)
     layout = scene.geometry.layout
     shape = scene.geometry.height.shape[:2]
     glasses = draw_glasses(layout, shape, params, reflection, scene.wearer.skin.base)

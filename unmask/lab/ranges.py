@@ -29,6 +29,15 @@ class Range:
     def draw(self, rng: np.random.Generator) -> float:
         return float(rng.uniform(self.low, self.high))
 
+    def as_dict(self) -> dict[str, Any]:
+        """As metadata.json records it beside the clips."""
+        return {
+            "low": self.low,
+            "high": self.high,
+            "species": list(self.species),
+            "source": self.source,
+        }
+
 
 RANGES: dict[str, Range] = {
     # Wearer physiology (bona fide skin, and the periocular skin in mask eye holes).

@@ -163,7 +163,7 @@ def iter_presentation(
         )
         facts.update(response)
     if params.get("glasses"):
-        worn = wear_glasses(scene, challenge, facts, rng_for(seed, GLASSES), dict(overrides or {}))
+        worn = wear_glasses(scene, challenge, facts, rng_for(seed, GLASSES), overrides or {})
         facts.update(worn or {"glasses": 0.0})  # prints and replays are drawn without them
     camera = Camera.build(params, times, params["mains_hz"], rng_for(seed, CAMERA), meter)
     noise = rng_for(seed, CHANNEL_NOISE)

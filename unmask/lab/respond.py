@@ -188,16 +188,22 @@ def act(
     wearer.closure, wearer.expressions = closure, expressions
 
 
+def emitted_light(challenge: Challenge, latency_s: float) -> Callable[[float], Array]:
+    """Linear light the screen shows at time t of the clip, `latency_s` after the script."""
+
+    def emitted(t: float) -> Array:
+        return np.asarray(srgb_to_linear(np.array(challenge.emitted(t - latency_s))))
+
+    return emitted
+
+
 def light_function(challenge: Challenge | None, latency_s: float) -> Callable[[float], Array]:
     """Linear light the screen adds at time t over what its idle page gives (in the photo)."""
-    idle = srgb_to_linear(np.array(challenge.emitted(-1.0) if challenge else (128, 128, 128)))
-
-    def light(t: float) -> Array:
-        if challenge is None:
-            return np.zeros(3)
-        return np.asarray(srgb_to_linear(np.array(challenge.emitted(t - latency_s))) - idle)
-
-    return light
+    if challenge is None:
+        return lambda t: np.zeros(3)
+    emitted = emitted_light(challenge, latency_s)
+    idle = np.asarray(srgb_to_linear(np.array(challenge.emitted(-1.0))))
+    return lambda t: emitted(t) - idle
 
 
 @dataclass(frozen=True, eq=False)
