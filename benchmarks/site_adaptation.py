@@ -1,6 +1,7 @@
 """Site adaptation on real NUAA: the two workflows of docs/site-adaptation.md, run as a user would.
 
     uv run python benchmarks/site_adaptation.py [--per-subject 60] [--seed 0] [--work DIR]
+        [--monochrome]
 
 REAL data, research use only: NUAA's webcam faces and prints stay on this machine (symlinks in
 --work, a temporary folder by default) and never reach the repository or the shipped model.
@@ -14,6 +15,10 @@ REAL data, research use only: NUAA's webcam faces and prints stay on this machin
    bona fide images (a third of the people held out); printed: the held-out BPCER per level
    before and after, from the command's own report, and the APCER at `low` and `medium` on all
    of the sample's prints (which adapt never sees) with the shipped and the adapted model.
+
+`--monochrome` writes grey copies of the sample (BT.601 luma, in --work) instead of links: the
+same two workflows for a site whose camera is greyscale or in night mode, where the shipped
+model's colour cues cannot judge.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from unmask.data import shared_data_dir
@@ -51,8 +57,11 @@ def unmask(*args: str) -> dict[str, object]:
     return document
 
 
-def sample_site(nuaa: Path, site: Path, per_subject: int, seed: int) -> dict[str, int]:
-    """Symlinks of a seeded sample per subject and label; the count per label."""
+def sample_site(
+    nuaa: Path, site: Path, per_subject: int, seed: int, monochrome: bool = False
+) -> dict[str, int]:
+    """Symlinks (grey copies with `monochrome`) of a seeded sample per subject and label; the
+    count per label."""
     counts = dict.fromkeys(LABELS, 0)
     for label in LABELS:
         for subject in sorted(p for p in (nuaa / label).iterdir() if p.is_dir()):
@@ -63,7 +72,11 @@ def sample_site(nuaa: Path, site: Path, per_subject: int, seed: int) -> dict[str
             target = site / label / subject.name
             target.mkdir(parents=True, exist_ok=True)
             for path in chosen:
-                (target / path.name).symlink_to(path.resolve())
+                if monochrome:
+                    grey = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+                    cv2.imwrite(str(target / path.name), grey, [cv2.IMWRITE_JPEG_QUALITY, 95])
+                else:
+                    (target / path.name).symlink_to(path.resolve())
             counts[label] += len(chosen)
     return counts
 
@@ -141,6 +154,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work", type=Path, default=None)
     parser.add_argument("--workers", default="2")
+    parser.add_argument("--monochrome", action="store_true", help="grey copies of the sample")
     args = parser.parse_args()
     data = shared_data_dir()
     if data is None or not (data / "pad" / "nuaa").is_dir():
@@ -152,9 +166,12 @@ def main() -> None:
         site = work / "site"
         if site.exists():
             sys.exit(f"{site} exists: give an empty --work folder")
-        counts = sample_site(data / "pad" / "nuaa", site, args.per_subject, args.seed)
+        counts = sample_site(
+            data / "pad" / "nuaa", site, args.per_subject, args.seed, args.monochrome
+        )
         print(
-            f"REAL NUAA sample, seed {args.seed}, {args.per_subject} per subject and class: "
+            f"REAL NUAA sample{' in grey' if args.monochrome else ''}, seed {args.seed}, "
+            f"{args.per_subject} per subject and class: "
             f"{counts['bona_fide']} bona fide, {counts['print']} prints"
         )
         train_folds(site, work, args.workers)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from numpy.typing import NDArray
@@ -13,6 +14,12 @@ from numpy.typing import NDArray
 from unmask.bundled import bundled_faces
 from unmask.errors import InputError, ModelError
 from unmask.lab.recapture import capture, sample_camera, sample_print, sample_screen
+from unmask.liveness.features.colour import (
+    MONOCHROME_CHROMA,
+    MONOCHROME_MARK,
+    chroma_beyond_luma,
+    is_monochrome,
+)
 from unmask.liveness.fusion import FusionModel
 from unmask.liveness.model import DEFAULT_MODEL_DIR, PadModel
 from unmask.liveness.recapture import (
@@ -176,3 +183,33 @@ def test_analysis_crop_stays_inside_a_tight_frame() -> None:
     large = rng.integers(0, 256, (900, 900, 3), dtype=np.uint8)
     assert analysis_crop(large, Box(300, 300, 100, 100)).shape == (120, 120, 3)
     assert analysis_crop(large, Box(100, 100, 500, 500)).shape == (384, 384, 3)
+
+
+def greyscale(photo: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    return np.repeat(cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2)
+
+
+def test_monochrome_frames_are_told_from_muted_colour() -> None:
+    """A grey image, the same after JPEG, and a tinted one (chroma proportional to brightness,
+    as a sepia scan or an infrared camera's cast) are monochrome; a colour photo with a tenth
+    of its saturation is not."""
+    photo = bundled_faces()["eileen_collins"]
+    grey = greyscale(photo)
+    _, encoded = cv2.imencode(".jpg", grey, [cv2.IMWRITE_JPEG_QUALITY, 50])
+    tinted = np.clip(grey * np.array([1.0, 0.9, 0.75]), 0, 255).astype(np.uint8)
+    muted = np.clip(grey + 0.1 * (photo.astype(np.float64) - grey), 0, 255).astype(np.uint8)
+    for image in (grey, cv2.imdecode(encoded, cv2.IMREAD_COLOR), tinted):
+        assert is_monochrome(image), chroma_beyond_luma(image)
+    assert not is_monochrome(muted) and not is_monochrome(photo)
+    assert chroma_beyond_luma(muted) > 2 * MONOCHROME_CHROMA
+
+
+def test_the_cue_stays_silent_on_a_monochrome_frame(toy_model: RecaptureModel) -> None:
+    """It reads ink and screen colour: on a grey frame that absence is no evidence of a print,
+    and the cue says so instead of scoring it."""
+    photo = bundled_faces()["eileen_collins"]
+    box = Box(174.0, 70.0, 105.0, 105.0)
+    assert score_view(photo, box, toy_model).score is not None
+    silent = score_view(greyscale(photo), box, toy_model)
+    assert silent.score is None and "monochrome" in (silent.reason or "")
+    assert silent.evidence[MONOCHROME_MARK] is True

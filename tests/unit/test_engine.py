@@ -10,6 +10,7 @@ import pytest
 from unmask.errors import NoFaceError
 from unmask.lab import load_identities, render_presentation
 from unmask.liveness.engine import LivenessEngine
+from unmask.liveness.features.colour import MONOCHROME_MARK
 from unmask.liveness.fusion import CUE_NAMES, FusionModel
 from unmask.liveness.model import PadModel
 from unmask.liveness.veto import veto
@@ -133,3 +134,23 @@ def test_blinks_are_read_from_every_frame_not_only_the_kept_ones(people) -> None
     assert track is not None and len(track.frames) < len(frames)
     eyes = engine.cues_without_surface(observation, track)["eyes"]
     assert eyes.evidence["blinks_seen_by"]["pixels"] >= 1
+
+
+def test_a_monochrome_video_silences_the_colour_cues_instead_of_accusing(
+    engine: LivenessEngine, people
+) -> None:
+    """A greyscale or night-mode camera records no colour: the pulse (a colour change) and the
+    recapture cue (ink and screen colour) say why they cannot judge; the geometric cues still
+    speak."""
+    frames = [
+        Frame(
+            image=np.repeat(f.image.mean(axis=2, keepdims=True), 3, 2).astype(np.uint8),
+            index=f.index,
+            timestamp=f.timestamp,
+        )
+        for f in clip_frames("bona_fide", people, seconds=2.0)
+    ]
+    cues = engine.assess(frames).main.verdict.cues
+    assert cues["pulse"].score is None and "monochrome video" in (cues["pulse"].reason or "")
+    assert cues["pulse"].evidence[MONOCHROME_MARK] is True
+    assert cues["motion"].score is not None

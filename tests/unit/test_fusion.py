@@ -10,12 +10,15 @@ import numpy as np
 import pytest
 
 from unmask.errors import InputError, ModelError
+from unmask.liveness.features.colour import MONOCHROME_MARK
 from unmask.liveness.fusion import (
     LARGEST_WEIGHT,
+    MONOCHROME_NOTE,
     STILL_BPCER_CEILING,
     STILL_MARK,
     FusionModel,
     fit_logistic,
+    monochrome_blind,
     predicted_bound,
     sigmoid,
 )
@@ -472,3 +475,29 @@ def test_frames_that_only_fall_short_of_a_stills_proof_leave_a_video_accepted() 
     assert sum(model.still_part.contributions(frames).values()) >= 0
     assert model.frames_recaptured(video, "medium") is None
     assert model.decide(video, "medium")[0] == "bona_fide"
+
+
+def test_a_monochrome_camera_is_never_accepted_on_movement_and_eyes_alone() -> None:
+    """A monochrome frame silences the recapture cue (it reads ink and screen colour). The
+    levels were set with it speaking, so a face it could not judge is inconclusive at every
+    level, not accepted on motion, and not accused either; a cue that judges the frame's
+    material (a site-trained surface classifier, an extra model, an NIR camera) lifts that."""
+    rng = np.random.default_rng(8)
+    labels = ["bona_fide"] * 40 + ["print"] * 30 + ["replay"] * 30 + ["mask_rigid"] * 30
+    samples = [recapture_sample(label, rng) for label in labels]
+    model = FusionModel().fit(samples, labels, real=[True] * len(labels))
+    grey = CueScore("recapture", None, reason="monochrome frame", evidence={MONOCHROME_MARK: True})
+    video = {"motion": CueScore("motion", 0.99, 0.9), "recapture": grey}
+    assert model.fused_one(video) >= model.levels["low"].threshold
+    for level in ("low", "medium"):
+        decision, score, reason, _ = model.decide(video, level)
+        assert decision == "inconclusive" and reason == MONOCHROME_NOTE and score is not None
+    assert model.decide(video, "high")[0] == "inconclusive"
+    flat = {"motion": CueScore("motion", 0.05, 0.9), "recapture": grey}
+    assert model.decide(flat, "medium")[0] == "attack"
+    small = {**video, "recapture": CueScore("recapture", None, reason="face too small")}
+    assert model.decide(small, "medium")[0] == "bona_fide"
+    assert not monochrome_blind(small)
+    for name in ("surface", "nir", "extra:minifasnet"):
+        assert not monochrome_blind({**video, name: CueScore(name, 0.9, 0.5)})
+        assert monochrome_blind({**video, name: CueScore(name, None, reason="none")})

@@ -17,6 +17,7 @@ from unmask.liveness.channels import CHANNEL_NAMES, channel_cues, median_cue
 from unmask.liveness.context import context_cue
 from unmask.liveness.extra_model import ExtraModel, extra_cue
 from unmask.liveness.eyes import eyes_cue
+from unmask.liveness.features.colour import MONOCHROME_MARK, is_monochrome
 from unmask.liveness.fusion import STILL_MARK
 from unmask.liveness.levels import DEFAULT_LEVEL
 from unmask.liveness.model import PadModel, check_extra_models, default_model
@@ -139,13 +140,7 @@ class LivenessEngine:
                 "motion", None, reason="still image: motion needs video", evidence=still
             )
         else:
-            sizes = track.recorder.face_sizes
-            pulse = pulse_cue(
-                track.recorder.traces(),
-                face_size_px=float(np.median(sizes)) if sizes else None,
-                bits_per_pixel=bpp,
-                config=self.pulse_config,
-            )
+            pulse = self.video_pulse(track, bpp)
             motion = motion_cue(track.track)
         cues = {
             "pulse": pulse,
@@ -165,6 +160,25 @@ class LivenessEngine:
         for extra in self.extra_models:
             cues[extra.cue] = extra_cue(track.views(), extra)
         return cues
+
+    def video_pulse(self, track: TrackObservation, bpp: float | None) -> CueScore:
+        """The pulse cue of a video track; silent on a monochrome camera, where the colour
+        change it reads is not recorded and its absence says nothing about the face."""
+        if track.frames and all(is_monochrome(frame.image) for _, frame in track.frames):
+            return CueScore(
+                "pulse",
+                None,
+                reason="monochrome video (a greyscale or night-mode camera): the pulse is read "
+                "from the skin's colour change",
+                evidence={MONOCHROME_MARK: True},
+            )
+        sizes = track.recorder.face_sizes
+        return pulse_cue(
+            track.recorder.traces(),
+            face_size_px=float(np.median(sizes)) if sizes else None,
+            bits_per_pixel=bpp,
+            config=self.pulse_config,
+        )
 
     def verdict(
         self, cues: Mapping[str, CueScore], track: TrackObservation, level: str | None = None

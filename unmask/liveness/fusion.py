@@ -31,6 +31,8 @@ from scipy.stats import t as student_t
 from unmask.errors import InputError
 from unmask.evaluation.curves import candidate_thresholds, false_accept_rate, false_reject_rate
 from unmask.liveness.channels import CHANNEL_NAMES
+from unmask.liveness.extra_model import CUE_PREFIX as EXTRA_CUE_PREFIX
+from unmask.liveness.features.colour import MONOCHROME_MARK
 from unmask.liveness.levels import LEVEL_SPECS
 from unmask.species import BONA_FIDE
 from unmask.types import CueScore, Decision
@@ -64,6 +66,14 @@ STILL_MARK = "still_image"
 #: it costs (docs/recapture.md, "Operating points for stills"). Levels above `medium` need
 #: temporal evidence that no still has, so they carry no ceiling.
 STILL_BPCER_CEILING = {"low": 0.05, "medium": 0.10}
+#: Cues that judge what a frame shows (paper, a screen, a mask's material) rather than how a
+#: face moves; on a monochrome camera one of them must speak for a face to be accepted.
+MATERIAL_CUES = ("surface", *CHANNEL_NAMES)
+MONOCHROME_NOTE = (
+    "monochrome camera: nothing here can tell a print or a screen from a face (the recapture "
+    "cue reads colour, and movement cannot rule out a replay); use a colour camera, add an "
+    "NIR or depth camera, or train on this camera's own captures (unmask pad train --folders)"
+)
 #: The highest level a still image is certified at: above it a level asks for pulse or motion.
 STILL_TOP_LEVEL = [spec.name for spec in LEVEL_SPECS if not spec.requires][-1]
 STILL_NOTE = (
@@ -113,6 +123,21 @@ class Level:
             "requires": list(self.requires),
             "resolvable": self.resolvable,
         }
+
+
+def monochrome_blind(cues: Mapping[str, CueScore]) -> bool:
+    """True where a monochrome frame silenced the recapture cue and no other cue that judges
+    a frame's material spoke: the levels were set with that evidence present, so without it
+    a grey print or a replay on a monochrome camera would pass on movement and eyes alone."""
+    recapture = cues.get("recapture")
+    if recapture is None or recapture.score is not None:
+        return False
+    if not recapture.evidence.get(MONOCHROME_MARK):
+        return False
+    return not any(
+        cue.score is not None and (name in MATERIAL_CUES or name.startswith(EXTRA_CUE_PREFIX))
+        for name, cue in cues.items()
+    )
 
 
 def level_rank(name: str) -> int:
@@ -742,6 +767,8 @@ class FusionModel:
                 f"(score {score:.3f}, needs {spec.threshold:.3f})",
                 tuple(n for n in sorted(parts, key=lambda n: -parts[n]) if parts[n] > 0)[:3],
             )
+        if decision == BONA_FIDE and monochrome_blind(cues):
+            return "inconclusive", score, MONOCHROME_NOTE, deciding
         if decision == BONA_FIDE and not still:
             recaptured = self.frames_recaptured(cues, level)
             if recaptured is not None:

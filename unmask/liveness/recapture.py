@@ -32,6 +32,11 @@ from unmask.liveness.features import (
     lbp_histograms,
     specular_features,
 )
+from unmask.liveness.features.colour import (
+    MONOCHROME_CHROMA,
+    MONOCHROME_MARK,
+    chroma_beyond_luma,
+)
 from unmask.liveness.features.spectrum import radial_frequency
 from unmask.liveness.linear import StandardizedLogistic
 from unmask.types import Box, CueScore, Face, Frame
@@ -281,6 +286,16 @@ def score_view(image: NDArray[np.uint8], box: Box, model: RecaptureModel | None)
             None,
             reason="this PAD model has no recapture classifier (train one with "
             "scripts/train_recapture.py)",
+            evidence=evidence,
+        )
+    chroma = chroma_beyond_luma(image)
+    if chroma < MONOCHROME_CHROMA:
+        evidence.update({MONOCHROME_MARK: True, "chroma_beyond_luma": round(chroma, 2)})
+        return CueScore(
+            CUE,
+            None,
+            reason="monochrome frame (a greyscale or night-mode camera): this classifier reads "
+            "ink and screen colour, which such a frame does not show",
             evidence=evidence,
         )
     if face_px < MIN_FACE_PX:

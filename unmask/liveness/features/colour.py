@@ -11,6 +11,44 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+#: Chroma a monochrome frame keeps beyond what its luma explains (90th percentile, 0-255 YCrCb
+#: units). A greyscale or night-mode (infrared) camera, and a grey image saved as JPEG or
+#: H.264, leave 0-0.5; the least colourful real colour frames measured here (a muted web video,
+#: NUAA webcam prints) keep 3-5. See docs/recapture.md, "Monochrome cameras".
+MONOCHROME_CHROMA = 1.0
+#: Evidence key a colour-reading cue sets when it stayed silent on a monochrome frame, so the
+#: fusion can say why nothing ruled out a print or a screen.
+MONOCHROME_MARK = "monochrome"
+#: Frames are judged monochrome on at most this many pixels a side: colour is not a fine detail.
+MONOCHROME_SIDE = 256
+
+
+def chroma_beyond_luma(rgb: NDArray[np.uint8]) -> float:
+    """How much colour a frame holds that its brightness does not explain.
+
+    Chroma is regressed on luma so that a tinted monochrome image (a sepia scan, an infrared
+    camera's faint cast, whose chroma scales with brightness) reads as monochrome as a grey one
+    does; what is left is colour that differs between things of the same brightness.
+    """
+    step = max(1, int(np.ceil(max(rgb.shape[:2]) / MONOCHROME_SIDE)))
+    small = np.ascontiguousarray(rgb[::step, ::step])
+    ycrcb = cv2.cvtColor(small, cv2.COLOR_RGB2YCrCb).reshape(-1, 3).astype(np.float64)
+    design = np.stack([ycrcb[:, 0], np.ones(len(ycrcb))], axis=1)
+    residuals = []
+    for channel in (1, 2):
+        fit, *_ = np.linalg.lstsq(design, ycrcb[:, channel], rcond=None)
+        residuals.append(float(np.percentile(np.abs(ycrcb[:, channel] - design @ fit), 90)))
+    return max(residuals)
+
+
+def is_monochrome(rgb: NDArray[np.uint8]) -> bool:
+    """True for a frame from a greyscale or night-mode camera: one whose colour says nothing.
+
+    Cues that read colour (gamut, the skin's pulse) must stay silent on such a frame instead of
+    reading the missing colour as a squeezed print gamut or an absent pulse.
+    """
+    return chroma_beyond_luma(rgb) < MONOCHROME_CHROMA
+
 
 def colour_features(rgb: NDArray[np.uint8]) -> NDArray[np.float64]:
     """Gamut descriptors: chroma spread in YCrCb, saturation percentiles, colourfulness."""
