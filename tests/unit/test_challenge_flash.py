@@ -10,6 +10,7 @@ import pytest
 from numpy.typing import NDArray
 
 from unmask.liveness.challenge import Challenge, ChallengeIssuer, ChallengeSession
+from unmask.liveness.features.colour import MONOCHROME_MARK
 from unmask.liveness.flash import (
     CENTRE_SITES,
     EYE_CORNERS,
@@ -200,3 +201,15 @@ def test_one_patch_with_few_usable_frames_does_not_drown_the_response() -> None:
     cue = flash_cue(times, session.emitted, patchy, span)
     assert cue.score is not None and cue.score > 0.5, cue.evidence
     assert cue.evidence["amplitude_snr"] > 0.5 * clean.evidence["amplitude_snr"]
+
+
+def test_a_monochrome_camera_cannot_read_the_flash_and_says_so() -> None:
+    """A living face lit by the flash, seen by a greyscale camera: the reflection's colours are
+    lost, and a misread fit would call the face a replay. The check stays silent instead, so the
+    challenge is inconclusive, not failed."""
+    challenge = make_challenge(3)
+    times, frames = render(light_of(challenge, 0.066), relief=True)
+    grey = [np.repeat(f.mean(axis=2, keepdims=True), 3, 2).astype(np.uint8) for f in frames]
+    cue = judge(challenge, times, grey)
+    assert cue.score is None and "monochrome camera" in (cue.reason or "")
+    assert cue.evidence[MONOCHROME_MARK] is True

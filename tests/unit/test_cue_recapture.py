@@ -15,6 +15,7 @@ from unmask.bundled import bundled_faces
 from unmask.errors import InputError, ModelError
 from unmask.lab.recapture import capture, sample_camera, sample_print, sample_screen
 from unmask.liveness.features.colour import (
+    MONOCHROME_CAST,
     MONOCHROME_CHROMA,
     MONOCHROME_MARK,
     chroma_beyond_luma,
@@ -190,18 +191,22 @@ def greyscale(photo: NDArray[np.uint8]) -> NDArray[np.uint8]:
 
 
 def test_monochrome_frames_are_told_from_muted_colour() -> None:
-    """A grey image, the same after JPEG, and a tinted one (chroma proportional to brightness,
-    as a sepia scan or an infrared camera's cast) are monochrome; a colour photo with a tenth
-    of its saturation is not."""
+    """A grey image, the same after JPEG, and one with a faint cast (chroma proportional to
+    brightness, as an infrared camera's) are monochrome; a colour photo with a tenth of its
+    saturation is not, and neither is a close-up of one uniform colour (skin filling the
+    frame), whose chroma its luma explains but which sits far from grey."""
     photo = bundled_faces()["eileen_collins"]
     grey = greyscale(photo)
     _, encoded = cv2.imencode(".jpg", grey, [cv2.IMWRITE_JPEG_QUALITY, 50])
-    tinted = np.clip(grey * np.array([1.0, 0.9, 0.75]), 0, 255).astype(np.uint8)
+    cast = np.clip(grey * np.array([1.0, 0.98, 0.96]), 0, 255).astype(np.uint8)
     muted = np.clip(grey + 0.1 * (photo.astype(np.float64) - grey), 0, 255).astype(np.uint8)
-    for image in (grey, cv2.imdecode(encoded, cv2.IMREAD_COLOR), tinted):
+    skin = np.clip(grey[..., :1] / 255.0 * np.array([230.0, 170.0, 140.0]), 0, 255)
+    for image in (grey, cv2.imdecode(encoded, cv2.IMREAD_COLOR), cast):
         assert is_monochrome(image), chroma_beyond_luma(image)
-    assert not is_monochrome(muted) and not is_monochrome(photo)
-    assert chroma_beyond_luma(muted) > 2 * MONOCHROME_CHROMA
+    for image in (muted, photo, skin.astype(np.uint8)):
+        assert not is_monochrome(image), chroma_beyond_luma(image)
+    assert chroma_beyond_luma(muted)[0] > 2 * MONOCHROME_CHROMA
+    assert chroma_beyond_luma(skin.astype(np.uint8))[1] > 2 * MONOCHROME_CAST
 
 
 def test_the_cue_stays_silent_on_a_monochrome_frame(toy_model: RecaptureModel) -> None:

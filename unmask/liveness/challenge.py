@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 from unmask.errors import ChallengeError, InputError
 from unmask.face import FaceAnalyzer
 from unmask.liveness.actions import actions_cue
+from unmask.liveness.features.colour import MONOCHROME_MARK
 from unmask.liveness.flash import FlashRecorder, flash_cue
 from unmask.liveness.fusion import ACTIVE_PASS
 from unmask.liveness.observe import ChannelStack, Observation, observe
@@ -419,7 +420,17 @@ class ChallengeSession:
             cues["challenge"] = actions_cue(self.challenge.steps, times, self.faces)
         if self.challenge.flash:
             span = (self.challenge.flash[0].start, self.challenge.flash[-1].end)
-            cues["flash"] = flash_cue(times, self.emitted, self.flash_recorder.traces(), span)
+            cues["flash"] = (
+                CueScore(
+                    "flash",
+                    None,
+                    reason="monochrome camera: the flash is checked by the colour of the face's "
+                    "reflection, which a greyscale or night-mode camera does not record",
+                    evidence={MONOCHROME_MARK: True},
+                )
+                if self.flash_recorder.monochrome
+                else flash_cue(times, self.emitted, self.flash_recorder.traces(), span)
+            )
         return decide(cues, self.seconds, self.challenge.nonce)
 
     def emitted(self, t: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from unmask.liveness.features.colour import is_monochrome
 from unmask.types import CueScore
 
 CUE = "flash"
@@ -74,6 +75,8 @@ MIN_SNR = 2.0
 # Edge/centre contrast: prints 0.08 at most, living faces that respond 0.20 and up.
 SHAPE_MIN = 0.14
 SHAPE_SCALE = 0.04
+#: The recorder checks every this many frames whether the camera delivers colour at all.
+MONOCHROME_EVERY = 10
 DRIFT_EVERY_S = 1.5  # one drift basis function per this many seconds of capture
 
 
@@ -117,12 +120,21 @@ class FlashRecorder:
     """Per frame, the colour of every site (NaN rows when no face), kept as frames pass."""
 
     samples: list[NDArray[np.float64]] = field(default_factory=list)
+    #: Whether each frame looked at held no colour (every MONOCHROME_EVERY-th frame is).
+    colourless: list[bool] = field(default_factory=list)
 
     def add(self, image: NDArray[np.uint8], mesh: NDArray[np.floating] | None) -> None:
+        if len(self.samples) % MONOCHROME_EVERY == 0:
+            self.colourless.append(is_monochrome(image))
         if mesh is None:
             self.samples.append(np.full((len(SITES), 3), np.nan))
         else:
             self.samples.append(sample_sites(image, mesh))
+
+    @property
+    def monochrome(self) -> bool:
+        """A greyscale or night-mode camera: the flash's colours cannot be read back."""
+        return bool(self.colourless) and all(self.colourless)
 
     def traces(self) -> NDArray[np.float64]:
         """(frames, sites, 3)."""

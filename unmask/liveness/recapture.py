@@ -33,9 +33,9 @@ from unmask.liveness.features import (
     specular_features,
 )
 from unmask.liveness.features.colour import (
-    MONOCHROME_CHROMA,
     MONOCHROME_MARK,
     chroma_beyond_luma,
+    is_monochrome,
 )
 from unmask.liveness.features.spectrum import radial_frequency
 from unmask.liveness.linear import StandardizedLogistic
@@ -288,9 +288,11 @@ def score_view(image: NDArray[np.uint8], box: Box, model: RecaptureModel | None)
             "scripts/train_recapture.py)",
             evidence=evidence,
         )
-    chroma = chroma_beyond_luma(image)
-    if chroma < MONOCHROME_CHROMA:
-        evidence.update({MONOCHROME_MARK: True, "chroma_beyond_luma": round(chroma, 2)})
+    if is_monochrome(image):
+        chroma, cast = chroma_beyond_luma(image)
+        evidence.update(
+            {MONOCHROME_MARK: True, "chroma_beyond_luma": round(chroma, 2), "cast": round(cast, 2)}
+        )
         return CueScore(
             CUE,
             None,

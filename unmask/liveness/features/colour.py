@@ -16,6 +16,10 @@ from numpy.typing import NDArray
 #: H.264, leave 0-0.5; the least colourful real colour frames measured here (a muted web video,
 #: NUAA webcam prints) keep 3-5. See docs/recapture.md, "Monochrome cameras".
 MONOCHROME_CHROMA = 1.0
+#: The most a monochrome frame's mean chroma sits from neutral grey (0-255 YCrCb units): a
+#: faint cast at most. A colour frame of one uniform colour (a close-up of skin, whose chroma
+#: the regression on luma explains entirely) sits 10-30 units from it.
+MONOCHROME_CAST = 6.0
 #: Evidence key a colour-reading cue sets when it stayed silent on a monochrome frame, so the
 #: fusion can say why nothing ruled out a print or a screen.
 MONOCHROME_MARK = "monochrome"
@@ -23,12 +27,14 @@ MONOCHROME_MARK = "monochrome"
 MONOCHROME_SIDE = 256
 
 
-def chroma_beyond_luma(rgb: NDArray[np.uint8]) -> float:
-    """How much colour a frame holds that its brightness does not explain.
+def chroma_beyond_luma(rgb: NDArray[np.uint8]) -> tuple[float, float]:
+    """How much colour a frame holds that its brightness does not explain, and how far its mean
+    colour sits from grey.
 
-    Chroma is regressed on luma so that a tinted monochrome image (a sepia scan, an infrared
-    camera's faint cast, whose chroma scales with brightness) reads as monochrome as a grey one
-    does; what is left is colour that differs between things of the same brightness.
+    Chroma is regressed on luma so that a faintly tinted monochrome image (an infrared camera's
+    cast, whose chroma scales with brightness) reads as monochrome as a grey one does; what is
+    left is colour that differs between things of the same brightness. A frame of one colour
+    leaves nothing either, which is why the mean's distance from grey is returned too.
     """
     step = max(1, int(np.ceil(max(rgb.shape[:2]) / MONOCHROME_SIDE)))
     small = np.ascontiguousarray(rgb[::step, ::step])
@@ -38,16 +44,18 @@ def chroma_beyond_luma(rgb: NDArray[np.uint8]) -> float:
     for channel in (1, 2):
         fit, *_ = np.linalg.lstsq(design, ycrcb[:, channel], rcond=None)
         residuals.append(float(np.percentile(np.abs(ycrcb[:, channel] - design @ fit), 90)))
-    return max(residuals)
+    cast = float(np.abs(ycrcb[:, 1:].mean(axis=0) - 128.0).max())
+    return max(residuals), cast
 
 
 def is_monochrome(rgb: NDArray[np.uint8]) -> bool:
     """True for a frame from a greyscale or night-mode camera: one whose colour says nothing.
 
-    Cues that read colour (gamut, the skin's pulse) must stay silent on such a frame instead of
-    reading the missing colour as a squeezed print gamut or an absent pulse.
+    Cues that read colour (gamut, the skin's pulse, a flash's colours) must stay silent on such
+    a frame instead of reading the missing colour as a squeezed print gamut or an absent pulse.
     """
-    return chroma_beyond_luma(rgb) < MONOCHROME_CHROMA
+    chroma, cast = chroma_beyond_luma(rgb)
+    return chroma < MONOCHROME_CHROMA and cast < MONOCHROME_CAST
 
 
 def colour_features(rgb: NDArray[np.uint8]) -> NDArray[np.float64]:
