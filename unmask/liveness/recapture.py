@@ -36,7 +36,6 @@ from unmask.liveness.features.colour import (
     MONOCHROME_MARK,
     chroma_beyond_luma,
     is_monochrome,
-    without_cast,
 )
 from unmask.liveness.features.spectrum import radial_frequency
 from unmask.liveness.linear import StandardizedLogistic
@@ -49,8 +48,8 @@ MIN_FACE_PX = 56.0
 FULL_CONFIDENCE_PX = 140.0
 # MEASUREMENT_VERSION: how the features are measured (a training cache of measurements stays
 # valid while it holds); FEATURE_VERSION: which of them the model weighs (its input).
-MEASUREMENT_VERSION = 2
-FEATURE_VERSION = 4
+MEASUREMENT_VERSION = 1
+FEATURE_VERSION = 3
 FORMAT_VERSION = 1
 # Spectral bands in cycles per pixel: below LOW_CUT the face's own shape dominates.
 LOW_CUT = 0.04
@@ -206,7 +205,6 @@ def recapture_features(crop: NDArray[np.uint8]) -> NDArray[np.float64]:
             f"recapture features need an RGB uint8 crop of at least 16 px, got {crop.dtype} "
             f"{crop.shape}"
         )
-    crop = without_cast(crop)
     rgb = crop.astype(np.float64) / 255.0
     luma = rgb @ np.array([0.299, 0.587, 0.114])
     red_green = rgb[..., 0] - rgb[..., 1]

@@ -58,23 +58,6 @@ def is_monochrome(rgb: NDArray[np.uint8]) -> bool:
     return chroma < MONOCHROME_CHROMA and cast < MONOCHROME_CAST
 
 
-def without_cast(rgb: NDArray[np.uint8]) -> NDArray[np.uint8]:
-    """The image with its mean colour made grey: one gain per channel (von Kries), brightness
-    kept.
-
-    A global colour cast is set by the light and the camera's white balance, and an attacker
-    sets it too: a replay screen's warm night mode, a print's warmer inks. Read as evidence, it
-    made warmer faces more alive (REAL prints warmed by 20 % passed `medium` 84 times in 99);
-    without it, what is left of colour is its structure (spread, saturation, gamut edges),
-    which the attack sets and a cast does not. Per-channel gains commute with a power-law
-    gamma, so a cast applied before or after the camera's tone curve is removed alike.
-    """
-    pixels = rgb.astype(np.float64)
-    means = pixels.reshape(-1, 3).mean(axis=0)
-    gains = np.clip(means.mean() / np.maximum(means, 1.0), 0.5, 2.0)
-    return np.clip(pixels * gains + 0.5, 0, 255).astype(np.uint8)
-
-
 def colour_features(rgb: NDArray[np.uint8]) -> NDArray[np.float64]:
     """Gamut descriptors: chroma spread in YCrCb, saturation percentiles, colourfulness."""
     ycrcb = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb).reshape(-1, 3).astype(np.float64)
