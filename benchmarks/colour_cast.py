@@ -20,11 +20,16 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.pad_real import Presentation, images, sample, siw_frame_paths
+from benchmarks.pad_real import (
+    Presentation,
+    common_arguments,
+    engine_at_medium,
+    images,
+    sample,
+    siw_frame_paths,
+)
 from unmask.data import shared_data_dir
 from unmask.errors import UnmaskError
-from unmask.liveness.engine import LivenessEngine
-from unmask.liveness.model import PadModel
 from unmask.media import read_image
 from unmask.types import Frame
 
@@ -72,15 +77,13 @@ def cast(image: np.ndarray, red: float, blue: float) -> np.ndarray:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--nuaa", type=int, default=100, help="NUAA images per class")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--model", type=Path, default=None, help="PAD model (default: shipped)")
+    common_arguments(parser, nuaa=100)
     args = parser.parse_args()
     root = shared_data_dir()
     if root is None:
         print("shared data not found (set UNMASK_DATA)")
         return 1
-    engine = LivenessEngine(PadModel.load(args.model) if args.model else None, level="medium")
+    engine = engine_at_medium(args.model)
     fusion = engine.model.fusion
     items = still_sets(root, args.nuaa, args.seed)
     frames = {item.path: read_image(item.path).image for item in items}

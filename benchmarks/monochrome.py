@@ -24,11 +24,18 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from benchmarks.pad_real import Presentation, clip, images, presentations, sample
+from benchmarks.pad_real import (
+    Presentation,
+    clip,
+    common_arguments,
+    engine_at_medium,
+    images,
+    presentations,
+    sample,
+)
 from unmask.data import shared_data_dir
 from unmask.errors import UnmaskError
 from unmask.liveness.engine import LivenessEngine
-from unmask.liveness.model import PadModel
 from unmask.media.source import iter_frames
 from unmask.types import Frame, Verdict
 
@@ -60,16 +67,14 @@ def orl(root: Path, count: int, seed: int) -> list[Presentation]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--nuaa", type=int, default=100, help="NUAA images per class")
+    common_arguments(parser, nuaa=100)
     parser.add_argument("--orl", type=int, default=100, help="ORL photos (0: all 400)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--model", type=Path, default=None, help="PAD model (default: shipped)")
     args = parser.parse_args()
     root = shared_data_dir()
     if root is None:
         print("shared data not found (set UNMASK_DATA)")
         return 1
-    engine = LivenessEngine(PadModel.load(args.model) if args.model else None, level="medium")
+    engine = engine_at_medium(args.model)
     fusion = engine.model.fusion
     items = orl(root, args.orl, args.seed) + presentations(root, args.nuaa, args.seed)
     counts: dict[tuple[str, str, str], dict[str, dict[str, int]]] = {}

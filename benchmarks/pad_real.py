@@ -105,6 +105,18 @@ def presentations(root: Path, nuaa: int, seed: int) -> list[Presentation]:
     return out
 
 
+def engine_at_medium(model: Path | None) -> LivenessEngine:
+    """The engine at `medium` with the PAD model folder `model`, or the shipped model."""
+    return LivenessEngine(PadModel.load(model) if model else None, level="medium")
+
+
+def common_arguments(parser: argparse.ArgumentParser, nuaa: int) -> None:
+    """The sample and model options every real-data PAD benchmark takes."""
+    parser.add_argument("--nuaa", type=int, default=nuaa, help="NUAA images per class (0: all)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--model", type=Path, default=None, help="PAD model (default: shipped)")
+
+
 def clip(frames: tuple[Path, ...]) -> Iterator[Frame]:
     for index, path in enumerate(frames):
         yield Frame(read_image(path).image, index, index / SIW_FPS, str(path))
@@ -273,9 +285,7 @@ def extra_scorer(path: Path | None) -> Callable[[Path], float | None] | None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--nuaa", type=int, default=300, help="NUAA images per class (0: all)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--model", type=Path, default=None, help="PAD model (default: shipped)")
+    common_arguments(parser, nuaa=300)
     parser.add_argument("--extra-model", type=Path, default=None, help="ONNX + sidecar to compare")
     parser.add_argument(
         "--model-with-extra", type=Path, default=None, help="PAD model calibrated with it"
@@ -286,7 +296,7 @@ def main() -> int:
     if root is None:
         print("shared data not found (set UNMASK_DATA)")
         return 1
-    engine = LivenessEngine(PadModel.load(args.model) if args.model else None, level="medium")
+    engine = engine_at_medium(args.model)
     with_extra = None
     if args.model_with_extra is not None:
         from unmask.liveness.extra_model import ExtraModel

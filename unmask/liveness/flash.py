@@ -75,8 +75,10 @@ MIN_SNR = 2.0
 # Edge/centre contrast: prints 0.08 at most, living faces that respond 0.20 and up.
 SHAPE_MIN = 0.14
 SHAPE_SCALE = 0.04
-#: The recorder checks every this many frames whether the camera delivers colour at all.
+#: The recorder checks every this many frames, this many times, whether the camera delivers
+#: colour at all.
 MONOCHROME_EVERY = 10
+MONOCHROME_CHECKS = 5
 DRIFT_EVERY_S = 1.5  # one drift basis function per this many seconds of capture
 
 
@@ -120,11 +122,13 @@ class FlashRecorder:
     """Per frame, the colour of every site (NaN rows when no face), kept as frames pass."""
 
     samples: list[NDArray[np.float64]] = field(default_factory=list)
-    #: Whether each frame looked at held no colour (every MONOCHROME_EVERY-th frame is).
+    #: Whether each frame looked at held no colour: every MONOCHROME_EVERY-th of the first
+    #: MONOCHROME_CHECKS such frames (the camera's kind, not the scene, is what is asked).
     colourless: list[bool] = field(default_factory=list)
 
     def add(self, image: NDArray[np.uint8], mesh: NDArray[np.floating] | None) -> None:
-        if len(self.samples) % MONOCHROME_EVERY == 0:
+        due = len(self.samples) % MONOCHROME_EVERY == 0
+        if due and len(self.colourless) < MONOCHROME_CHECKS:
             self.colourless.append(is_monochrome(image))
         if mesh is None:
             self.samples.append(np.full((len(SITES), 3), np.nan))
