@@ -89,7 +89,9 @@ def main() -> int:
     frames = {item.path: read_image(item.path).image for item in items}
     groups = sorted({(item.group, item.label) for item in items})
     print(f"REAL images under simulated casts; model {engine.model.identity[:12]}")
-    header = " | ".join(f"{g} {'BPCER' if lab == 'bona_fide' else 'APCER'}" for g, lab in groups)
+    header = " | ".join(
+        f"{g} {'BPCER' if lab == 'bona_fide' else lab + ' APCER'}" for g, lab in groups
+    )
     print(f"| cast | level | {header} | median recapture (bona fide / attacks) |")
     print("|---|---|" + "---|" * (len(groups) + 1))
     for name, red, blue in CASTS:
