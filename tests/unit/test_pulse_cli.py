@@ -31,7 +31,9 @@ def write_trace(path: Path, bpm: float, *, dead_green: bool = False) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-def write_skin_video(path: Path, bpm: float, seconds: float = 14.0, fps: int = 20) -> None:
+def write_skin_video(
+    path: Path, bpm: float, seconds: float = 14.0, fps: int = 20, grey: bool = False
+) -> None:
     rng = np.random.default_rng(0)
     times = np.arange(0.0, seconds, 1.0 / fps)
     wave = pulse_wave(times, bpm)
@@ -44,6 +46,8 @@ def write_skin_video(path: Path, bpm: float, seconds: float = 14.0, fps: int = 2
         for value in wave:
             colour = base * (1.0 - 0.01 * value * BLOOD_SIGNATURE / BLOOD_SIGNATURE[1])
             image = np.clip(colour + rng.normal(0.0, 2.0, (64, 64, 3)), 0, 255).astype(np.uint8)
+            if grey:
+                image = np.repeat(image.mean(axis=2, keepdims=True), 3, axis=2).astype(np.uint8)
             for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
                 container.mux(packet)
         for packet in stream.encode():
@@ -84,3 +88,19 @@ def test_text_output_and_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "exactly one" in capsys.readouterr().err
     assert main(["pulse", str(tmp_path / "missing.mp4")]) == 3
     assert main(["pulse", "--rgb-trace", str(path), str(path)]) == 2
+
+
+def test_a_monochrome_video_is_named_not_read_as_no_pulse(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same pulsing skin recorded by a greyscale camera: the colour change the methods read
+    is gone, and the output says why instead of only finding no pulse."""
+    path = tmp_path / "grey.avi"
+    write_skin_video(path, 96.0, grey=True)
+    code, document = run_json(capsys, str(path), "--roi", "full-frame")
+    assert code == 0
+    assert any("monochrome video" in warning for warning in document["warnings"])
+    colour = tmp_path / "skin.avi"
+    write_skin_video(colour, 96.0)
+    _, document = run_json(capsys, str(colour), "--roi", "full-frame")
+    assert not any("monochrome" in warning for warning in document["warnings"])

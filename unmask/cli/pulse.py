@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -91,6 +92,25 @@ def _bits_per_pixel(path: str) -> float | None:
     return os.path.getsize(path) * 8.0 / pixels if pixels > 0 else None
 
 
+def _monochrome(path: str) -> bool:
+    """Whether the video's first second holds no colour (a greyscale or night-mode camera)."""
+    from unmask.liveness.features.colour import is_monochrome
+    from unmask.media import read_video
+
+    frames = list(itertools.islice(read_video(path, max_seconds=1.0), 0, None, 10))
+    return bool(frames) and all(is_monochrome(frame.image) for frame in frames)
+
+
+def _recording(bits: float | None, monochrome: bool) -> dict[str, Any]:
+    """Bits per pixel and the warnings about the recording itself: compression, no colour."""
+    from unmask.liveness.pulse import MONOCHROME_REASON
+
+    document = _compression(bits)
+    if monochrome:
+        document["warnings"].append(MONOCHROME_REASON)
+    return document
+
+
 def _compression(bits: float | None) -> dict[str, Any]:
     """The video's bits per pixel, and a warning where compression can remove or fake a pulse
     (on simulated H.264 a 0.3 % pulse survived from 0.5 bits per pixel up, see docs/pulse.md)."""
@@ -126,13 +146,13 @@ def _from_full_frame(path: str, method: str, max_seconds: float | None) -> Said:
     estimate = _estimate(trace, method)
     document = _document(estimate, {FULL_FRAME: _region_entry(estimate, trace)})
     document["roi"] = "full-frame"
-    document.update(_compression(_bits_per_pixel(path)))
+    document.update(_recording(_bits_per_pixel(path), _monochrome(path)))
     warnings = [f"  warning: {w}" for w in document["warnings"]]
     return document, [_describe(path, estimate), *warnings]
 
 
 def _from_faces(path: str, method: str, max_seconds: float | None) -> Said:
-    from unmask.liveness.pulse import pulse_cue
+    from unmask.liveness.pulse import monochrome_pulse, pulse_cue
     from unmask.pulse import SKIN_REGIONS, estimate_pulse, pooled_trace
     from unmask.pulse.video import face_track_traces
 
@@ -144,12 +164,17 @@ def _from_faces(path: str, method: str, max_seconds: float | None) -> Said:
             f"{path}: no face track long enough for a pulse (try --roi full-frame for skin crops)"
         )
     bits = _bits_per_pixel(path)
+    grey = _monochrome(path)
     entries: list[dict[str, Any]] = []
     for track in tracks:
         names = tuple(n for n in SKIN_REGIONS if n in track.traces)
         skin = pooled_trace(track.traces, names)
         estimate = estimate_pulse(skin, method) if skin is not None else None
-        cue = pulse_cue(track.traces, face_size_px=track.face_size_px, bits_per_pixel=bits)
+        cue = (
+            monochrome_pulse()
+            if grey
+            else pulse_cue(track.traces, face_size_px=track.face_size_px, bits_per_pixel=bits)
+        )
         entries.append(
             {
                 "track": track.track_id,
@@ -175,7 +200,7 @@ def _from_faces(path: str, method: str, max_seconds: float | None) -> Said:
         "roi": "face",
         "track": main["track"],
         "tracks": entries,
-        **_compression(bits),
+        **_recording(bits, grey),
     }
     lines = []
     for entry in entries:

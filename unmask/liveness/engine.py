@@ -17,13 +17,13 @@ from unmask.liveness.channels import CHANNEL_NAMES, channel_cues, median_cue
 from unmask.liveness.context import context_cue
 from unmask.liveness.extra_model import ExtraModel, extra_cue
 from unmask.liveness.eyes import eyes_cue
-from unmask.liveness.features.colour import MONOCHROME_MARK, is_monochrome
+from unmask.liveness.features.colour import is_monochrome
 from unmask.liveness.fusion import STILL_MARK
 from unmask.liveness.levels import DEFAULT_LEVEL
 from unmask.liveness.model import PadModel, check_extra_models, default_model
 from unmask.liveness.motion import motion_cue
 from unmask.liveness.observe import ChannelStack, Observation, TrackObservation, observe
-from unmask.liveness.pulse import PulseCueConfig, pulse_cue
+from unmask.liveness.pulse import PulseCueConfig, monochrome_pulse, pulse_cue
 from unmask.liveness.recapture import recapture_cue
 from unmask.liveness.sensors import DEFAULT_MAX_SECONDS
 from unmask.liveness.surface import SurfaceModel, score_crop
@@ -165,13 +165,7 @@ class LivenessEngine:
         """The pulse cue of a video track; silent on a monochrome camera, where the colour
         change it reads is not recorded and its absence says nothing about the face."""
         if track.frames and all(is_monochrome(frame.image) for _, frame in track.frames):
-            return CueScore(
-                "pulse",
-                None,
-                reason="monochrome video (a greyscale or night-mode camera): the pulse is read "
-                "from the skin's colour change",
-                evidence={MONOCHROME_MARK: True},
-            )
+            return monochrome_pulse()
         sizes = track.recorder.face_sizes
         return pulse_cue(
             track.recorder.traces(),

@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.signal import welch
 
+from unmask.liveness.features.colour import MONOCHROME_MARK
 from unmask.pulse.estimate import MIN_SECONDS, PulseEstimate, estimate_pulse, snr_threshold
 from unmask.pulse.preprocess import BAND_HZ, bandpass
 from unmask.pulse.rate import spectrum
@@ -157,6 +158,18 @@ def _region_summary(estimate: PulseEstimate, pixels: float) -> dict[str, Any]:
         "pixels": int(round(pixels)),
         "reason": estimate.reason,
     }
+
+
+MONOCHROME_REASON = (
+    "monochrome video (a greyscale or night-mode camera): the pulse is read from the skin's "
+    "colour change"
+)
+
+
+def monochrome_pulse() -> CueScore:
+    """The pulse cue of a video without colour: silent, because the colour change it reads is
+    not recorded there and its absence says nothing about the face."""
+    return CueScore(CUE, None, reason=MONOCHROME_REASON, evidence={MONOCHROME_MARK: True})
 
 
 def _inconclusive(reason: str, evidence: dict[str, Any]) -> CueScore:
