@@ -23,12 +23,12 @@ import numpy as np
 from benchmarks.pad_real import (
     Presentation,
     common_arguments,
+    data_root,
     engine_at_medium,
     images,
     sample,
     siw_frame_paths,
 )
-from unmask.data import shared_data_dir
 from unmask.errors import UnmaskError
 from unmask.media import read_image
 from unmask.types import Frame
@@ -79,10 +79,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     common_arguments(parser, nuaa=100)
     args = parser.parse_args()
-    root = shared_data_dir()
-    if root is None:
-        print("shared data not found (set UNMASK_DATA)")
-        return 1
+    root = data_root()
     engine = engine_at_medium(args.model)
     fusion = engine.model.fusion
     items = still_sets(root, args.nuaa, args.seed)

@@ -28,12 +28,12 @@ from benchmarks.pad_real import (
     Presentation,
     clip,
     common_arguments,
+    data_root,
     engine_at_medium,
     images,
     presentations,
     sample,
 )
-from unmask.data import shared_data_dir
 from unmask.errors import UnmaskError
 from unmask.liveness.engine import LivenessEngine
 from unmask.media.source import iter_frames
@@ -70,10 +70,7 @@ def main() -> int:
     common_arguments(parser, nuaa=100)
     parser.add_argument("--orl", type=int, default=100, help="ORL photos (0: all 400)")
     args = parser.parse_args()
-    root = shared_data_dir()
-    if root is None:
-        print("shared data not found (set UNMASK_DATA)")
-        return 1
+    root = data_root()
     engine = engine_at_medium(args.model)
     fusion = engine.model.fusion
     items = orl(root, args.orl, args.seed) + presentations(root, args.nuaa, args.seed)

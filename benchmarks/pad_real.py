@@ -110,6 +110,14 @@ def engine_at_medium(model: Path | None) -> LivenessEngine:
     return LivenessEngine(PadModel.load(model) if model else None, level="medium")
 
 
+def data_root() -> Path:
+    """The shared data folder; the benchmark stops with exit 1 and a one-line reason without."""
+    root = shared_data_dir()
+    if root is None:
+        sys.exit("shared data not found (set UNMASK_DATA)")
+    return root
+
+
 def common_arguments(parser: argparse.ArgumentParser, nuaa: int) -> None:
     """The sample and model options every real-data PAD benchmark takes."""
     parser.add_argument("--nuaa", type=int, default=nuaa, help="NUAA images per class (0: all)")
@@ -292,10 +300,7 @@ def main() -> int:
     )
     parser.add_argument("--out", type=Path, default=None, help="write every row as CSV")
     args = parser.parse_args()
-    root = shared_data_dir()
-    if root is None:
-        print("shared data not found (set UNMASK_DATA)")
-        return 1
+    root = data_root()
     engine = engine_at_medium(args.model)
     with_extra = None
     if args.model_with_extra is not None:

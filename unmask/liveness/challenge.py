@@ -28,8 +28,7 @@ from numpy.typing import NDArray
 from unmask.errors import ChallengeError, InputError
 from unmask.face import FaceAnalyzer
 from unmask.liveness.actions import actions_cue
-from unmask.liveness.features.colour import MONOCHROME_MARK
-from unmask.liveness.flash import FlashRecorder, flash_cue
+from unmask.liveness.flash import FlashRecorder, flash_cue, monochrome_flash
 from unmask.liveness.fusion import ACTIVE_PASS
 from unmask.liveness.observe import ChannelStack, Observation, observe
 from unmask.liveness.sensors import DEFAULT_KINDS, DEFAULT_SECONDS, DEFAULT_TTL
@@ -421,13 +420,7 @@ class ChallengeSession:
         if self.challenge.flash:
             span = (self.challenge.flash[0].start, self.challenge.flash[-1].end)
             cues["flash"] = (
-                CueScore(
-                    "flash",
-                    None,
-                    reason="monochrome camera: the flash is checked by the colour of the face's "
-                    "reflection, which a greyscale or night-mode camera does not record",
-                    evidence={MONOCHROME_MARK: True},
-                )
+                monochrome_flash()
                 if self.flash_recorder.monochrome
                 else flash_cue(times, self.emitted, self.flash_recorder.traces(), span)
             )

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from unmask.liveness.features.colour import is_monochrome
+from unmask.liveness.features.colour import MONOCHROME_MARK, is_monochrome
 from unmask.types import CueScore
 
 CUE = "flash"
@@ -234,6 +234,19 @@ def best_fit(
 ) -> FlashFit:
     model = FlashModel(times, y, emitted)
     return max((model.at(float(lag)) for lag in LAGS_S), key=lambda f: f.r2)
+
+
+def monochrome_flash() -> CueScore:
+    """The flash check on a camera without colour: silent, because the reflection is read by
+    its colours, which such a camera does not record; a misread fit would call a face a
+    replay."""
+    return CueScore(
+        CUE,
+        None,
+        reason="monochrome camera: the flash is checked by the colour of the face's reflection, "
+        "which a greyscale or night-mode camera does not record",
+        evidence={MONOCHROME_MARK: True},
+    )
 
 
 def flash_cue(

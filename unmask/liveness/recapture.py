@@ -32,11 +32,7 @@ from unmask.liveness.features import (
     lbp_histograms,
     specular_features,
 )
-from unmask.liveness.features.colour import (
-    MONOCHROME_MARK,
-    chroma_beyond_luma,
-    is_monochrome,
-)
+from unmask.liveness.features.colour import MONOCHROME_MARK, chroma_beyond_luma
 from unmask.liveness.features.spectrum import radial_frequency
 from unmask.liveness.linear import StandardizedLogistic
 from unmask.types import Box, CueScore, Face, Frame
@@ -288,10 +284,14 @@ def score_view(image: NDArray[np.uint8], box: Box, model: RecaptureModel | None)
             "scripts/train_recapture.py)",
             evidence=evidence,
         )
-    if is_monochrome(image):
-        chroma, cast = chroma_beyond_luma(image)
+    colour = chroma_beyond_luma(image)
+    if colour.monochrome:
         evidence.update(
-            {MONOCHROME_MARK: True, "chroma_beyond_luma": round(chroma, 2), "cast": round(cast, 2)}
+            {
+                MONOCHROME_MARK: True,
+                "chroma_beyond_luma": round(colour.chroma, 2),
+                "cast": round(colour.cast, 2),
+            }
         )
         return CueScore(
             CUE,

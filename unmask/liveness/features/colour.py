@@ -7,6 +7,8 @@ glossy paper and screens give broad flat glare, matte resin gives almost none.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import cv2
 import numpy as np
 from numpy.typing import NDArray
@@ -27,9 +29,21 @@ MONOCHROME_MARK = "monochrome"
 MONOCHROME_SIDE = 256
 
 
-def chroma_beyond_luma(rgb: NDArray[np.uint8]) -> tuple[float, float]:
-    """How much colour a frame holds that its brightness does not explain, and how far its mean
-    colour sits from grey.
+class FrameColour(NamedTuple):
+    """How much colour a frame holds that its brightness does not explain (`chroma`), and how
+    far its mean colour sits from grey (`cast`), both in 0-255 YCrCb units."""
+
+    chroma: float
+    cast: float
+
+    @property
+    def monochrome(self) -> bool:
+        """A greyscale or night-mode camera's frame: one whose colour says nothing."""
+        return self.chroma < MONOCHROME_CHROMA and self.cast < MONOCHROME_CAST
+
+
+def chroma_beyond_luma(rgb: NDArray[np.uint8]) -> FrameColour:
+    """The frame's colour beyond its brightness, and its cast.
 
     Chroma is regressed on luma so that a faintly tinted monochrome image (an infrared camera's
     cast, whose chroma scales with brightness) reads as monochrome as a grey one does; what is
@@ -45,17 +59,16 @@ def chroma_beyond_luma(rgb: NDArray[np.uint8]) -> tuple[float, float]:
         fit, *_ = np.linalg.lstsq(design, ycrcb[:, channel], rcond=None)
         residuals.append(float(np.percentile(np.abs(ycrcb[:, channel] - design @ fit), 90)))
     cast = float(np.abs(ycrcb[:, 1:].mean(axis=0) - 128.0).max())
-    return max(residuals), cast
+    return FrameColour(max(residuals), cast)
 
 
 def is_monochrome(rgb: NDArray[np.uint8]) -> bool:
-    """True for a frame from a greyscale or night-mode camera: one whose colour says nothing.
+    """True for a frame from a greyscale or night-mode camera.
 
     Cues that read colour (gamut, the skin's pulse, a flash's colours) must stay silent on such
     a frame instead of reading the missing colour as a squeezed print gamut or an absent pulse.
     """
-    chroma, cast = chroma_beyond_luma(rgb)
-    return chroma < MONOCHROME_CHROMA and cast < MONOCHROME_CAST
+    return chroma_beyond_luma(rgb).monochrome
 
 
 def colour_features(rgb: NDArray[np.uint8]) -> NDArray[np.float64]:
