@@ -124,6 +124,37 @@ def test_same_face_blended_into_the_room_scores_high(astronaut, analyzer) -> Non
     assert cue.evidence["enclosing_quad_found"] is False
 
 
+def with_jambs(image: NDArray[np.uint8], lintel: bool) -> NDArray[np.uint8]:
+    """Light wooden posts either side of the face, from the top of the picture to the bottom
+    (a door frame), and with `lintel` a beam joining them above the head (a frame's outline)."""
+    out = image.copy()
+    colour = (182, 150, 112)
+    post = int(0.15 * FW)
+    for x in (W / 2 - 1.05 * FW - post, W / 2 + 1.05 * FW):
+        cv2.rectangle(out, (int(x), 0), (int(x) + post, H - 1), colour, -1)
+    if lintel:
+        top = int(H / 2 - 1.25 * FW)
+        cv2.rectangle(
+            out,
+            (int(W / 2 - 1.05 * FW - post), top - post),
+            (int(W / 2 + 1.05 * FW) + post, top),
+            colour,
+            -1,
+        )
+    return out
+
+
+def test_a_door_frame_either_side_of_a_face_is_not_an_instrument(astronaut, analyzer) -> None:
+    scene = paste(room(), blended_face(astronaut), (W / 2, H / 2))
+    posts = judged_still(with_jambs(scene, lintel=False), analyzer)
+    assert set(posts.evidence["enclosing_sides"]) == {"left", "right"}, posts.evidence
+    assert posts.evidence["dark_band_sides"] == 0
+    assert posts.score == pytest.approx(0.8), posts.evidence
+    outline = judged_still(with_jambs(scene, lintel=True), analyzer)
+    assert {"top", "left", "right"} <= set(outline.evidence["enclosing_sides"]), outline.evidence
+    assert outline.score is not None and outline.score < 0.6, outline.evidence
+
+
 def test_a_face_filling_the_frame_is_inconclusive(astronaut, analyzer) -> None:
     patch, _ = around_face(astronaut, 0.65, 0.65)
     cue = judged_still(np.ascontiguousarray(patch), analyzer)
