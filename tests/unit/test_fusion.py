@@ -168,6 +168,23 @@ def test_high_levels_need_enough_evidence(fitted) -> None:
         model.decide(live, "paranoid")
 
 
+def test_a_refusal_for_want_of_evidence_names_the_temporal_cue_that_said_nothing(fitted) -> None:
+    model = copy.deepcopy(fitted[0])
+    model.levels["maximum"] = replace(model.levels["maximum"], threshold=0.999, min_cues=1)
+    short = CueScore("motion", None, reason="too short: 2 frames with a mesh over 0.07 s")
+    leaning = [
+        {"pulse": CueScore("pulse", float(v), 0.8), "surface": CueScore("surface", 0.9, 0.8)}
+        for v in np.linspace(0.5, 0.95, 46)
+    ]
+    cues = next(c for c in leaning if sum(model.contributions(c).values()) > 0)
+    decision, _, reason, _ = model.decide({**cues, "motion": short}, "maximum")
+    assert decision == "inconclusive"
+    assert reason is not None and reason.endswith(
+        "said nothing: motion: too short: 2 frames with a mesh over 0.07 s"
+    ), reason
+    assert "said nothing" not in (model.decide(cues, "maximum")[2] or "")
+
+
 def test_weak_evidence_for_life_is_inconclusive_not_attack(fitted) -> None:
     model = copy.deepcopy(fitted[0])
     threshold = 0.999

@@ -764,7 +764,7 @@ class FusionModel:
                 "inconclusive",
                 score,
                 f"evidence leans bona fide but not enough for level {level} "
-                f"(score {score:.3f}, needs {spec.threshold:.3f})",
+                f"(score {score:.3f}, needs {spec.threshold:.3f})" + self.unheard(cues, still),
                 tuple(n for n in sorted(parts, key=lambda n: -parts[n]) if parts[n] > 0)[:3],
             )
         if decision == BONA_FIDE and monochrome_blind(cues):
@@ -782,6 +782,27 @@ class FusionModel:
                     against,
                 )
         return decision, score, STILL_NOTE if still and decision == BONA_FIDE else None, deciding
+
+    def unheard(self, cues: Mapping[str, CueScore], still: bool) -> str:
+        """Why the temporal cues of a video said nothing, as a clause for a verdict that fell
+        short; empty for a still (which never has them) or where they spoke.
+
+        A face that leans bona fide and is refused mostly lacks the movement or pulse
+        evidence a video level weighs (a track of a few frames, a face too small or too still):
+        saying so tells the operator what to change (keep the person in view longer, closer)
+        instead of leaving a bare score.
+        """
+        if still:
+            return ""
+        silent = [
+            f"{name}: {cue.reason}"
+            for name, cue in cues.items()
+            if name in TEMPORAL_CUES
+            and name in self.calibration
+            and cue.score is None
+            and cue.reason
+        ]
+        return f"; said nothing: {'; '.join(silent)}" if silent else ""
 
     def frames_recaptured(
         self, cues: Mapping[str, CueScore], level: str
