@@ -12,6 +12,7 @@ import pytest
 from unmask.errors import InputError, ModelError
 from unmask.liveness.features.colour import MONOCHROME_MARK
 from unmask.liveness.fusion import (
+    ATTACK_EVIDENCE,
     LARGEST_WEIGHT,
     MONOCHROME_NOTE,
     STILL_BPCER_CEILING,
@@ -204,7 +205,12 @@ def test_weak_evidence_for_life_is_inconclusive_not_attack(fitted) -> None:
     assert "leans bona fide" in (reason or "")
     assert deciding and all(model.contributions(between[0])[n] > 0 for n in deciding)
     against = [c for c in candidates if sum(model.contributions(c).values()) < 0]
-    assert model.decide(against[-1], "maximum")[0] == "attack"
+    strong = [c for c in against if -sum(model.contributions(c).values()) >= ATTACK_EVIDENCE]
+    weak = [c for c in against if -sum(model.contributions(c).values()) < ATTACK_EVIDENCE]
+    assert strong and weak, "the candidates must span both sides of the attack margin"
+    assert model.decide(strong[-1], "maximum")[0] == "attack"
+    decision, _, reason, _ = model.decide(weak[0], "maximum")
+    assert decision == "inconclusive" and "too weak either way" in (reason or ""), reason
 
 
 def test_channel_cameras_have_their_own_operating_points(fitted) -> None:
@@ -463,8 +469,18 @@ def test_a_moving_replay_is_refused_when_its_frames_look_recaptured() -> None:
     frames = model.still_part.fused_one({"recapture": replay["recapture"]})
     assert frames < model.still_levels["medium"].threshold
     decision, score, reason, deciding = model.decide(replay, "medium")
-    assert decision == "attack" and "print or a screen" in (reason or "")
+    frames_against = model.frames_recaptured(replay, "medium")[3]
+    assert decision == ("attack" if frames_against >= ATTACK_EVIDENCE else "inconclusive")
+    assert "print or a screen" in (reason or "")
     assert score == pytest.approx(frames) and deciding == ("recapture",)
+    # Frames that miss a stricter still threshold on faint evidence are refused, but not
+    # called an attack.
+    strict = copy.deepcopy(model)
+    strict.still_levels = {n: replace(v, threshold=0.6) for n, v in strict.still_levels.items()}
+    faint = {**replay, "recapture": CueScore("recapture", 0.45, 0.8)}
+    faint_check = strict.frames_recaptured(faint, "medium")
+    assert faint_check is not None and 0 < faint_check[3] < ATTACK_EVIDENCE
+    assert strict.decide(faint, "medium")[0] == "inconclusive"
     assert model.frames_recaptured(replay, "maximum")[1] == model.still_levels["medium"].threshold
     living = recapture_sample("bona_fide", rng)
     assert model.frames_recaptured(living, "medium") is None

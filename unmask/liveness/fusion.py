@@ -93,6 +93,12 @@ SCORE_FLOOR = 0.01
 #: of a real spoof then scored 0.999999 on one cue's word (SiW-Mv2, REAL), and the operating
 #: points sat where a real face's ordinary doubt refused it.
 LARGEST_WEIGHT = 1.0
+#: The summed evidence (natural log-likelihood ratio) against a face below which a refusal is
+#: called an attack: odds of 3 to 1, where Jeffreys' scale starts to call evidence substantial.
+#: Nearer zero the cues barely lean either way, and a refused face is inconclusive: on REAL
+#: webcam faces (NUAA) most living faces refused at `medium` had summed evidence between -1
+#: and 0, and a security team told "attack" would have chased them.
+ATTACK_EVIDENCE = float(np.log(3.0))
 #: Fewest site judgements of a cue before site adaptation moves its calibration.
 MIN_SITE_VALUES = 10
 
@@ -738,8 +744,9 @@ class FusionModel:
         decision: Decision = BONA_FIDE if score >= spec.threshold else "attack"
         ranked = sorted(parts, key=lambda n: parts[n] if decision == "attack" else -parts[n])
         deciding = tuple(n for n in ranked if (parts[n] < 0) == (decision == "attack"))[:3]
+        evidence_against = -sum(parts.values())
         if len(parts) < spec.min_cues or missing:
-            if sum(parts.values()) < 0 and decision == "attack":
+            if evidence_against >= ATTACK_EVIDENCE and decision == "attack":
                 return decision, score, None, deciding
             need = f"at least {spec.min_cues} conclusive cues" + (
                 f" including one of {', '.join(spec.requires)}" if spec.requires else ""
@@ -756,7 +763,7 @@ class FusionModel:
                 f"level {level} needs {need}; conclusive: {', '.join(parts) or 'none'}{because}",
                 deciding,
             )
-        if decision == "attack" and sum(parts.values()) > 0:
+        if decision == "attack" and evidence_against < 0:
             # The evidence leans toward a living face but not far enough for this level: the
             # face is refused all the same, but calling a person an attack for want of proof
             # would tell a security team the wrong thing.
@@ -767,14 +774,24 @@ class FusionModel:
                 f"(score {score:.3f}, needs {spec.threshold:.3f})" + self.unheard(cues, still),
                 tuple(n for n in sorted(parts, key=lambda n: -parts[n]) if parts[n] > 0)[:3],
             )
+        if decision == "attack" and evidence_against < ATTACK_EVIDENCE:
+            return (
+                "inconclusive",
+                score,
+                f"evidence too weak either way for level {level} (score {score:.3f}, needs "
+                f"{spec.threshold:.3f}; odds of an attack {np.exp(evidence_against):.1f} to 1, an "
+                f"attack is called from {np.exp(ATTACK_EVIDENCE):.0f} to 1)"
+                + self.unheard(cues, still),
+                deciding,
+            )
         if decision == BONA_FIDE and monochrome_blind(cues):
             return "inconclusive", score, MONOCHROME_NOTE, deciding
         if decision == BONA_FIDE and not still:
             recaptured = self.frames_recaptured(cues, level)
             if recaptured is not None:
-                frames, threshold, against = recaptured
+                frames, threshold, against, frames_against = recaptured
                 return (
-                    "attack",
+                    "attack" if frames_against >= ATTACK_EVIDENCE else "inconclusive",
                     min(score, frames),
                     f"its frames look like a print or a screen: the single-frame cues alone "
                     f"score {frames:.3f}, below the {threshold:.3f} a still needs; movement "
@@ -806,10 +823,11 @@ class FusionModel:
 
     def frames_recaptured(
         self, cues: Mapping[str, CueScore], level: str
-    ) -> tuple[float, float, tuple[str, ...]] | None:
+    ) -> tuple[float, float, tuple[str, ...], float] | None:
         """Where a video's frames alone are a print or a screen to the still table: their
-        score, the threshold they miss and the cues against them; None where they pass or
-        nothing single-frame judged them.
+        score, the threshold they miss, the cues against them and their summed evidence
+        against a face (refused either way, called an attack from ATTACK_EVIDENCE); None where
+        they pass or nothing single-frame judged them.
 
         Why a video must also pass as a still: motion and a pulse cannot tell a replayed video
         of a living face from the face, yet the video fusion, fitted against every species
@@ -833,7 +851,7 @@ class FusionModel:
         if score >= threshold or sum(parts.values()) >= 0:
             return None
         against = tuple(n for n in sorted(parts, key=lambda n: parts[n]) if parts[n] < 0)[:3]
-        return score, threshold, against
+        return score, threshold, against, -sum(parts.values())
 
     def to_dict(self) -> dict[str, Any]:
         return {
