@@ -1,7 +1,7 @@
 """Site adaptation on real NUAA: the two workflows of docs/site-adaptation.md, run as a user would.
 
     uv run python benchmarks/site_adaptation.py [--per-subject 60] [--seed 0] [--work DIR]
-        [--monochrome]
+        [--monochrome | --cast "cool 5 %"] [--workflows train,adapt]
 
 REAL data, research use only: NUAA's webcam faces and prints stay on this machine (symlinks in
 --work, a temporary folder by default) and never reach the repository or the shipped model.
@@ -18,7 +18,10 @@ REAL data, research use only: NUAA's webcam faces and prints stay on this machin
 
 `--monochrome` writes grey copies of the sample (BT.601 luma, in --work) instead of links: the
 same two workflows for a site whose camera is greyscale or in night mode, where the shipped
-model's colour cues cannot judge.
+model's colour cues cannot judge. `--cast NAME` writes copies under one of
+benchmarks/colour_cast.py's casts instead: a site whose camera's white balance differs from the
+cameras the shipped model was calibrated on, which moves its recapture cue (docs/recapture.md,
+"Colour casts"); adapt is the remedy a site without attack captures has.
 """
 
 from __future__ import annotations
@@ -29,15 +32,19 @@ import random
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from benchmarks.colour_cast import CASTS, cast
 from unmask.data import shared_data_dir
 from unmask.evaluation.curves import score_eer
 from unmask.evaluation.protocols.base import ProtocolEntry, write_protocol_csv
 from unmask.evaluation.scores import ScoreSet, read_scores
+from unmask.media import read_image
 
 FOLDS = (("0001", "0002", "0003"), ("0004", "0005", "0006"), ("0007", "0008", "0009"))
 LABELS = ("bona_fide", "print")
@@ -58,10 +65,14 @@ def unmask(*args: str) -> dict[str, object]:
 
 
 def sample_site(
-    nuaa: Path, site: Path, per_subject: int, seed: int, monochrome: bool = False
+    nuaa: Path,
+    site: Path,
+    per_subject: int,
+    seed: int,
+    camera: Callable[[Path], np.ndarray] | None = None,
 ) -> dict[str, int]:
-    """Symlinks (grey copies with `monochrome`) of a seeded sample per subject and label; the
-    count per label."""
+    """Symlinks of a seeded sample per subject and label (where given, copies of what `camera`
+    makes of each file, an image as cv2.imwrite takes it); the count per label."""
     counts = dict.fromkeys(LABELS, 0)
     for label in LABELS:
         for subject in sorted(p for p in (nuaa / label).iterdir() if p.is_dir()):
@@ -72,9 +83,9 @@ def sample_site(
             target = site / label / subject.name
             target.mkdir(parents=True, exist_ok=True)
             for path in chosen:
-                if monochrome:
-                    grey = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
-                    cv2.imwrite(str(target / path.name), grey, [cv2.IMWRITE_JPEG_QUALITY, 95])
+                if camera is not None:
+                    seen = camera(path)
+                    cv2.imwrite(str(target / path.name), seen, [cv2.IMWRITE_JPEG_QUALITY, 95])
                 else:
                     (target / path.name).symlink_to(path.resolve())
             counts[label] += len(chosen)
@@ -148,6 +159,33 @@ def adapt(site: Path, work: Path, workers: str) -> None:
         print(f"| {level} | {before:.1%} | {after:.1%} | {apcer[0]:.1%} | {apcer[1]:.1%} |")
 
 
+def site_camera(
+    monochrome: bool, cast_name: str | None
+) -> tuple[Callable[[Path], np.ndarray] | None, str]:
+    """The site camera the sample is seen through (None: NUAA's own) and how to say so."""
+    if monochrome and cast_name:
+        sys.exit("--monochrome and --cast: a grey camera has no colour cast")
+    if monochrome:
+        return grey, " in grey"
+    if cast_name:
+        _, red, blue = next(c for c in CASTS if c[0] == cast_name)
+        return partial(cast_bgr, red=red, blue=blue), f" under a {cast_name} cast"
+    return None, ""
+
+
+def grey(path: Path) -> np.ndarray:
+    """What a greyscale camera delivers: the image's luma alone."""
+    image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    if image is None:
+        sys.exit(f"{path}: not an image")
+    return image
+
+
+def cast_bgr(path: Path, red: float, blue: float) -> np.ndarray:
+    """The image under colour_cast's cast, in OpenCV's channel order."""
+    return np.ascontiguousarray(cast(read_image(path).image, red, blue)[..., ::-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-subject", type=int, default=60)
@@ -155,7 +193,19 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=None)
     parser.add_argument("--workers", default="2")
     parser.add_argument("--monochrome", action="store_true", help="grey copies of the sample")
+    parser.add_argument(
+        "--cast",
+        choices=[name for name, _, _ in CASTS],
+        default=None,
+        help="copies of the sample under a colour cast (benchmarks/colour_cast.py's gains)",
+    )
+    parser.add_argument(
+        "--workflows", default="train,adapt", help="which of train and adapt to run (comma list)"
+    )
     args = parser.parse_args()
+    chosen = set(args.workflows.split(","))
+    if not chosen or chosen - {"train", "adapt"}:
+        sys.exit(f"--workflows takes train and/or adapt, not {args.workflows!r}")
     data = shared_data_dir()
     if data is None or not (data / "pad" / "nuaa").is_dir():
         sys.exit(
@@ -166,16 +216,17 @@ def main() -> None:
         site = work / "site"
         if site.exists():
             sys.exit(f"{site} exists: give an empty --work folder")
-        counts = sample_site(
-            data / "pad" / "nuaa", site, args.per_subject, args.seed, args.monochrome
-        )
+        camera, seen_as = site_camera(args.monochrome, args.cast)
+        counts = sample_site(data / "pad" / "nuaa", site, args.per_subject, args.seed, camera)
         print(
-            f"REAL NUAA sample{' in grey' if args.monochrome else ''}, seed {args.seed}, "
+            f"REAL NUAA sample{seen_as}, seed {args.seed}, "
             f"{args.per_subject} per subject and class: "
             f"{counts['bona_fide']} bona fide, {counts['print']} prints"
         )
-        train_folds(site, work, args.workers)
-        adapt(site, work, args.workers)
+        if "train" in chosen:
+            train_folds(site, work, args.workers)
+        if "adapt" in chosen:
+            adapt(site, work, args.workers)
 
 
 if __name__ == "__main__":
