@@ -848,10 +848,11 @@ class FusionModel:
         capped = level if level_rank(level) <= level_rank(STILL_TOP_LEVEL) else STILL_TOP_LEVEL
         threshold = self.still_levels[capped].threshold
         parts = self.still_part.contributions(frames)
-        if score >= threshold or sum(parts.values()) >= 0:
+        evidence_against = -sum(parts.values())
+        if score >= threshold or evidence_against <= 0:
             return None
         against = tuple(n for n in sorted(parts, key=lambda n: parts[n]) if parts[n] < 0)[:3]
-        return score, threshold, against, -sum(parts.values())
+        return score, threshold, against, evidence_against
 
     def to_dict(self) -> dict[str, Any]:
         return {
