@@ -17,6 +17,7 @@ from PIL import Image
 from unmask.bundled import bundled_faces
 from unmask.data import shared_data_dir
 from unmask.identity import DEFAULT_FMR, Gallery, ProbeMaker, Template, identify, verify
+from unmask.media.jpeg import recompressed
 from unmask.progress import bar
 
 Say = Callable[[str], None]
@@ -29,13 +30,7 @@ def new_capture(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
     rotation = cv2.getRotationMatrix2D((width / 2, height / 2), 6.0, 0.8)
     turned = cv2.warpAffine(mirrored, rotation, (width, height), borderMode=cv2.BORDER_REFLECT)
     darker = np.clip(255.0 * (turned / 255.0) ** 1.3, 0, 255).astype(np.uint8)
-    ok, encoded = cv2.imencode(
-        ".jpg", cv2.cvtColor(darker, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 60]
-    )
-    decoded = cv2.imdecode(encoded, cv2.IMREAD_COLOR) if ok else None
-    if decoded is None:
-        return darker
-    return np.ascontiguousarray(cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB), dtype=np.uint8)
+    return recompressed(darker, 60)
 
 
 def save(image: NDArray[np.uint8], path: Path) -> Path:

@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 
 from unmask.lab.planes import background, pixel_grid, refresh_bands
 from unmask.lab.ranges import Range
+from unmask.media.jpeg import recompressed
 from unmask.species import BONA_FIDE
 from unmask.types import Box
 
@@ -629,9 +630,7 @@ def expose(
         out = np.asarray(cv2.resize(reduced, size, interpolation=cv2.INTER_LINEAR), np.uint8)
     for quality in (camera["jpeg_quality"], camera["second_jpeg"]):
         if quality:
-            _, data = cv2.imencode(".jpg", out[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
-            decoded = np.asarray(cv2.imdecode(data, cv2.IMREAD_COLOR), np.uint8)
-            out = np.ascontiguousarray(decoded[..., ::-1])
+            out = recompressed(out, int(quality))
     return out
 
 

@@ -7,6 +7,7 @@ from unmask.lazy import lazy_exports
 if TYPE_CHECKING:
     from unmask.media.image import frame_from_array as frame_from_array
     from unmask.media.image import read_image as read_image
+    from unmask.media.jpeg import recompressed as recompressed
     from unmask.media.source import is_video as is_video
     from unmask.media.source import iter_frames as iter_frames
     from unmask.media.video import read_video as read_video
@@ -19,6 +20,7 @@ EXPORTS = {
     "iter_frames": "unmask.media.source",
     "read_image": "unmask.media.image",
     "read_video": "unmask.media.video",
+    "recompressed": "unmask.media.jpeg",
     "video_info": "unmask.media.video",
 }
 
