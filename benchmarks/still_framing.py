@@ -23,6 +23,7 @@ import numpy as np
 from benchmarks.pad_real import data_root, engine_at_medium, images
 from unmask.errors import UnmaskError
 from unmask.face import FaceAnalyzer
+from unmask.liveness.extra_model import scaled_crop_box
 from unmask.media import read_image, recompressed
 from unmask.types import Box, Frame
 
@@ -43,14 +44,14 @@ FRAMINGS = (
 def reframe(
     image: np.ndarray, box: Box, share: float | None, side: int | None, quality: int | None
 ) -> np.ndarray:
-    """The image cropped to a square the face box fills to `share`, resized and re-encoded."""
+    """The image cropped to a square the face box fills to `share` (kept inside the picture by
+    the rule the recapture cue and extra models crop with), resized and re-encoded."""
     out = image
     if share is not None:
-        half = max(box.w, box.h) / share / 2.0
-        cx, cy = box.x + box.w / 2.0, box.y + box.h / 2.0
-        x0, y0 = int(max(0.0, cx - half)), int(max(0.0, cy - half))
-        x1, y1 = int(min(image.shape[1], cx + half)), int(min(image.shape[0], cy + half))
-        out = image[y0:y1, x0:x1]
+        face = max(box.w, box.h)
+        square = Box(box.x + box.w / 2 - face / 2, box.y + box.h / 2 - face / 2, face, face)
+        left, top, right, bottom = scaled_crop_box(square, 1.0 / share, *image.shape[:2])
+        out = image[top : bottom + 1, left : right + 1]
     if side is not None:
         out = cv2.resize(out, (side, side), interpolation=cv2.INTER_AREA)
     if quality is not None:
