@@ -311,7 +311,7 @@ def _corner(a: Edge, b: Edge, fw: float) -> bool:
     )
 
 
-def outline_strength(edges: Sequence[Edge], by_side: dict[str, Edge]) -> float:
+def outline_strength(edges: Sequence[Edge]) -> float:
     """Half the summed coverage of the enclosing edges, but at most one edge's worth (0.5)
     unless they turn a corner of the outline (a top or bottom edge with a left or right one).
 
@@ -323,9 +323,9 @@ def outline_strength(edges: Sequence[Edge], by_side: dict[str, Edge]) -> float:
     on a wall's evidence.
     """
     coverage = sum(e.coverage for e in edges) / 2.0
-    horizontal = {"top", "bottom"} & by_side.keys()
-    vertical = {"left", "right"} & by_side.keys()
-    return coverage if horizontal and vertical else min(coverage, 0.5)
+    sides = {e.side for e in edges}
+    turns = bool(sides & {"top", "bottom"}) and bool(sides & {"left", "right"})
+    return coverage if turns else min(coverage, 0.5)
 
 
 def enclosure(image: NDArray[np.uint8], box: Box) -> dict[str, Any] | None:
@@ -355,7 +355,7 @@ def enclosure(image: NDArray[np.uint8], box: Box) -> dict[str, Any] | None:
         if a in by_side and b in by_side
     )
     bezel = sum(e.dark_band for e in edges)
-    strength = outline_strength(edges, by_side) + 0.5 * corners + 0.5 * min(bezel, 2)
+    strength = outline_strength(edges) + 0.5 * corners + 0.5 * min(bezel, 2)
     return {
         "enclosing_sides": sorted(by_side, key=SIDES.index),
         "enclosing_quad_found": len(edges) >= 3 or corners >= 1,
