@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 import skimage.data
 
-from unmask.liveness.pulse import PulseStream, pulse_cue
+from unmask.liveness.pulse import MAX_SWAY, PulseStream, pulse_cue
 from unmask.pulse import FaceTraceRecorder, RGBTrace
+from unmask.pulse.recorder import HeadPath
 from unmask.pulse.synthetic import ClipSpec, synthetic_clip
 from unmask.types import Face
 
@@ -34,13 +35,17 @@ def moved(face: Face, mesh: np.ndarray | None, timestamp: float) -> Face:
     )
 
 
-def clip_traces(spec: ClipSpec, *, darken: float | np.ndarray = 1.0) -> dict[str, RGBTrace]:
+def clip_recorder(spec: ClipSpec, *, darken: float | np.ndarray = 1.0) -> FaceTraceRecorder:
     image, face = astronaut_face()
     image = np.clip(np.round(image * darken), 0, 255).astype(np.uint8)
     recorder = FaceTraceRecorder()
     for frame, mesh in synthetic_clip(image, spec, np.asarray(face.mesh, dtype=np.float64)):
         recorder.add_face(frame, moved(face, mesh, frame.timestamp))
-    return recorder.traces()
+    return recorder
+
+
+def clip_traces(spec: ClipSpec, *, darken: float | np.ndarray = 1.0) -> dict[str, RGBTrace]:
+    return clip_recorder(spec, darken=darken).traces()
 
 
 def test_living_skin_scores_bona_fide_with_coherent_regions() -> None:
@@ -50,6 +55,32 @@ def test_living_skin_scores_bona_fide_with_coherent_regions() -> None:
     assert cue.evidence["coherence"]["mean_correlation"] > 0.5
     assert len(cue.evidence["coherence"]["agreeing_regions"]) >= 5
     assert cue.evidence["background"]["same_rhythm"] is False
+
+
+# 6 s of a weak pulse under heavy sensor noise: the pooled skin's SNR stays under the 6 s
+# threshold, while the regions' pulse waves stay in phase.
+WEAK_SHORT = ClipSpec(bpm=84.0, seconds=6.0, fps=30.0, amplitude=0.0015, noise=4.0, seed=1)
+
+
+def test_a_weak_pulse_in_phase_across_regions_counts_when_the_head_is_still() -> None:
+    recorder = clip_recorder(WEAK_SHORT)
+    cue = pulse_cue(recorder.traces(), face_size_px=105, head=recorder.head_path())
+    assert cue.evidence["skin"]["heart_rate_bpm"] is None, "the pooled SNR alone must fall short"
+    assert cue.score is not None and cue.score > 0.6, cue.reason
+    assert cue.evidence["finding"].startswith("a weak pulse, in phase across")
+    assert cue.evidence["coherence"]["head_sway_at_rate"] == pytest.approx(0.0, abs=1e-4)
+    unplaced = pulse_cue(recorder.traces(), face_size_px=105)
+    assert unplaced.score is None, "without the head's path a sway cannot be ruled out"
+
+
+def test_regions_in_phase_with_a_head_swaying_at_that_rate_are_not_a_pulse() -> None:
+    recorder = clip_recorder(WEAK_SHORT)
+    still = recorder.head_path()
+    sway = np.stack([3.0 * np.sin(2 * np.pi * WEAK_SHORT.bpm / 60 * still.times), 0 * still.times])
+    swaying = HeadPath(still.times, still.centre + sway.T, still.spread)
+    cue = pulse_cue(recorder.traces(), face_size_px=105, head=swaying)
+    assert cue.score is None
+    assert cue.evidence["coherence"]["head_sway_at_rate"] > MAX_SWAY
 
 
 def test_dark_skin_keeps_its_skin_pixels_and_its_pulse() -> None:

@@ -173,7 +173,12 @@ def _from_faces(path: str, method: str, max_seconds: float | None) -> Said:
         cue = (
             monochrome_pulse()
             if grey
-            else pulse_cue(track.traces, face_size_px=track.face_size_px, bits_per_pixel=bits)
+            else pulse_cue(
+                track.traces,
+                face_size_px=track.face_size_px,
+                bits_per_pixel=bits,
+                head=track.head,
+            )
         )
         entries.append(
             {

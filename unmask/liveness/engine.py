@@ -172,6 +172,7 @@ class LivenessEngine:
             face_size_px=float(np.median(sizes)) if sizes else None,
             bits_per_pixel=bpp,
             config=self.pulse_config,
+            head=track.recorder.head_path(),
         )
 
     def verdict(

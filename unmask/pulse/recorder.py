@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+from numpy.typing import NDArray
 
 from unmask.pulse.regions import RegionSample, RegionSampler, sample_full_frame
 from unmask.pulse.trace import RGBTrace, trace_from_samples
@@ -62,6 +65,20 @@ class TraceRecorder:
         return out
 
 
+@dataclass(frozen=True, eq=False)
+class HeadPath:
+    """Where the face was in each frame it was seen: the mesh's centre (x, y) and spread, in
+    pixels. A face or a sheet that sways shades its skin regions in step with the sway, which
+    the pulse cue must not take for blood."""
+
+    times: NDArray[np.float64]
+    centre: NDArray[np.float64]
+    spread: NDArray[np.float64]
+
+    def __len__(self) -> int:
+        return int(self.times.shape[0])
+
+
 class FaceTraceRecorder(TraceRecorder):
     """A TraceRecorder fed with (frame, face) pairs of one track, sampling the mesh regions."""
 
@@ -69,13 +86,22 @@ class FaceTraceRecorder(TraceRecorder):
         super().__init__()
         self.sampler = sampler or RegionSampler()
         self.face_sizes: list[float] = []
+        self._head: list[tuple[float, float, float, float]] = []
 
     def add_face(self, frame: Frame, face: Face | None) -> None:
         if face is None or face.mesh is None:
             self.add(frame.timestamp, {})
             return
         self.face_sizes.append(float(min(face.box.w, face.box.h)))
+        if not self._head or frame.timestamp > self._head[-1][0]:
+            points = np.asarray(face.mesh, dtype=np.float64)[:, :2]
+            x, y = points.mean(axis=0)
+            self._head.append((frame.timestamp, float(x), float(y), float(points.std())))
         self.add(frame.timestamp, self.sampler.sample(frame.image, face.mesh))
+
+    def head_path(self) -> HeadPath:
+        rows = np.asarray(self._head, dtype=np.float64).reshape(-1, 4)
+        return HeadPath(rows[:, 0], rows[:, 1:3], rows[:, 3])
 
 
 class FullFrameRecorder(TraceRecorder):

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from unmask.media import read_video
-from unmask.pulse.recorder import FaceTraceRecorder, FullFrameRecorder
+from unmask.pulse.recorder import FaceTraceRecorder, FullFrameRecorder, HeadPath
 from unmask.pulse.trace import RGBTrace
 
 
@@ -20,6 +20,7 @@ class TrackTraces:
     traces: dict[str, RGBTrace]
     face_size_px: float
     frames: int
+    head: HeadPath | None = None
     extra: dict[str, float] = field(default_factory=dict)
 
 
@@ -52,6 +53,7 @@ def face_track_traces(
             traces=recorder.traces(),
             face_size_px=float(np.median(recorder.face_sizes)),
             frames=len(recorder.face_sizes),
+            head=recorder.head_path(),
         )
         for track_id, recorder in sorted(recorders.items())
         if len(recorder.face_sizes) >= min_frames
