@@ -31,12 +31,18 @@ def test_greyscale_photos_are_inconclusive_for_want_of_colour(engine: LivenessEn
     assert "monochrome" in (verdict.cues["recapture"].reason or "")
 
 
-def test_the_same_photo_in_grey_loses_its_acceptance_not_its_innocence(
+def test_photos_in_grey_lose_their_acceptance_not_their_innocence(
     engine: LivenessEngine,
 ) -> None:
-    """deepface's img10 is accepted in colour; in grey the recapture cue cannot judge it and the
-    verdict says so rather than calling it a print."""
-    frame = read_image(shared_path("faces", "deepface", "img10.jpg"))
-    assert engine.assess([frame]).main.verdict.decision == "bona_fide"
-    verdict = engine.assess([grey(frame)]).main.verdict
-    assert verdict.decision == "inconclusive" and verdict.reason == MONOCHROME_NOTE
+    """deepface photos the model accepts in colour: in grey the recapture cue cannot judge them
+    and the verdict says so rather than calling them prints. Several photos, since one near the
+    still threshold (img10) moves across it when the recapture classifier is retrained."""
+    frames = [
+        read_image(shared_path("faces", "deepface", f"img{number}.jpg"))
+        for number in (1, 2, 3, 4, 10)
+    ]
+    accepted = [f for f in frames if engine.assess([f]).main.verdict.decision == "bona_fide"]
+    assert len(accepted) >= 3
+    for frame in accepted:
+        verdict = engine.assess([grey(frame)]).main.verdict
+        assert verdict.decision == "inconclusive" and verdict.reason == MONOCHROME_NOTE
