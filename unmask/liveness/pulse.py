@@ -93,6 +93,12 @@ def _wave_on(estimate: PulseEstimate, grid: NDArray[np.float64]) -> NDArray[np.f
     return np.interp(grid, times, estimate.pulse, left=np.nan, right=np.nan)
 
 
+def around_rate(f0_hz: float, fs: float) -> tuple[float, float]:
+    """The narrow band (+-0.25 Hz) in which the regions' waves and the head's path are compared
+    at the pulse rate."""
+    return max(0.5, f0_hz - 0.25), min(f0_hz + 0.25, 0.45 * fs)
+
+
 def _coherence(estimates: dict[str, PulseEstimate], f0_hz: float) -> tuple[float | None, int]:
     """Mean pairwise zero-lag correlation of the regions' pulse waves around f0."""
     usable = {n: e for n, e in estimates.items() if e.pulse is not None and e.pulse.size >= 8}
@@ -108,7 +114,7 @@ def _coherence(estimates: dict[str, PulseEstimate], f0_hz: float) -> tuple[float
     if stop - start < 3.0 / f0_hz:
         return None, len(usable)
     grid = np.arange(start, stop - 1e-9, 1.0 / fs)
-    band = (max(0.5, f0_hz - 0.25), min(f0_hz + 0.25, 0.45 * fs))
+    band = around_rate(f0_hz, fs)
     waves = []
     for estimate in usable.values():
         wave = _wave_on(estimate, grid)
@@ -296,7 +302,7 @@ def head_sway(
         return None
     f0 = pooled.spectral_bpm / 60.0
     grid = pooled.pulse_start + np.arange(pooled.pulse.size) / pooled.pulse_fs
-    band = (max(0.5, f0 - 0.25), min(f0 + 0.25, 0.45 * pooled.pulse_fs))
+    band = around_rate(f0, pooled.pulse_fs)
     sways = []
     for signal in (head.centre[:, 0], head.centre[:, 1], head.spread):
         path = np.interp(grid, head.times, signal)
