@@ -62,7 +62,7 @@ MAX_SWAY = 0.002
 band-passed around the rate, over the face size) for a weak pulse to count: a sheet or a head
 swaying at a heart-like rate shades every skin region in phase. SIMULATED lab clips (seeds 7171
 and 7777, 6 s): living faces whose regions were in phase moved 0.0002-0.0006 of their size at
-that rate; a print at 52 bpm whose regions reached 0.57 swayed 0.0075."""
+that rate; a print at 52 bpm whose regions reached 0.57 swayed 0.0086."""
 AGREE_BPM = 6.0
 ABSENCE_SECONDS = 10.0
 SILENT_MARGIN_DB = 3.0
@@ -93,7 +93,7 @@ def _wave_on(estimate: PulseEstimate, grid: NDArray[np.float64]) -> NDArray[np.f
     return np.interp(grid, times, estimate.pulse, left=np.nan, right=np.nan)
 
 
-def around_rate(f0_hz: float, fs: float) -> tuple[float, float]:
+def _around_rate(f0_hz: float, fs: float) -> tuple[float, float]:
     """The narrow band (+-0.25 Hz) in which the regions' waves and the head's path are compared
     at the pulse rate."""
     return max(0.5, f0_hz - 0.25), min(f0_hz + 0.25, 0.45 * fs)
@@ -114,7 +114,7 @@ def _coherence(estimates: dict[str, PulseEstimate], f0_hz: float) -> tuple[float
     if stop - start < 3.0 / f0_hz:
         return None, len(usable)
     grid = np.arange(start, stop - 1e-9, 1.0 / fs)
-    band = around_rate(f0_hz, fs)
+    band = _around_rate(f0_hz, fs)
     waves = []
     for estimate in usable.values():
         wave = _wave_on(estimate, grid)
@@ -290,19 +290,19 @@ def _eye_hole_pattern(
     return pattern
 
 
-def head_sway(
+def _head_sway(
     head: HeadPath | None, pooled: PulseEstimate, face_size_px: float | None
 ) -> float | None:
     """How much the head moved at the pooled pulse rate, as a share of the face size: the
     largest standard deviation of its centre (x, y) and spread band-passed around the rate
     (None when the path or the rate is missing)."""
-    if head is None or len(head) < 8 or pooled.pulse is None or not face_size_px:
+    if head is None or len(head) < 8 or not face_size_px:
         return None
-    if pooled.spectral_bpm is None or pooled.pulse.size < 8:
+    if pooled.pulse is None or pooled.pulse.size < 8 or pooled.spectral_bpm is None:
         return None
     f0 = pooled.spectral_bpm / 60.0
     grid = pooled.pulse_start + np.arange(pooled.pulse.size) / pooled.pulse_fs
-    band = around_rate(f0, pooled.pulse_fs)
+    band = _around_rate(f0, pooled.pulse_fs)
     sways = []
     for signal in (head.centre[:, 0], head.centre[:, 1], head.spread):
         path = np.interp(grid, head.times, signal)
@@ -379,7 +379,7 @@ def pulse_cue(
         (coherence >= config.coherent and len(agreeing) >= 2)
         or (coherence >= STRONG_COHERENCE and len(consistent) >= 3)
     )
-    sway = head_sway(head, pooled, face_size_px)
+    sway = _head_sway(head, pooled, face_size_px)
     evidence["coherence"]["head_sway_at_rate"] = None if sway is None else round(sway, 5)
     locked = (
         coherence is not None

@@ -29,10 +29,11 @@ class TraceRecorder:
     def __len__(self) -> int:
         return len(self._times)
 
-    def add(self, timestamp: float, samples: dict[str, RegionSample]) -> None:
-        """Record one frame; regions absent from `samples` count as unseen in that frame."""
+    def add(self, timestamp: float, samples: dict[str, RegionSample]) -> bool:
+        """Record one frame; regions absent from `samples` count as unseen in that frame.
+        False (nothing recorded) for a frame not later than the last one."""
         if self._times and timestamp <= self._times[-1]:
-            return
+            return False
         self._times.append(float(timestamp))
         names = set(self._samples) | set(samples)
         for name in names:
@@ -51,6 +52,7 @@ class TraceRecorder:
             )
             self._last_centre[name] = sample.centre
             history.append((sample.rgb, sample.pixels, moved))
+        return True
 
     def traces(self) -> dict[str, RGBTrace]:
         out = {}
@@ -93,11 +95,10 @@ class FaceTraceRecorder(TraceRecorder):
             self.add(frame.timestamp, {})
             return
         self.face_sizes.append(float(min(face.box.w, face.box.h)))
-        if not self._head or frame.timestamp > self._head[-1][0]:
+        if self.add(frame.timestamp, self.sampler.sample(frame.image, face.mesh)):
             points = np.asarray(face.mesh, dtype=np.float64)[:, :2]
             x, y = points.mean(axis=0)
             self._head.append((frame.timestamp, float(x), float(y), float(points.std())))
-        self.add(frame.timestamp, self.sampler.sample(frame.image, face.mesh))
 
     def head_path(self) -> HeadPath:
         rows = np.asarray(self._head, dtype=np.float64).reshape(-1, 4)
