@@ -54,7 +54,7 @@ TEMPORAL_CUES = ("pulse", "motion")
 #: points are set against these species only and a still is never certified above `medium`.
 STILL_SPECIES = ("print", "replay")
 #: Evidence key the engine sets on the temporal cues of a still image: only a still is judged
-#: on the still table. A video whose pulse and motion could not judge (too short, too still) is
+#: on the still table. A video whose pulse and motion could not judge (too short a track) is
 #: not a still: its thresholds stay the ones set against masks.
 STILL_MARK = "still_image"
 #: The most of the calibration's bona fide stills a still level may refuse. The attack side of
@@ -805,7 +805,7 @@ class FusionModel:
         short; empty for a still (which never has them) or where they spoke.
 
         A face that leans bona fide and is refused mostly lacks the movement or pulse
-        evidence a video level weighs (a track of a few frames, a face too small or too still):
+        evidence a video level weighs (a track of a few frames, a face too small):
         saying so tells the operator what to change (keep the person in view longer, closer)
         instead of leaving a bare score.
         """
