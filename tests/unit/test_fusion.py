@@ -310,6 +310,27 @@ def recapture_sample(label: str, rng: np.random.Generator) -> dict[str, CueScore
     }
 
 
+def test_a_video_face_no_temporal_cue_judged_is_refused_at_every_level() -> None:
+    """A track too short for motion carries a still's evidence, which cannot rule out a mask;
+    the colour-video table was set on clips motion judged, so it does not accept it, even where
+    its single-frame cues score like a living face's."""
+    rng = np.random.default_rng(8)
+    labels = ["bona_fide"] * 40 + ["print"] * 30 + ["replay"] * 30 + ["mask_rigid"] * 30
+    model = FusionModel().fit([recapture_sample(label, rng) for label in labels], labels)
+    glimpse = {
+        **recapture_sample("bona_fide", rng),
+        "motion": CueScore("motion", None, reason="too short: 4 frames"),
+    }
+    glimpse["recapture"] = CueScore("recapture", 0.99, 0.8)
+    assert model.fused_one(glimpse) > model.levels["low"].threshold
+    for level in ("low", "medium"):
+        decision, _, reason, _ = model.decide(glimpse, level)
+        assert decision == "inconclusive" and "one of motion" in (reason or ""), reason
+        assert "mask cannot be ruled out" in (reason or "")
+    seen = {**glimpse, "motion": CueScore("motion", 0.9, 0.8)}
+    assert model.decide(seen, "low")[0] == "bona_fide"
+
+
 def test_stills_have_operating_points_against_prints_and_screens_only() -> None:
     rng = np.random.default_rng(8)
     labels = ["bona_fide"] * 40 + ["print"] * 30 + ["replay"] * 30 + ["mask_rigid"] * 30

@@ -740,7 +740,8 @@ class FusionModel:
                 f"{n}: {c.reason}" for n, c in cues.items() if c.reason and n in self.calibration
             )
             return "inconclusive", None, f"no conclusive cue ({reasons})", ()
-        missing = bool(spec.requires) and not any(name in parts for name in spec.requires)
+        requires = spec.requires or self.untimed_video(cues, table)
+        missing = bool(requires) and not any(name in parts for name in requires)
         decision: Decision = BONA_FIDE if score >= spec.threshold else "attack"
         ranked = sorted(parts, key=lambda n: parts[n] if decision == "attack" else -parts[n])
         deciding = tuple(n for n in ranked if (parts[n] < 0) == (decision == "attack"))[:3]
@@ -749,7 +750,7 @@ class FusionModel:
             if evidence_against >= ATTACK_EVIDENCE and decision == "attack":
                 return decision, score, None, deciding
             need = f"at least {spec.min_cues} conclusive cues" + (
-                f" including one of {', '.join(spec.requires)}" if spec.requires else ""
+                f" including one of {', '.join(requires)}" if requires else ""
             )
             because = (
                 "; without pulse or motion evidence (a still, or too short a clip) a mask "
@@ -799,6 +800,22 @@ class FusionModel:
                     against,
                 )
         return decision, score, STILL_NOTE if still and decision == BONA_FIDE else None, deciding
+
+    def untimed_video(
+        self, cues: Mapping[str, CueScore], table: dict[str, Level]
+    ) -> tuple[str, ...]:
+        """The temporal cues a video face must have been judged by on the colour-video table,
+        at levels that do not already ask for them; none for a still or a model without them.
+
+        That table's thresholds were set on clips every temporal cue could judge: a track too
+        short for the pulse and the motion (a face glimpsed for a fraction of a second) carries
+        only what a still does, and a still cannot rule out a mask. Judged there on its
+        single-frame cues, 73-85 % of the SIMULATED calibration masks (build seed 3000) would
+        pass `low`.
+        """
+        if table is not self.levels or is_still(cues):
+            return ()
+        return tuple(name for name in TEMPORAL_CUES if name in self.calibration)
 
     def unheard(self, cues: Mapping[str, CueScore], still: bool) -> str:
         """Why the temporal cues of a video said nothing, as a clause for a verdict that fell
