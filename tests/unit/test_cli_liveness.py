@@ -77,6 +77,21 @@ def test_liveness_bad_inputs(capsys, tmp_path: Path) -> None:
     assert len(err) == 2 and all(line.startswith("unmask: error: ") for line in err)
 
 
+def test_pad_levels_says_a_video_needs_a_temporal_cue_at_every_level(capsys) -> None:
+    assert main(["pad", "levels"]) == 0
+    text = capsys.readouterr().out
+    video = text.split("colour camera, still image:")[0]
+    still = text.split("colour camera, still image:")[1].split("with every extra camera")[0]
+    assert "| low |" in video and "| low |" in still
+    for level in ("low", "medium"):
+        assert next(r for r in video.splitlines() if r.startswith(f"| {level} |")).endswith(
+            "| >= 1 cues incl. pulse, motion |"
+        )
+        assert next(r for r in still.splitlines() if r.startswith(f"| {level} |")).endswith(
+            "| >= 1 cues |"
+        )
+
+
 def test_pad_levels_lists_every_level(capsys) -> None:
     code, document = run_json(capsys, "pad", "levels")
     assert code == 0

@@ -387,15 +387,18 @@ def level_tables(model: PadModel) -> list[tuple[str, str, dict[str, Level]]]:
 
 def levels_text(model: PadModel) -> str:
     lines = []
-    for _, title, levels in level_tables(model):
+    for key, title, levels in level_tables(model):
         lines += [
             f"{title}:",
             "| level | target APCER | threshold | APCER (worst species) | BPCER | needs |",
             "|---|---|---|---|---|---|",
         ]
         for level in levels.values():
+            requires = (
+                model.fusion.video_requires(level.requires) if key == "levels" else level.requires
+            )
             needs = f">= {level.min_cues} cues" + (
-                f" incl. {', '.join(level.requires)}" if level.requires else ""
+                f" incl. {', '.join(requires)}" if requires else ""
             )
             flag = "" if level.resolvable else " (too few attacks to resolve)"
             if level.apcer_max > level.target_apcer:

@@ -740,7 +740,8 @@ class FusionModel:
                 f"{n}: {c.reason}" for n, c in cues.items() if c.reason and n in self.calibration
             )
             return "inconclusive", None, f"no conclusive cue ({reasons})", ()
-        requires = spec.requires or self.untimed_video(cues, table)
+        video = table is self.levels and not is_still(cues)
+        requires = self.video_requires(spec.requires) if video else spec.requires
         missing = bool(requires) and not any(name in parts for name in requires)
         decision: Decision = BONA_FIDE if score >= spec.threshold else "attack"
         ranked = sorted(parts, key=lambda n: parts[n] if decision == "attack" else -parts[n])
@@ -801,11 +802,9 @@ class FusionModel:
                 )
         return decision, score, STILL_NOTE if still and decision == BONA_FIDE else None, deciding
 
-    def untimed_video(
-        self, cues: Mapping[str, CueScore], table: dict[str, Level]
-    ) -> tuple[str, ...]:
-        """The temporal cues a video face must have been judged by on the colour-video table,
-        at levels that do not already ask for them; none for a still or a model without them.
+    def video_requires(self, requires: tuple[str, ...]) -> tuple[str, ...]:
+        """What the colour-video table asks of a face at a level that asks for `requires`: a
+        temporal cue, at every level, where the model calibrated one.
 
         That table's thresholds were set on clips every temporal cue could judge: a track too
         short for the pulse and the motion (a face glimpsed for a fraction of a second) carries
@@ -813,9 +812,7 @@ class FusionModel:
         single-frame cues, 73-85 % of the SIMULATED calibration masks (build seed 3000) would
         pass `low`.
         """
-        if table is not self.levels or is_still(cues):
-            return ()
-        return tuple(name for name in TEMPORAL_CUES if name in self.calibration)
+        return requires or tuple(name for name in TEMPORAL_CUES if name in self.calibration)
 
     def unheard(self, cues: Mapping[str, CueScore], still: bool) -> str:
         """Why the temporal cues of a video said nothing, as a clause for a verdict that fell
