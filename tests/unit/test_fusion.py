@@ -331,6 +331,29 @@ def test_a_video_face_no_temporal_cue_judged_is_refused_at_every_level() -> None
     assert model.decide(seen, "low")[0] == "bona_fide"
 
 
+def test_levels_are_fitted_with_untimed_video_faces_refused() -> None:
+    """Masks held too still for the motion cue score on their single-frame cues like living
+    faces; `decide` refuses them at every level, so they must not set the thresholds either."""
+    rng = np.random.default_rng(9)
+    labels = ["bona_fide"] * 40 + ["print"] * 30 + ["replay"] * 30 + ["mask_rigid"] * 30
+    samples = [recapture_sample(label, rng) for label in labels]
+    for index in [i for i, label in enumerate(labels) if label == "mask_rigid"][::2]:
+        samples[index] = {
+            **samples[index],
+            "motion": CueScore("motion", None, reason="too still"),
+            "recapture": CueScore("recapture", 0.8, 0.8),
+        }
+    model = FusionModel().fit(samples, labels)
+    still_mask = next(s for s in samples if s["motion"].score is None)
+    assert model.untimed(still_mask)
+    refused_anyway = model.fused_one(still_mask)
+    counted = FusionModel.fit_levels(
+        model, model.fused(samples), np.asarray(labels), species=("mask_rigid",)
+    )
+    assert counted["low"].threshold > refused_anyway > model.levels["low"].threshold
+    assert model.decide(still_mask, "low")[0] == "inconclusive"
+
+
 def test_stills_have_operating_points_against_prints_and_screens_only() -> None:
     rng = np.random.default_rng(8)
     labels = ["bona_fide"] * 40 + ["print"] * 30 + ["replay"] * 30 + ["mask_rigid"] * 30

@@ -54,7 +54,7 @@ TEMPORAL_CUES = ("pulse", "motion")
 #: points are set against these species only and a still is never certified above `medium`.
 STILL_SPECIES = ("print", "replay")
 #: Evidence key the engine sets on the temporal cues of a still image: only a still is judged
-#: on the still table. A video whose pulse and motion could not judge (too short a track) is
+#: on the still table. A video whose pulse and motion could not judge (too short, too still) is
 #: not a still: its thresholds stay the ones set against masks.
 STILL_MARK = "still_image"
 #: The most of the calibration's bona fide stills a still level may refuse. The attack side of
@@ -353,7 +353,7 @@ class FusionModel:
         if not video.any() or len(set(truth[video].tolist())) < 2:
             video[:] = True
         self.levels = self.fit_levels(
-            self.fused([c for c, v in zip(colour, video, strict=True) if v]),
+            self.video_fused([c for c, v in zip(colour, video, strict=True) if v]),
             truth[video],
             marks[video],
         )
@@ -487,7 +487,9 @@ class FusionModel:
         # passive table's mask APCER; a challenge table is kept only where it refuses no more
         # living faces than that (it cannot when the masks that pass the checks look alive to
         # every passive cue: it then refuses nearly everyone).
-        passive = np.nan_to_num(self.fused([withheld(c, ACTIVE_CUES) for c in colour]), nan=-1.0)
+        passive = np.nan_to_num(
+            self.video_fused([withheld(c, ACTIVE_CUES) for c in colour]), nan=-1.0
+        )
         passive[~passed] = -1.0
         living = truth == BONA_FIDE
         if (living & marks).any():
@@ -580,6 +582,20 @@ class FusionModel:
 
     def fused(self, samples: Sequence[Mapping[str, CueScore]]) -> NDArray[np.float64]:
         return np.array([np.nan if (s := self.fused_one(c)) is None else s for c in samples])
+
+    def video_fused(self, samples: Sequence[Mapping[str, CueScore]]) -> NDArray[np.float64]:
+        """Fused scores as the colour-video table sees them: NaN (refused whatever the
+        threshold) where no temporal cue it asks for judged the face (`untimed`)."""
+        fused = self.fused(samples)
+        fused[[self.untimed(c) for c in samples]] = np.nan
+        return fused
+
+    def untimed(self, cues: Mapping[str, CueScore]) -> bool:
+        """A video face that neither temporal cue the model calibrated judged: the colour-video
+        table refuses it at every level (`video_requires`)."""
+        requires = self.video_requires(())
+        judged = self.contributions(cues)
+        return bool(requires) and not is_still(cues) and not any(n in judged for n in requires)
 
     def fit_species(self, samples: Sequence[Mapping[str, CueScore]], labels: Sequence[str]) -> None:
         """Per attack species and cue: mean and spread of the calibrated evidence."""
@@ -806,11 +822,12 @@ class FusionModel:
         """What the colour-video table asks of a face at a level that asks for `requires`: a
         temporal cue, at every level, where the model calibrated one.
 
-        That table's thresholds were set on clips every temporal cue could judge: a track too
-        short for the pulse and the motion (a face glimpsed for a fraction of a second) carries
-        only what a still does, and a still cannot rule out a mask. Judged there on its
-        single-frame cues, 73-85 % of the SIMULATED calibration masks (build seed 3000) would
-        pass `low`.
+        A track the pulse and the motion could not judge, too short (a face glimpsed for a
+        fraction of a second) or too still, carries only what a still does, and a still cannot
+        rule out a mask. Judged on its single-frame cues alone, 73-85 % of the SIMULATED
+        calibration masks (build seed 3000) would have passed `low`, and the still ones among
+        them (5 of 24, 3 of which fused at 0.73-0.75) had set its threshold. Such faces are
+        refused at every level, and the levels are fitted with them refused (`video_fused`).
         """
         return requires or tuple(name for name in TEMPORAL_CUES if name in self.calibration)
 
@@ -819,7 +836,7 @@ class FusionModel:
         short; empty for a still (which never has them) or where they spoke.
 
         A face that leans bona fide and is refused mostly lacks the movement or pulse
-        evidence a video level weighs (a track of a few frames, a face too small):
+        evidence a video level weighs (a track of a few frames, a face too small or too still):
         saying so tells the operator what to change (keep the person in view longer, closer)
         instead of leaving a bare score.
         """

@@ -15,9 +15,7 @@ move with the skull, then measure what the rigid motion does not explain:
 - mask signatures when the wearer moves the mouth: cheeks that follow too little (coupling),
   or late (lag), compared with the mouth; how much more smoothly they change (roughness) is
   reported as evidence only.
-Too short a track is inconclusive. A head that holds still says nothing about planarity,
-but its face keeps showing expression or not, so the missing expression counts as it does on a
-moving head: otherwise a rigid mask or print held still would escape the cue that refuses it.
+Too short or too still a track is inconclusive: a still face proves nothing either way.
 Thresholds are physical rules of thumb in units of the inter-ocular distance (IOD), to be
 calibrated by fusion; every measurement is in the evidence.
 """
@@ -91,6 +89,8 @@ masks answering challenges faced it in 70-90 of 98 frames (15 fps), the living f
 more."""
 FACING_SHARE = 1.0 / 3.0
 EXPRESSION_GAP_S = 4.0  # mean time between expressions of a user facing a kiosk (assumption)
+STILL_ROTATION_DEG = 2.0
+STILL_TRANSLATION_IOD = 0.05
 # Plane-vs-head RMS ratio beyond which one model is believed. Asymmetric: landmark jitter alone
 # lets the 8-parameter homography beat the 6-parameter head a little (lab bona fide clips with
 # under 1 deg of head rotation reached 0.78), so the plane must win by more before it accuses.
@@ -235,7 +235,7 @@ def measure_motion(faces: Sequence[Face]) -> dict[str, Any]:
 
 def motion_cue(track: Track | Sequence[Face]) -> CueScore:
     """Score a track: low for planar or rigid-only motion or lagging cheeks, high for a face that
-    deforms naturally; None when the track is too short or lacks meshes."""
+    deforms naturally; None when the track is too short, lacks meshes, or is too still."""
     faces = track.faces if isinstance(track, Track) else tuple(track)
     meshes, times = _meshes(faces)
     seconds = float(times[-1] - times[0]) if len(times) else 0.0
@@ -250,12 +250,20 @@ def motion_cue(track: Track | Sequence[Face]) -> CueScore:
     m = measure_motion(faces)
     deform = max(m["deformation_iod_p90"].values())
     noise = m["landmark_noise_iod"]
+    moving = (
+        m["rotation_deg_p90"] >= STILL_ROTATION_DEG
+        or m["translation_iod_p90"] >= STILL_TRANSLATION_IOD
+    )
     lip_gap = m["lip_gap_range_iod"]
     readable = lip_gap >= LIP_GAP_NOISE * noise and m["rotation_deg_p90"] < LIP_GAP_MAX_ROTATION_DEG
     speech = _sigmoid((lip_gap - LIP_GAP_IOD) / LIP_GAP_SCALE_IOD) if readable else 0.0
     expressive = deform >= max(DEFORM_IOD, 3.0 * noise)
     ratio = max(m["plane_vs_3d_ratio"], 1e-6)
     planarity_informative = ratio >= HEAD_WINS or ratio <= PLANE_WINS
+    if not moving and not expressive and speech < 0.5 and not planarity_informative:
+        return CueScore(
+            CUE, None, reason="too still: no head motion or expression to judge", evidence=m
+        )
     parts: dict[str, float] = {}
     if planarity_informative:
         parts["planarity"] = _sigmoid(float(np.log(ratio / np.sqrt(HEAD_WINS * PLANE_WINS))) / 0.1)
