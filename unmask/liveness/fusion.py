@@ -770,8 +770,8 @@ class FusionModel:
                 f" including one of {', '.join(requires)}" if requires else ""
             )
             because = (
-                "; without pulse or motion evidence (a still, or too short a clip) a mask "
-                "cannot be ruled out"
+                "; without pulse or motion evidence (a still, too short a clip, or a head too "
+                "still to read) a mask cannot be ruled out"
                 if missing
                 else ""
             )
