@@ -594,8 +594,10 @@ class FusionModel:
         """A video face that neither temporal cue the model calibrated judged: the colour-video
         table refuses it at every level (`video_requires`)."""
         requires = self.video_requires(())
+        if not requires or is_still(cues):
+            return False
         judged = self.contributions(cues)
-        return bool(requires) and not is_still(cues) and not any(n in judged for n in requires)
+        return not any(name in judged for name in requires)
 
     def fit_species(self, samples: Sequence[Mapping[str, CueScore]], labels: Sequence[str]) -> None:
         """Per attack species and cue: mean and spread of the calibrated evidence."""
