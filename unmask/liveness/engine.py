@@ -166,10 +166,9 @@ class LivenessEngine:
         change it reads is not recorded and its absence says nothing about the face."""
         if track.frames and all(is_monochrome(frame.image) for _, frame in track.frames):
             return monochrome_pulse()
-        sizes = track.recorder.face_sizes
         return pulse_cue(
             track.recorder.traces(),
-            face_size_px=float(np.median(sizes)) if sizes else None,
+            face_size_px=track.recorder.face_size_px(),
             bits_per_pixel=bpp,
             config=self.pulse_config,
             head=track.recorder.head_path(),

@@ -455,10 +455,9 @@ class PulseStream:
         self._last_eval = frame.timestamp
         start = frame.timestamp - self.window_s
         traces = {name: trace.since(start) for name, trace in self.recorder.traces().items()}
-        sizes = self.recorder.face_sizes
         self.latest = pulse_cue(
             traces,
-            face_size_px=float(np.median(sizes)) if sizes else None,
+            face_size_px=self.recorder.face_size_px(),
             bits_per_pixel=self.bits_per_pixel,
             config=self.config,
             head=self.recorder.head_path(),

@@ -100,6 +100,11 @@ class FaceTraceRecorder(TraceRecorder):
             x, y = points.mean(axis=0)
             self._head.append((frame.timestamp, float(x), float(y), float(points.std())))
 
+    def face_size_px(self) -> float | None:
+        """The median face size (shorter side of the box) over the frames with a face; None
+        before the first."""
+        return float(np.median(self.face_sizes)) if self.face_sizes else None
+
     def head_path(self) -> HeadPath:
         rows = np.asarray(self._head, dtype=np.float64).reshape(-1, 4)
         return HeadPath(rows[:, 0], rows[:, 1:3], rows[:, 3])
