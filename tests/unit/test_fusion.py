@@ -177,7 +177,7 @@ def test_a_refusal_for_want_of_evidence_names_the_temporal_cue_that_said_nothing
         {"pulse": CueScore("pulse", float(v), 0.8), "surface": CueScore("surface", 0.9, 0.8)}
         for v in np.linspace(0.5, 0.95, 46)
     ]
-    cues = next(c for c in leaning if sum(model.contributions(c).values()) > 0)
+    cues = next(c for c in leaning if sum(model.against(c)[1].values()) > 0)
     decision, _, reason, _ = model.decide({**cues, "motion": short}, "maximum")
     assert decision == "inconclusive"
     assert reason is not None and reason.endswith(
@@ -197,16 +197,16 @@ def test_weak_evidence_for_life_is_inconclusive_not_attack(fitted) -> None:
     between = [
         c
         for c in candidates
-        if sum(model.contributions(c).values()) > 0 and (model.fused_one(c) or 1.0) < threshold
+        if sum(model.against(c)[1].values()) > 0 and (model.fused_one(c) or 1.0) < threshold
     ]
     assert between, "some cue values must lean bona fide without reaching the maximum threshold"
     decision, score, reason, deciding = model.decide(between[0], "maximum")
     assert decision == "inconclusive" and score is not None and score < threshold
     assert "leans bona fide" in (reason or "")
-    assert deciding and all(model.contributions(between[0])[n] > 0 for n in deciding)
-    against = [c for c in candidates if sum(model.contributions(c).values()) < 0]
-    strong = [c for c in against if -sum(model.contributions(c).values()) >= ATTACK_EVIDENCE]
-    weak = [c for c in against if -sum(model.contributions(c).values()) < ATTACK_EVIDENCE]
+    assert deciding and all(model.against(between[0])[1][n] > 0 for n in deciding)
+    against = [c for c in candidates if sum(model.against(c)[1].values()) < 0]
+    strong = [c for c in against if -sum(model.against(c)[1].values()) >= ATTACK_EVIDENCE]
+    weak = [c for c in against if -sum(model.against(c)[1].values()) < ATTACK_EVIDENCE]
     assert strong and weak, "the candidates must span both sides of the attack margin"
     assert model.decide(strong[-1], "maximum")[0] == "attack"
     decision, _, reason, _ = model.decide(weak[0], "maximum")
@@ -578,3 +578,55 @@ def test_a_monochrome_camera_is_never_accepted_on_movement_and_eyes_alone() -> N
     for name in ("surface", "nir", "extra:minifasnet"):
         assert not monochrome_blind({**video, name: CueScore(name, 0.9, 0.5)})
         assert monochrome_blind({**video, name: CueScore(name, None, reason="none")})
+
+
+def species_case(label: str, rng: np.random.Generator) -> dict[str, CueScore]:
+    """A replay moves like a face and shows a screen; a mask shows no screen and moves less."""
+    motion, context = {
+        "bona_fide": (0.8, 0.8),
+        "replay": (0.8, 0.2),
+        "mask_rigid": (0.2, 0.8),
+    }[label]
+    values = np.clip(np.array([motion, context]) + rng.normal(0, 0.08, 2), 0.01, 0.99)
+    return {
+        "motion": CueScore("motion", float(values[0]), 0.8),
+        "context": CueScore("context", float(values[1]), 0.8),
+    }
+
+
+def test_a_cue_an_attack_species_fools_cannot_vouch_for_a_face_against_it() -> None:
+    rng = np.random.default_rng(11)
+    labels = ["bona_fide"] * 60 + ["replay"] * 40 + ["mask_rigid"] * 40
+    model = FusionModel().fit([species_case(label, rng) for label in labels], labels)
+    assert "motion" in model.blind_spots["replay"] and "context" not in model.blind_spots["replay"]
+    assert "context" in model.blind_spots["mask_rigid"]
+    assert "motion" not in model.blind_spots["mask_rigid"]
+    lively_replay = {
+        "motion": CueScore("motion", 0.99, 0.8),
+        "context": CueScore("context", 0.3, 0.8),
+    }
+    summed = copy.deepcopy(model)
+    summed.blind_spots = {}
+    assert summed.fused_one(lively_replay) > summed.levels["medium"].threshold
+    weakest, parts = model.against(lively_replay)
+    assert weakest == "replay" and set(parts) == {"context"}
+    decision, score, _, deciding = model.decide(lively_replay, "medium")
+    assert decision != "bona_fide" and score is not None and deciding == ("context",)
+    assert score < model.levels["medium"].threshold
+    living = species_case("bona_fide", np.random.default_rng(12))
+    assert model.decide(living, "medium")[0] == "bona_fide"
+
+
+def test_blind_spots_survive_saving_and_an_older_model_sums_every_cue() -> None:
+    rng = np.random.default_rng(13)
+    labels = ["bona_fide"] * 30 + ["replay"] * 20 + ["mask_rigid"] * 20
+    model = FusionModel().fit([species_case(label, rng) for label in labels], labels)
+    assert FusionModel.from_dict(model.to_dict()).blind_spots == model.blind_spots
+    older = model.to_dict()
+    del older["blind_spots"]
+    loaded = FusionModel.from_dict(older)
+    cues = species_case("replay", rng)
+    assert loaded.against(cues) == (None, loaded.contributions(cues))
+    assert loaded.fused_one(cues) == pytest.approx(
+        float(sigmoid(loaded.bias + sum(loaded.contributions(cues).values())))
+    )

@@ -3,9 +3,12 @@
 Each cue's score is first calibrated (Platt scaling on its logit) into a log-likelihood ratio
 for bona fide versus attack, with the calibration set's class balance taken out; a missing or
 inconclusive cue contributes exactly zero, so a still image (surface only) or a short clip (no
-pulse yet) is judged on what it has, never on an imputed value. The fused log-odds is a
-non-negative weighted sum of those ratios plus a bias, fitted on the calibration set; the
-weights shrink cues that repeat one another. Levels are thresholds on the fused score picked
+pulse yet) is judged on what it has, never on an imputed value. Each cue's share is a
+non-negative weight times that ratio, the weights fitted with a bias on the calibration set so
+that they shrink cues that repeat one another. The fused log-odds is the weakest case the face
+makes against any one attack species: per species, the bias plus the shares of the cues that
+species does not fool (`FusionModel.blind_spots`), so a replayed face's motion cannot buy back
+the screen the context cue found, nor the absence of paper vouch for a face against a mask. Levels are thresholds on the fused score picked
 on the calibration set for a target worst-species APCER, with the BPCER they cost.
 
 An active challenge (unmask.liveness.challenge) adds two cues, `challenge` and `flash`. A check
@@ -284,6 +287,10 @@ class FusionModel:
     challenge_levels: dict[str, Level] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     reference: dict[str, float] = field(default_factory=dict)
+    #: Per attack species, the cues it fools: their evidence does not count for a face against
+    #: that species (`fit_species`). Empty in a model saved before it was kept, whose fused
+    #: log-odds is then one sum over every cue.
+    blind_spots: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: The model that judges still images (`fitted_still_part`); None in a model without stills.
     still_part: FusionModel | None = None
 
@@ -501,7 +508,7 @@ class FusionModel:
 
     def passive_log_odds(self, cues: Mapping[str, CueScore]) -> float:
         """The fused log-odds without the active cues (bias included)."""
-        parts = self.contributions(withheld(cues, ACTIVE_CUES))
+        _, parts = self.against(withheld(cues, ACTIVE_CUES))
         return self.bias + float(sum(parts.values()))
 
     def calibrate(
@@ -573,11 +580,37 @@ class FusionModel:
             name: self.weights.get(name, 0.0) * value for name, value in self.evidence(cues).items()
         }
 
+    def against(self, cues: Mapping[str, CueScore]) -> tuple[str | None, dict[str, float]]:
+        """The attack species a face makes its weakest case against, and the shares of the
+        cues that count against that species (`contributions` less the species' blind spots);
+        no species, and every share, in a model without blind spots.
+
+        A fused sum over every cue let one species' blind spot pay for another's evidence: a
+        replay of a living face moves like one, and on the SIMULATED build clips the motion
+        cue's +2.4 to +2.6 bought back the -3.0 to -3.5 of the context cue that found the
+        screen, so two replays fused at 0.49-0.62 and set the colour-video `medium` where 3 of
+        12 REAL calibration videos were refused. Judged against replays alone, motion says
+        nothing and the screen stays found; judged against masks alone, the recapture and
+        context cues (which only say "no paper, no screen") no longer vouch for a face.
+        """
+        judge = self.judge_of(cues)
+        if judge is not self:
+            return judge.against(cues)
+        parts = self.contributions(cues)
+        if not self.blind_spots or not parts:
+            return None, parts
+        cases = {
+            species: {n: v for n, v in parts.items() if n not in fooled}
+            for species, fooled in self.blind_spots.items()
+        }
+        weakest = min(cases, key=lambda species: sum(cases[species].values()))
+        return weakest, cases[weakest]
+
     def fused_one(self, cues: Mapping[str, CueScore]) -> float | None:
         judge = self.judge_of(cues)
-        parts = judge.contributions(cues)
-        if not parts:
+        if not judge.contributions(cues):
             return None
+        _, parts = judge.against(cues)
         return float(sigmoid(judge.bias + sum(parts.values())))
 
     def fused(self, samples: Sequence[Mapping[str, CueScore]]) -> NDArray[np.float64]:
@@ -600,7 +633,8 @@ class FusionModel:
         return not any(name in judged for name in requires)
 
     def fit_species(self, samples: Sequence[Mapping[str, CueScore]], labels: Sequence[str]) -> None:
-        """Per attack species and cue: mean and spread of the calibrated evidence."""
+        """Per attack species and cue: mean and spread of the calibrated evidence, and the
+        species' blind spots, the cues whose mean evidence on it leans bona fide (`against`)."""
         self.species_stats = {}
         for species in sorted({label for label in labels if label != BONA_FIDE}):
             stats = {}
@@ -614,6 +648,10 @@ class FusionModel:
                         len(values),
                     )
             self.species_stats[species] = stats
+        self.blind_spots = {
+            species: tuple(name for name, (mean, _, _) in stats.items() if mean >= 0.0)
+            for species, stats in self.species_stats.items()
+        }
 
     def species(self, cues: Mapping[str, CueScore]) -> tuple[str | None, float]:
         """Most likely attack species (Gaussian naive Bayes over the available evidence)."""
@@ -751,7 +789,9 @@ class FusionModel:
             cues = {n: c for n, c in cues.items() if n not in ACTIVE_CUES}
         spec = table[level]
         still = bool(self.still_levels) and table is self.still_levels
-        parts = self.contributions(cues)
+        judged = self.contributions(cues)
+        weakest, parts = self.against(cues)
+        case = f", weakest against a {weakest.replace('_', ' ')}" if weakest else ""
         score = self.fused_one(cues)
         if score is None:
             reasons = "; ".join(
@@ -760,12 +800,12 @@ class FusionModel:
             return "inconclusive", None, f"no conclusive cue ({reasons})", ()
         video = table is self.levels and not is_still(cues)
         requires = self.video_requires(spec.requires) if video else spec.requires
-        missing = bool(requires) and not any(name in parts for name in requires)
+        missing = bool(requires) and not any(name in judged for name in requires)
         decision: Decision = BONA_FIDE if score >= spec.threshold else "attack"
         ranked = sorted(parts, key=lambda n: parts[n] if decision == "attack" else -parts[n])
         deciding = tuple(n for n in ranked if (parts[n] < 0) == (decision == "attack"))[:3]
         evidence_against = -sum(parts.values())
-        if len(parts) < spec.min_cues or missing:
+        if len(judged) < spec.min_cues or missing:
             if evidence_against >= ATTACK_EVIDENCE and decision == "attack":
                 return decision, score, None, deciding
             need = f"at least {spec.min_cues} conclusive cues" + (
@@ -780,7 +820,7 @@ class FusionModel:
             return (
                 "inconclusive",
                 score,
-                f"level {level} needs {need}; conclusive: {', '.join(parts) or 'none'}{because}",
+                f"level {level} needs {need}; conclusive: {', '.join(judged) or 'none'}{because}",
                 deciding,
             )
         if decision == "attack" and evidence_against < 0:
@@ -791,7 +831,8 @@ class FusionModel:
                 "inconclusive",
                 score,
                 f"evidence leans bona fide but not enough for level {level} "
-                f"(score {score:.3f}, needs {spec.threshold:.3f})" + self.unheard(cues, still),
+                f"(score {score:.3f}, needs {spec.threshold:.3f}{case})"
+                + self.unheard(cues, still),
                 tuple(n for n in sorted(parts, key=lambda n: -parts[n]) if parts[n] > 0)[:3],
             )
         if decision == "attack" and evidence_against < ATTACK_EVIDENCE:
@@ -799,8 +840,8 @@ class FusionModel:
                 "inconclusive",
                 score,
                 f"evidence too weak either way for level {level} (score {score:.3f}, needs "
-                f"{spec.threshold:.3f}; odds of an attack {np.exp(evidence_against):.1f} to 1, an "
-                f"attack is called from {np.exp(ATTACK_EVIDENCE):.0f} to 1)"
+                f"{spec.threshold:.3f}{case}; odds of an attack {np.exp(evidence_against):.1f} "
+                f"to 1, an attack is called from {np.exp(ATTACK_EVIDENCE):.0f} to 1)"
                 + self.unheard(cues, still),
                 deciding,
             )
@@ -881,7 +922,7 @@ class FusionModel:
             return None
         capped = level if level_rank(level) <= level_rank(STILL_TOP_LEVEL) else STILL_TOP_LEVEL
         threshold = self.still_levels[capped].threshold
-        parts = self.still_part.contributions(frames)
+        _, parts = self.still_part.against(frames)
         evidence_against = -sum(parts.values())
         if score >= threshold or evidence_against <= 0:
             return None
@@ -904,6 +945,7 @@ class FusionModel:
             "challenge_levels": {k: v.as_dict() for k, v in self.challenge_levels.items()},
             "counts": self.counts,
             "reference": self.reference,
+            "blind_spots": {s: list(names) for s, names in self.blind_spots.items()},
             "still_part": None if self.still_part is None else self.still_part.to_dict(),
         }
 
@@ -923,6 +965,7 @@ class FusionModel:
         model.challenge_levels = levels_from_dict(data.get("challenge_levels", {}))
         model.counts = {k: int(v) for k, v in data["counts"].items()}
         model.reference = {k: float(v) for k, v in data.get("reference", {}).items()}
+        model.blind_spots = {s: tuple(names) for s, names in data.get("blind_spots", {}).items()}
         if data.get("still_part"):
             model.still_part = cls.from_dict(data["still_part"])
             model.still_levels = model.still_part.levels
