@@ -112,13 +112,15 @@ def test_the_challenge_table_counts_refused_checks_and_still_refuses_masks(model
 
 
 def test_a_challenge_table_worse_for_living_faces_than_the_veto_is_dropped() -> None:
-    """Masks that pass the checks and look alive to every passive cue: a table set against
-    them refuses nearly every living face, so the veto with the passive table decides (it keeps
-    the passive mask APCER and refuses what the checks refuse)."""
+    """Masks that pass the checks and, in the challenge captures, look alive to every passive
+    cue: a table set against them refuses nearly every living face, so the veto with the
+    passive table (set where the pulse refuses masks) decides (it keeps the passive mask APCER
+    and refuses what the checks refuse)."""
     rng = np.random.default_rng(11)
-    means = {**MEANS, "mask_silicone": (0.78, 0.74, 0.78, 0.78)}
+    lively = {**MEANS, "mask_silicone": (0.78, 0.74, 0.78, 0.78)}
 
     def draw(label: str, answered: bool) -> dict[str, CueScore]:
+        means = lively if answered else MEANS
         values = np.clip(np.array(means[label]) + rng.normal(0, 0.06, 4), 0.02, 0.98)
         cues = {
             n: CueScore(n, float(v), 0.8)
@@ -133,7 +135,7 @@ def test_a_challenge_table_worse_for_living_faces_than_the_veto_is_dropped() -> 
             )
         return cues
 
-    labels = [s for s in means for _ in range(40 if s == "bona_fide" else 30)]
+    labels = [s for s in MEANS for _ in range(40 if s == "bona_fide" else 30)]
     passive = [draw(label, False) for label in labels]
     answered = [draw(label, True) for label in labels]
     model = FusionModel().fit([*passive, *answered], [*labels, *labels])
