@@ -496,6 +496,15 @@ def test_too_few_attacks_to_resolve_a_level_set_it_by_the_prediction_bound() -> 
     assert levels["maximum"].bpcer == pytest.approx(np.mean(fused[:30] < thresholds[3]))
 
 
+def test_a_species_caught_outright_gives_no_prediction_bound() -> None:
+    """Eleven prints tied at the floor and one a little above: one deviation is no spread, and
+    with t of one degree of freedom the bound would be 1 (no living face could pass)."""
+    caught = sigmoid(np.array([-7.0] * 11 + [-6.0]))
+    assert predicted_bound({"print": caught}, 0.01) == 0.0
+    spread = sigmoid(np.array([-7.0] * 6 + [-6.0, -5.5, -5.0, -4.0, -3.5, -3.0]))
+    assert spread.max() < predicted_bound({"print": spread}, 0.01) < 0.9
+
+
 def test_a_moving_replay_is_refused_when_its_frames_look_recaptured() -> None:
     """Motion cannot tell a replayed living face from the face; the video fusion, fitted
     against prints and masks too, still counts it for much. A video whose frames alone the
