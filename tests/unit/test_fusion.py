@@ -624,6 +624,14 @@ def test_a_cue_an_attack_species_fools_cannot_vouch_for_a_face_against_it() -> N
     assert score < model.levels["medium"].threshold
     living = species_case("bona_fide", np.random.default_rng(12))
     assert model.decide(living, "medium")[0] == "bona_fide"
+    strict = copy.deepcopy(model)
+    strict.levels["medium"] = replace(strict.levels["medium"], threshold=0.9999)
+    decision, _, reason, _ = strict.decide(living, "medium")
+    assert decision == "inconclusive"
+    assert f"weakest against {model.against(living)[0]}" in (reason or ""), reason
+    # Motion spoke, so a level that asks for a pulse does not blame a missing temporal cue.
+    reason = strict.decide(living, "maximum")[2] or ""
+    assert "including one of pulse" in reason and "cannot be ruled out" not in reason, reason
 
 
 def test_blind_spots_survive_saving_and_an_older_model_sums_every_cue() -> None:

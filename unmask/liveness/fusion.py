@@ -796,7 +796,7 @@ class FusionModel:
         still = bool(self.still_levels) and table is self.still_levels
         judged = self.contributions(cues)
         weakest, parts = self.against(cues)
-        case = f", weakest against a {weakest.replace('_', ' ')}" if weakest else ""
+        case = f", weakest against {weakest}" if weakest else ""
         score = self.fused_one(cues)
         if score is None:
             reasons = "; ".join(
@@ -819,7 +819,7 @@ class FusionModel:
             because = (
                 "; without pulse or motion evidence (a still, too short a clip, or a head too "
                 "still to read) a mask cannot be ruled out"
-                if missing
+                if missing and not any(name in judged for name in TEMPORAL_CUES)
                 else ""
             )
             return (
