@@ -92,6 +92,17 @@ def test_pad_levels_says_a_video_needs_a_temporal_cue_at_every_level(capsys) -> 
         )
 
 
+def test_pad_levels_says_which_cues_each_species_fools(capsys) -> None:
+    code, document = run_json(capsys, "pad", "levels")
+    assert code == 0
+    assert "motion" in document["blind_spots"]["replay"]
+    assert "motion" not in document["blind_spots"]["mask_rigid"]
+    assert main(["pad", "levels"]) == 0
+    text = capsys.readouterr().out
+    assert "not counted against a species" in text
+    assert f"  replay: {', '.join(document['blind_spots']['replay'])}" in text
+
+
 def test_pad_levels_lists_every_level(capsys) -> None:
     code, document = run_json(capsys, "pad", "levels")
     assert code == 0

@@ -411,6 +411,12 @@ def levels_text(model: PadModel) -> str:
         species = next(iter(levels.values())).species
         if species:
             lines.append(f"APCER over: {', '.join(species)}")
+    if model.fusion.blind_spots:
+        lines.append("not counted against a species (it fools them on average):")
+        lines += [
+            f"  {species}: {', '.join(fooled) or 'none'}"
+            for species, fooled in model.fusion.blind_spots.items()
+        ]
     counts = ", ".join(f"{k} {v}" for k, v in model.fusion.counts.items())
     lines.append(f"measured on the calibration (dev) split: {counts}")
     folds = model.provenance.get("surface_cross_fit_folds")
@@ -475,6 +481,7 @@ def run_levels(args: argparse.Namespace) -> Outcome:
         **levels_document(model),
         "calibration_counts": model.fusion.counts,
         "weights": model.fusion.weights,
+        "blind_spots": model.fusion.blind_spots,
         "provenance": model.provenance,
         "identity": model.identity,
     }
