@@ -8,8 +8,9 @@ non-negative weight times that ratio, the weights fitted with a bias on the cali
 that they shrink cues that repeat one another. The fused log-odds is the weakest case the face
 makes against any one attack species: per species, the bias plus the shares of the cues that
 species does not fool (`FusionModel.blind_spots`), so a replayed face's motion cannot buy back
-the screen the context cue found, nor the absence of paper vouch for a face against a mask. Levels are thresholds on the fused score picked
-on the calibration set for a target worst-species APCER, with the BPCER they cost.
+the screen the context cue found, nor the absence of paper vouch for a face against a mask.
+Levels are thresholds on the fused score picked on the calibration set for a target
+worst-species APCER, with the BPCER they cost.
 
 An active challenge (unmask.liveness.challenge) adds two cues, `challenge` and `flash`. A check
 that fails refuses the face outright: no passive evidence can outvote a capture that did not
