@@ -159,10 +159,20 @@ def test_high_levels_need_enough_evidence(fitted) -> None:
         name: (cue if name == "surface" else CueScore(name, None, reason="still image"))
         for name, cue in live.items()
     }
+    pulse_only = {
+        name: (cue if name == "pulse" else CueScore(name, None, reason="too short"))
+        for name, cue in live.items()
+    }
     decision, _, reason, _ = model.decide(
-        {**surface_only, "surface": CueScore("surface", 0.99, 0.9)}, "high"
+        {**pulse_only, "pulse": CueScore("pulse", 0.99, 0.9)}, "high"
     )
     assert decision == "inconclusive" and "at least 2" in (reason or "")
+    # The surface (a texture a silicone mask shares) alone rules out no silicone mask.
+    decision, _, reason, _ = model.decide(
+        {**surface_only, "surface": CueScore("surface", 0.99, 0.9)}, "low"
+    )
+    assert decision == "inconclusive"
+    assert (reason or "").startswith("nothing here rules out mask_silicone"), reason
     no_pulse = {**live, "pulse": CueScore("pulse", None, reason="too short")}
     assert model.decide(no_pulse, "maximum")[0] in ("inconclusive", "attack")
     with pytest.raises(InputError, match="unknown security level"):
@@ -299,14 +309,14 @@ def test_model_roundtrip_and_refusals(fitted, tmp_path: Path) -> None:
 
 
 def recapture_sample(label: str, rng: np.random.Generator) -> dict[str, CueScore]:
-    """Motion speaks on video; recapture separates prints and screens, not masks."""
+    """Motion speaks on video; recapture separates prints and screens, not masks; the eyes
+    (a mask's eye holes) weakly separate masks, and nothing else."""
     motion = {"bona_fide": 0.8, "print": 0.1, "replay": 0.6, "mask_rigid": 0.2}[label]
     recapture = {"bona_fide": 0.8, "print": 0.15, "replay": 0.2, "mask_rigid": 0.75}[label]
+    eyes = {"bona_fide": 0.65, "print": 0.65, "replay": 0.65, "mask_rigid": 0.5}[label]
     return {
-        "motion": CueScore("motion", float(np.clip(motion + rng.normal(0, 0.05), 0.01, 0.99)), 0.8),
-        "recapture": CueScore(
-            "recapture", float(np.clip(recapture + rng.normal(0, 0.05), 0.01, 0.99)), 0.8
-        ),
+        name: CueScore(name, float(np.clip(mean + rng.normal(0, 0.05), 0.01, 0.99)), 0.8)
+        for name, mean in (("motion", motion), ("recapture", recapture), ("eyes", eyes))
     }
 
 
@@ -322,6 +332,7 @@ def test_a_video_face_no_temporal_cue_judged_is_refused_at_every_level() -> None
         "motion": CueScore("motion", None, reason="too short: 4 frames"),
     }
     glimpse["recapture"] = CueScore("recapture", 0.99, 0.8)
+    glimpse["eyes"] = CueScore("eyes", 0.9, 0.8)
     assert model.fused_one(glimpse) > model.levels["low"].threshold
     for level in ("low", "medium"):
         decision, _, reason, _ = model.decide(glimpse, level)
@@ -632,6 +643,27 @@ def test_a_cue_an_attack_species_fools_cannot_vouch_for_a_face_against_it() -> N
     # Motion spoke, so a level that asks for a pulse does not blame a missing temporal cue.
     reason = strict.decide(living, "maximum")[2] or ""
     assert "including one of pulse" in reason and "cannot be ruled out" not in reason, reason
+
+
+def test_a_face_nothing_rules_a_species_out_for_is_never_accepted() -> None:
+    """Only motion spoke: a replayed face moves like a living one, so nothing rules a replay
+    out, and the bias alone must not carry the face over a threshold."""
+    rng = np.random.default_rng(14)
+    labels = ["bona_fide"] * 60 + ["replay"] * 40 + ["mask_rigid"] * 40
+    model = FusionModel().fit([species_case(label, rng) for label in labels], labels)
+    moving = {"motion": CueScore("motion", 0.95, 0.8)}
+    assert model.unruled(moving) == ("replay",)
+    assert model.fused_one(moving) is None
+    for level in ("low", "medium"):
+        model.levels[level] = replace(model.levels[level], threshold=0.01)
+        decision, score, reason, _ = model.decide(moving, level)
+        assert decision == "inconclusive" and score is None
+        assert (reason or "").startswith("nothing here rules out replay"), reason
+        assert "(context)" in (reason or ""), reason
+    framed = {**moving, "context": CueScore("context", 0.9, 0.8)}
+    assert model.unruled(framed) == () and model.fused_one(framed) is not None
+    only_context = {"context": CueScore("context", 0.9, 0.8)}
+    assert model.unruled(only_context) == ("mask_rigid",)
 
 
 def test_blind_spots_survive_saving_and_an_older_model_sums_every_cue() -> None:

@@ -612,9 +612,27 @@ class FusionModel:
         weakest = min(cases, key=lambda species: sum(cases[species].values()))
         return weakest, cases[weakest]
 
-    def fused_one(self, cues: Mapping[str, CueScore]) -> float | None:
+    def unruled(self, cues: Mapping[str, CueScore]) -> tuple[str, ...]:
+        """The attack species against which no conclusive cue here counts, where some cue
+        spoke: nothing has ruled them out, so no level may accept the face.
+
+        Without this, such a species' case is the bias alone (0.59 in the shipped model, over
+        its colour-video `medium`): a face whose recapture and context cues both said nothing
+        (a face too small, a crop with no surroundings) passed on motion and eyes, which a
+        replayed face shows as well as a living one.
+        """
         judge = self.judge_of(cues)
-        if not judge.contributions(cues):
+        if judge is not self:
+            return judge.unruled(cues)
+        judged = set(self.contributions(cues))
+        if not judged:
+            return ()
+        return tuple(s for s, fooled in self.blind_spots.items() if not judged - set(fooled))
+
+    def fused_one(self, cues: Mapping[str, CueScore]) -> float | None:
+        """The fused score; None where no cue spoke or some species is `unruled`."""
+        judge = self.judge_of(cues)
+        if not judge.contributions(cues) or judge.unruled(cues):
             return None
         _, parts = judge.against(cues)
         return float(sigmoid(judge.bias + sum(parts.values())))
@@ -803,6 +821,23 @@ class FusionModel:
             reasons = "; ".join(
                 f"{n}: {c.reason}" for n, c in cues.items() if c.reason and n in self.calibration
             )
+            unruled = self.unruled(cues)
+            if unruled:
+                judge = self.judge_of(cues)
+                fooled = judge.blind_spots[unruled[0]]
+                silent = [
+                    n
+                    for n in judge.calibration
+                    if n not in (*fooled, *judged, *CHANNEL_NAMES, *ACTIVE_CUES)
+                ]
+                return (
+                    "inconclusive",
+                    None,
+                    f"nothing here rules out {' or '.join(unruled)}: of the cues that count "
+                    f"against it, none spoke ({', '.join(silent) or 'none calibrated'}); "
+                    f"conclusive: {', '.join(judged)}",
+                    (),
+                )
             return "inconclusive", None, f"no conclusive cue ({reasons})", ()
         video = table is self.levels and not is_still(cues)
         requires = self.video_requires(spec.requires) if video else spec.requires
