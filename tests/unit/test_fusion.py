@@ -664,6 +664,10 @@ def test_a_face_nothing_rules_a_species_out_for_is_never_accepted() -> None:
     assert model.unruled(framed) == () and model.fused_one(framed) is not None
     only_context = {"context": CueScore("context", 0.9, 0.8)}
     assert model.unruled(only_context) == ("mask_rigid",)
+    # A face as rigid as the masks is an attack all the same, on the evidence against masks.
+    rigid = {"motion": CueScore("motion", 0.05, 0.8)}
+    assert model.unruled(rigid) == ("replay",)
+    assert model.decide(rigid, "medium") == ("attack", None, None, ("motion",))
 
 
 def test_blind_spots_survive_saving_and_an_older_model_sums_every_cue() -> None:

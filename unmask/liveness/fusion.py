@@ -822,6 +822,10 @@ class FusionModel:
                 f"{n}: {c.reason}" for n, c in cues.items() if c.reason and n in self.calibration
             )
             unruled = self.unruled(cues)
+            if unruled and -sum(parts.values()) >= ATTACK_EVIDENCE:
+                # Another species' case already points to an attack: say so.
+                against = tuple(n for n in sorted(parts, key=lambda n: parts[n]) if parts[n] < 0)
+                return "attack", None, None, against[:3]
             if unruled:
                 judge = self.judge_of(cues)
                 fooled = judge.blind_spots[unruled[0]]
