@@ -818,30 +818,12 @@ class FusionModel:
         case = f", weakest against {weakest}" if weakest else ""
         score = self.fused_one(cues)
         if score is None:
+            unruled = self.unruled(cues)
+            if unruled:
+                return self.unruled_verdict(cues, unruled, parts)
             reasons = "; ".join(
                 f"{n}: {c.reason}" for n, c in cues.items() if c.reason and n in self.calibration
             )
-            unruled = self.unruled(cues)
-            if unruled and -sum(parts.values()) >= ATTACK_EVIDENCE:
-                # Another species' case already points to an attack: say so.
-                against = tuple(n for n in sorted(parts, key=lambda n: parts[n]) if parts[n] < 0)
-                return "attack", None, None, against[:3]
-            if unruled:
-                judge = self.judge_of(cues)
-                fooled = judge.blind_spots[unruled[0]]
-                silent = [
-                    n
-                    for n in judge.calibration
-                    if n not in (*fooled, *judged, *CHANNEL_NAMES, *ACTIVE_CUES)
-                ]
-                return (
-                    "inconclusive",
-                    None,
-                    f"nothing here rules out {' or '.join(unruled)}: of the cues that count "
-                    f"against it, none spoke ({', '.join(silent) or 'none calibrated'}); "
-                    f"conclusive: {', '.join(judged)}",
-                    (),
-                )
             return "inconclusive", None, f"no conclusive cue ({reasons})", ()
         video = table is self.levels and not is_still(cues)
         requires = self.video_requires(spec.requires) if video else spec.requires
@@ -905,6 +887,33 @@ class FusionModel:
                     against,
                 )
         return decision, score, STILL_NOTE if still and decision == BONA_FIDE else None, deciding
+
+    def unruled_verdict(
+        self, cues: Mapping[str, CueScore], unruled: tuple[str, ...], parts: Mapping[str, float]
+    ) -> tuple[Decision, float | None, str | None, tuple[str, ...]]:
+        """The verdict on a face that nothing ruled the `unruled` species out for (`parts`:
+        its weakest case): an attack where that case already reaches ATTACK_EVIDENCE (a face
+        as rigid as a mask, its recapture and context silent), else inconclusive, naming the
+        cues that would have counted against the species and said nothing."""
+        if -sum(parts.values()) >= ATTACK_EVIDENCE:
+            against = tuple(n for n in sorted(parts, key=lambda n: parts[n]) if parts[n] < 0)
+            return "attack", None, None, against[:3]
+        judge = self.judge_of(cues)
+        judged = judge.contributions(cues)
+        fooled = judge.blind_spots[unruled[0]]
+        silent = [
+            n
+            for n in judge.calibration
+            if n not in (*fooled, *judged, *CHANNEL_NAMES, *ACTIVE_CUES)
+        ]
+        return (
+            "inconclusive",
+            None,
+            f"nothing here rules out {' or '.join(unruled)}: of the cues that count against "
+            f"it, none spoke ({', '.join(silent) or 'none calibrated'}); conclusive: "
+            f"{', '.join(judged)}",
+            (),
+        )
 
     def video_requires(self, requires: tuple[str, ...]) -> tuple[str, ...]:
         """What the colour-video table asks of a face at a level that asks for `requires`: a
