@@ -277,6 +277,27 @@ def one_sided_calibration(
     return 1.0, float(event - values.mean())
 
 
+@dataclass(frozen=True)
+class Case:
+    """A face's evidence as the fusion weighs it, worked out once (`FusionModel.case`): every
+    conclusive cue's share (`judged`), the attack species the face makes its weakest case
+    against and the shares counted there (`parts`), and the species no conclusive cue counts
+    against (`unruled`: nothing ruled them out)."""
+
+    bias: float
+    judged: dict[str, float]
+    weakest: str | None
+    parts: dict[str, float]
+    unruled: tuple[str, ...] = ()
+
+    @property
+    def score(self) -> float | None:
+        """The fused score; None where no cue spoke or some species is unruled."""
+        if not self.judged or self.unruled:
+            return None
+        return float(sigmoid(self.bias + sum(self.parts.values())))
+
+
 @dataclass
 class FusionModel:
     """Calibration, fusion weights, species statistics and levels; nothing learned before fit."""
@@ -586,10 +607,11 @@ class FusionModel:
             name: self.weights.get(name, 0.0) * value for name, value in self.evidence(cues).items()
         }
 
-    def against(self, cues: Mapping[str, CueScore]) -> tuple[str | None, dict[str, float]]:
-        """The attack species a face makes its weakest case against, and the shares of the
-        cues that count against that species (`contributions` less the species' blind spots);
-        no species, and every share, in a model without blind spots.
+    def case(self, cues: Mapping[str, CueScore]) -> Case:
+        """The face's case against each attack species, judged by the model that judges it:
+        per species, the shares of the cues that species does not fool (`contributions` less
+        its blind spots); the weakest of them sets the fused score. In a model without blind
+        spots every share counts, in one case.
 
         A fused sum over every cue let one species' blind spot pay for another's evidence: a
         replay of a living face moves like one, and on the SIMULATED build clips the motion
@@ -598,44 +620,39 @@ class FusionModel:
         12 REAL calibration videos were refused. Judged against replays alone, motion says
         nothing and the screen stays found; judged against masks alone, the recapture and
         context cues (which only say "no paper, no screen") no longer vouch for a face.
-        """
-        judge = self.judge_of(cues)
-        if judge is not self:
-            return judge.against(cues)
-        parts = self.contributions(cues)
-        if not self.blind_spots or not parts:
-            return None, parts
-        cases = {
-            species: {n: v for n, v in parts.items() if n not in fooled}
-            for species, fooled in self.blind_spots.items()
-        }
-        weakest = min(cases, key=lambda species: sum(cases[species].values()))
-        return weakest, cases[weakest]
 
-    def unruled(self, cues: Mapping[str, CueScore]) -> tuple[str, ...]:
-        """The attack species against which no conclusive cue here counts, where some cue
-        spoke: nothing has ruled them out, so no level may accept the face.
-
-        Without this, such a species' case is the bias alone (0.59 in the shipped model, over
-        its colour-video `medium`): a face whose recapture and context cues both said nothing
+        A species whose case holds no conclusive cue is unruled, and no level may accept the
+        face: its case would be the bias alone (0.59 in the shipped model, over its
+        colour-video `medium`), and a face whose recapture and context cues both said nothing
         (a face too small, a crop with no surroundings) passed on motion and eyes, which a
         replayed face shows as well as a living one.
         """
         judge = self.judge_of(cues)
         if judge is not self:
-            return judge.unruled(cues)
-        judged = set(self.contributions(cues))
-        if not judged:
-            return ()
-        return tuple(s for s, fooled in self.blind_spots.items() if not judged - set(fooled))
+            return judge.case(cues)
+        judged = self.contributions(cues)
+        if not self.blind_spots or not judged:
+            return Case(self.bias, judged, None, judged)
+        cases = {
+            species: {n: v for n, v in judged.items() if n not in fooled}
+            for species, fooled in self.blind_spots.items()
+        }
+        weakest = min(cases, key=lambda species: sum(cases[species].values()))
+        unruled = tuple(species for species, parts in cases.items() if not parts)
+        return Case(self.bias, judged, weakest, cases[weakest], unruled)
+
+    def against(self, cues: Mapping[str, CueScore]) -> tuple[str | None, dict[str, float]]:
+        """The species of the weakest case and the shares counted there (`case`)."""
+        case = self.case(cues)
+        return case.weakest, case.parts
+
+    def unruled(self, cues: Mapping[str, CueScore]) -> tuple[str, ...]:
+        """The attack species against which no conclusive cue here counts (`case`)."""
+        return self.case(cues).unruled
 
     def fused_one(self, cues: Mapping[str, CueScore]) -> float | None:
-        """The fused score; None where no cue spoke or some species is `unruled`."""
-        judge = self.judge_of(cues)
-        if not judge.contributions(cues) or judge.unruled(cues):
-            return None
-        _, parts = judge.against(cues)
-        return float(sigmoid(judge.bias + sum(parts.values())))
+        """The fused score; None where no cue spoke or some species is unruled (`case`)."""
+        return self.case(cues).score
 
     def fused(self, samples: Sequence[Mapping[str, CueScore]]) -> NDArray[np.float64]:
         return np.array([np.nan if (s := self.fused_one(c)) is None else s for c in samples])
@@ -813,14 +830,12 @@ class FusionModel:
             cues = {n: c for n, c in cues.items() if n not in ACTIVE_CUES}
         spec = table[level]
         still = bool(self.still_levels) and table is self.still_levels
-        judged = self.contributions(cues)
-        weakest, parts = self.against(cues)
-        case = f", weakest against {weakest}" if weakest else ""
-        score = self.fused_one(cues)
+        case = self.case(cues)
+        judged, parts, score = case.judged, case.parts, case.score
+        versus = f", weakest against {case.weakest}" if case.weakest else ""
         if score is None:
-            unruled = self.unruled(cues)
-            if unruled:
-                return self.unruled_verdict(cues, unruled, parts)
+            if case.unruled:
+                return self.unruled_verdict(cues, case)
             reasons = "; ".join(
                 f"{n}: {c.reason}" for n, c in cues.items() if c.reason and n in self.calibration
             )
@@ -858,7 +873,7 @@ class FusionModel:
                 "inconclusive",
                 score,
                 f"evidence leans bona fide but not enough for level {level} "
-                f"(score {score:.3f}, needs {spec.threshold:.3f}{case})"
+                f"(score {score:.3f}, needs {spec.threshold:.3f}{versus})"
                 + self.unheard(cues, still),
                 tuple(n for n in sorted(parts, key=lambda n: -parts[n]) if parts[n] > 0)[:3],
             )
@@ -867,7 +882,7 @@ class FusionModel:
                 "inconclusive",
                 score,
                 f"evidence too weak either way for level {level} (score {score:.3f}, needs "
-                f"{spec.threshold:.3f}{case}; odds of an attack {np.exp(evidence_against):.1f} "
+                f"{spec.threshold:.3f}{versus}; odds of an attack {np.exp(evidence_against):.1f} "
                 f"to 1, an attack is called from {np.exp(ATTACK_EVIDENCE):.0f} to 1)"
                 + self.unheard(cues, still),
                 deciding,
@@ -889,29 +904,29 @@ class FusionModel:
         return decision, score, STILL_NOTE if still and decision == BONA_FIDE else None, deciding
 
     def unruled_verdict(
-        self, cues: Mapping[str, CueScore], unruled: tuple[str, ...], parts: Mapping[str, float]
+        self, cues: Mapping[str, CueScore], case: Case
     ) -> tuple[Decision, float | None, str | None, tuple[str, ...]]:
-        """The verdict on a face that nothing ruled the `unruled` species out for (`parts`:
-        its weakest case): an attack where that case already reaches ATTACK_EVIDENCE (a face
-        as rigid as a mask, its recapture and context silent), else inconclusive, naming the
-        cues that would have counted against the species and said nothing."""
+        """The verdict on a face that nothing ruled some species out for: an attack where its
+        weakest case already reaches ATTACK_EVIDENCE (a face as rigid as a mask, its
+        recapture and context silent), else inconclusive, naming the cues that would have
+        counted against the unruled species and said nothing."""
+        parts = case.parts
         if -sum(parts.values()) >= ATTACK_EVIDENCE:
             against = tuple(n for n in sorted(parts, key=lambda n: parts[n]) if parts[n] < 0)
             return "attack", None, None, against[:3]
         judge = self.judge_of(cues)
-        judged = judge.contributions(cues)
-        fooled = judge.blind_spots[unruled[0]]
+        fooled = judge.blind_spots[case.unruled[0]]
         silent = [
             n
             for n in judge.calibration
-            if n not in (*fooled, *judged, *CHANNEL_NAMES, *ACTIVE_CUES)
+            if n not in (*fooled, *case.judged, *CHANNEL_NAMES, *ACTIVE_CUES)
         ]
         return (
             "inconclusive",
             None,
-            f"nothing here rules out {' or '.join(unruled)}: of the cues that count against "
-            f"it, none spoke ({', '.join(silent) or 'none calibrated'}); conclusive: "
-            f"{', '.join(judged)}",
+            f"nothing here rules out {' or '.join(case.unruled)}: of the cues that count "
+            f"against it, none spoke ({', '.join(silent) or 'none calibrated'}); conclusive: "
+            f"{', '.join(case.judged)}",
             (),
         )
 
@@ -971,12 +986,13 @@ class FusionModel:
         if self.still_part is None or not self.still_levels:
             return None
         frames = withheld(cues, STILL_WITHHELD)
-        score = self.still_part.fused_one(frames)
+        case = self.still_part.case(frames)
+        score = case.score
         if score is None:
             return None
         capped = level if level_rank(level) <= level_rank(STILL_TOP_LEVEL) else STILL_TOP_LEVEL
         threshold = self.still_levels[capped].threshold
-        _, parts = self.still_part.against(frames)
+        parts = case.parts
         evidence_against = -sum(parts.values())
         if score >= threshold or evidence_against <= 0:
             return None
