@@ -130,6 +130,8 @@ LEFT_EAR = (263, 387, 385, 362, 380, 373)
 NOSE_TIP = 1
 # Inner lip midpoints (upper, lower): their gap is the mouth opening.
 UPPER_LIP_INNER, LOWER_LIP_INNER = 13, 14
+LIP_MIDDLE = (UPPER_LIP_INNER, LOWER_LIP_INNER)  # inner upper and lower lip on the midline
+MOUTH_CORNERS = (61, 291)
 # One point in the middle of each cheek (subject's right, left).
 CHEEK_CENTRES = (50, 280)
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from unmask.face.mesh import LEFT_EYE, RIGHT_EYE
+from unmask.face.mesh import LEFT_EYE, LIP_MIDDLE, MOUTH_CORNERS, RIGHT_EYE
 from unmask.types import CueScore, Face
 
 if TYPE_CHECKING:
@@ -66,8 +66,6 @@ GRACE_S = 0.4  # an action finishing just after its window still counts
 ONSET_S = 0.15  # no one reacts to a prompt faster than this (simple reaction ~0.2 s)
 MIN_COVER = 0.5  # share of a window's frames that must show the face
 EYE_CORNERS = (33, 263)
-MOUTH_CORNERS = (61, 291)
-LIP_MIDDLE = (13, 14)  # inner upper and lower lip on the midline
 # Upper and lower lid points facing each other, as positions in RIGHT_EYE / LEFT_EYE order
 # (160-144, 159-145, 158-153 on the right eye).
 LID_PAIRS = ((11, 3), (12, 4), (13, 5))
