@@ -81,7 +81,7 @@ def smiling(size: float) -> Callable[[float, NDArray[np.float64]], NDArray[np.fl
 
 
 def test_a_smile_at_the_mouth_corners_counts_as_expression() -> None:
-    cue = motion_cue(synth_track(pose=small_turns, deform=smiling(0.05)))
+    cue = motion_cue(synth_track(pose=small_turns, deform=smiling(0.06)))
     assert cue.evidence["deformation_iod_p90"]["mouth"] < DEFORM_IOD
     assert cue.evidence["smile_range_iod"] > SMILE_IOD + 4 * SMILE_SCALE_IOD
     assert cue.score is not None and cue.score > 0.9, cue.evidence
@@ -94,7 +94,7 @@ def test_a_faint_smile_stays_no_expression() -> None:
 
 
 def test_smiles_are_not_read_through_large_turns() -> None:
-    turning = motion_cue(synth_track(deform=smiling(0.04)))
+    turning = motion_cue(synth_track(deform=smiling(0.06)))
     assert turning.evidence["rotation_deg_p90"] > LIP_GAP_MAX_ROTATION_DEG
     assert turning.evidence["smile_range_iod"] > SMILE_IOD
     assert turning.score == motion_cue(synth_track(deform=None)).score
