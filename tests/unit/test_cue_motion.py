@@ -9,14 +9,12 @@ import numpy as np
 from numpy.typing import NDArray
 from test_cue_meshes import base_face, make_face, project, synth_track, talking
 
-from unmask.face.mesh import LOWER_LIP_INNER, MOUTH_CORNERS, UPPER_LIP_INNER
+from unmask.face.mesh import LOWER_LIP_INNER, UPPER_LIP_INNER
 from unmask.liveness.motion import (
     DEFORM_IOD,
     LIP_GAP_IOD,
     LIP_GAP_MAX_ROTATION_DEG,
     LIP_GAP_SCALE_IOD,
-    SMILE_IOD,
-    SMILE_SCALE_IOD,
     facing_frames,
     motion_cue,
 )
@@ -65,45 +63,9 @@ def test_a_mask_passing_on_a_third_of_the_speech_stays_attack_leaning() -> None:
     assert mask.score is not None and mask.score < 0.2, mask.evidence
 
 
-def smiling(size: float) -> Callable[[float, NDArray[np.float64]], NDArray[np.float64]]:
-    """A smile seen only at the mouth corners: each moves `size` face units outwards and half
-    that upwards, once a second, while the other 40 mouth points stay put."""
-
-    def deform(t: float, points: NDArray[np.float64]) -> NDArray[np.float64]:
-        out = points.copy()
-        amount = size * max(0.0, np.sin(2 * np.pi * 0.5 * t)) ** 2
-        right, left = MOUTH_CORNERS
-        out[right, :2] += (-amount, -0.5 * amount)
-        out[left, :2] += (amount, -0.5 * amount)
-        return out
-
-    return deform
-
-
-def test_a_smile_at_the_mouth_corners_counts_as_expression() -> None:
-    cue = motion_cue(synth_track(pose=small_turns, deform=smiling(0.06)))
-    assert cue.evidence["deformation_iod_p90"]["mouth"] < DEFORM_IOD
-    assert cue.evidence["smile_range_iod"] > SMILE_IOD + 4 * SMILE_SCALE_IOD
-    assert cue.score is not None and cue.score > 0.9, cue.evidence
-
-
-def test_a_faint_smile_stays_no_expression() -> None:
-    faint = motion_cue(synth_track(pose=small_turns, deform=smiling(0.005)))
-    assert faint.evidence["smile_range_iod"] < SMILE_IOD
-    assert faint.score == motion_cue(synth_track(pose=small_turns, deform=None)).score
-
-
-def test_smiles_are_not_read_through_large_turns() -> None:
-    turning = motion_cue(synth_track(deform=smiling(0.06)))
-    assert turning.evidence["rotation_deg_p90"] > LIP_GAP_MAX_ROTATION_DEG
-    assert turning.evidence["smile_range_iod"] > SMILE_IOD
-    assert turning.score == motion_cue(synth_track(deform=None)).score
-
-
 def test_turning_does_not_open_the_lips() -> None:
     nodding = motion_cue(synth_track(pose=lambda t: (0.0, 12 * np.sin(2 * np.pi * 0.5 * t), 0.0)))
     assert nodding.evidence["lip_gap_range_iod"] < LIP_GAP_IOD
-    assert nodding.evidence["smile_range_iod"] < SMILE_IOD
 
 
 def test_lips_are_not_read_through_large_turns() -> None:

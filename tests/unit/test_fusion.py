@@ -91,10 +91,10 @@ def test_weights_never_trust_a_cue_beyond_its_calibration() -> None:
 
 
 def test_a_cue_blind_to_a_rare_species_does_not_vouch_for_it() -> None:
-    """A recapture cue sees prints, not masks. With hundreds of prints and a dozen masks, the
-    cue is calibrated against the prints alone (the masks are its blind spot): at a print's
-    score it accuses, and a mask that looks uncaptured gains nothing from it, since no case
-    against a mask counts it (with nothing else said, nothing rules the mask out)."""
+    """A recapture cue sees prints, not masks. With hundreds of prints and a dozen masks, a
+    calibration pooled over all attacks learns "looks uncaptured, so alive" and hands a mask
+    that looks uncaptured several nats of life; every species weighing the same, the cue's
+    evidence at a living face's score stays small, and at a print's it still accuses."""
     rng = np.random.default_rng(2)
     labels = ["bona_fide"] * 60 + ["print"] * 300 + ["mask_silicone"] * 12
     alive = {"bona_fide", "mask_silicone"}
@@ -110,38 +110,9 @@ def test_a_cue_blind_to_a_rare_species_does_not_vouch_for_it() -> None:
     ]
     model = FusionModel().fit(samples, labels)
     slope, intercept = model.calibration["recapture"]
-    assert slope * float(np.log(0.1 / 0.9)) + intercept < -1.0
-    assert model.blind_spots["mask_silicone"] == ("recapture",)
-    case = model.case({"recapture": CueScore("recapture", 0.9, 0.8)})
-    assert case.unruled == ("mask_silicone",) and case.score is None
-
-
-def test_a_cue_is_calibrated_on_the_species_it_counts_against() -> None:
-    """A replay shows the motion cue its recorded face's smiles: pooled with the replays, the
-    motion cue's line flattens and a rigid mask's still face costs it less than the rigid
-    masks alone say. Calibrated without its blind spot, it keeps the masks' evidence."""
-    rng = np.random.default_rng(5)
-    labels = ["bona_fide"] * 40 + ["replay"] * 40 + ["mask_rigid"] * 40
-    moving = {"bona_fide", "replay"}
-
-    def cues(label: str) -> dict[str, CueScore]:
-        deforms = float(rng.uniform(0.7, 0.99) if label in moving else rng.uniform(0.05, 0.3))
-        screen = float(rng.uniform(0.05, 0.3) if label == "replay" else rng.uniform(0.7, 0.95))
-        return {
-            "motion": CueScore("motion", deforms, 0.8),
-            "context": CueScore("context", screen, 0.8),
-        }
-
-    samples = [cues(label) for label in labels]
-    model = FusionModel().fit(samples, labels)
-    assert model.blind_spots["replay"] == ("motion",)
-    pooled = FusionModel()
-    pooled.calibrate(samples, labels, ["motion"])
-    still_face = float(np.log(0.2 / 0.8))
-    slope, intercept = model.calibration["motion"]
-    pooled_slope, pooled_intercept = pooled.calibration["motion"]
-    assert slope > pooled_slope
-    assert slope * still_face + intercept < pooled_slope * still_face + pooled_intercept - 0.5
+    at_mask = slope * float(np.log(0.9 / 0.1)) + intercept
+    at_print = slope * float(np.log(0.1 / 0.9)) + intercept
+    assert at_mask < 1.0 and at_print < -1.0
 
 
 def test_missing_cue_contributes_nothing(fitted) -> None:
@@ -420,10 +391,9 @@ def test_stills_have_operating_points_against_prints_and_screens_only() -> None:
 
 
 def test_stills_are_judged_by_a_part_fitted_without_masks() -> None:
-    """No single-frame cue sees a mask: the still part is fitted without masks, its levels
-    set against prints and screens alone, and each capture goes to its own model. The video
-    model calibrates the recapture cue without the masks too (they are its blind spot), so
-    both read it alike."""
+    """No single-frame cue sees a mask, so against every species the recapture cue says
+    little; against the prints and screens a still is judged on, it says much. The still
+    part keeps that, the video model does not, and each capture goes to its own."""
     rng = np.random.default_rng(8)
     labels = ["bona_fide"] * 40 + ["print"] * 30 + ["replay"] * 30 + ["mask_rigid"] * 30
     samples = [recapture_sample(label, rng) for label in labels]
@@ -431,8 +401,7 @@ def test_stills_are_judged_by_a_part_fitted_without_masks() -> None:
     part = model.still_part
     assert part is not None and model.still_levels is part.levels
     assert "mask_rigid" not in part.counts and "mask_rigid" not in part.species_stats
-    assert model.blind_spots["mask_rigid"] == ("recapture",)
-    assert part.calibration["recapture"] == pytest.approx(model.calibration["recapture"])
+    assert part.calibration["recapture"][0] > model.calibration["recapture"][0]
     live_still = {
         **recapture_sample("bona_fide", rng),
         "motion": CueScore("motion", None, evidence={STILL_MARK: True}),
@@ -440,7 +409,7 @@ def test_stills_are_judged_by_a_part_fitted_without_masks() -> None:
     video = recapture_sample("bona_fide", rng)
     assert model.evidence(live_still) == part.evidence(live_still)
     assert model.fused_one(live_still) == part.fused_one(live_still)
-    assert model.levels != part.levels and model.judge_of(video) is model
+    assert model.evidence(video)["recapture"] != part.evidence(video)["recapture"]
     loaded = FusionModel.from_dict(model.to_dict())
     assert loaded.still_part is not None
     assert loaded.decide(live_still, "medium") == model.decide(live_still, "medium")

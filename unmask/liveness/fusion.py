@@ -418,14 +418,9 @@ class FusionModel:
         faces where marked) and the counts on `samples`; the weights on `weighed`, copies of
         them (so many copies a sample, in the same order)."""
         self.calibration = {}
-        passive = [n for n in self.cues if n not in ACTIVE_CUES]
-        self.calibrate(samples, labels, passive)
-        self.fit_species(samples, labels)
-        blind_spots = self.blind_spots
-        self.calibrate(samples, labels, passive, blind_spots)
+        self.calibrate(samples, labels, [n for n in self.cues if n not in ACTIVE_CUES])
         self.fit_weights(weighed, list(labels) * (len(weighed) // len(samples)))
         self.fit_species(samples, labels)
-        self.blind_spots = blind_spots
         reference = [
             c
             for c, label, is_real in zip(samples, labels, marks, strict=True)
@@ -548,30 +543,18 @@ class FusionModel:
         samples: Sequence[Mapping[str, CueScore]],
         labels: Sequence[str],
         names: Sequence[str],
-        blind_spots: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         """Each named cue's score into a log-likelihood ratio, on the presentations as they
-        were seen (the withheld copies would only dilute a one-sided cue's event rate).
-
-        With `blind_spots` (species -> the cues it fools), a cue is calibrated against the
-        attacks it counts against only. A species that shows a cue what a living face shows
-        (a replay's recorded smile to the motion cue) flattens that cue's line for every other
-        species, while the weakest-case fusion never counts the cue against it: the smile
-        reading flattened the motion cue's slope from 0.90 to 0.68 and raised the colour-video
-        `medium` from 0.47 to 0.65. A cue every attack species is blind to keeps its line."""
+        were seen (the withheld copies would only dilute a one-sided cue's event rate)."""
         truth = np.array([label == BONA_FIDE for label in labels], dtype=np.float64)
         if truth.sum() == 0 or truth.sum() == len(truth):
             raise InputError("calibration needs both bona fide and attack presentations")
         for name in names:
-            fooled = {species for species, cues in (blind_spots or {}).items() if name in cues}
-            counted = np.array([label not in fooled for label in labels])
-            if truth[counted].min() == 1.0:
-                continue
             self.calibration.pop(name, None)
             rows = [
                 (logit(float(score)), t, label)
-                for s, t, label, keep in zip(samples, truth, labels, counted, strict=True)
-                if keep and name in s and (score := s[name].score) is not None
+                for s, t, label in zip(samples, truth, labels, strict=True)
+                if name in s and (score := s[name].score) is not None
             ]
             values = np.array([r[0] for r in rows])
             outcome = np.array([r[1] for r in rows])
@@ -579,7 +562,7 @@ class FusionModel:
             if len(rows) < 3:
                 continue
             if outcome.min() == outcome.max():
-                self.calibration[name] = one_sided_calibration(values, outcome[0], truth[counted])
+                self.calibration[name] = one_sided_calibration(values, outcome[0], truth)
                 continue
             (slope,), intercept = fit_logistic(
                 values[:, None], outcome, l2=self.l2, nonnegative=True, species=kinds

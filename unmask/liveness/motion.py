@@ -9,8 +9,7 @@ move with the skull, then measure what the rigid motion does not explain:
   about equally and says nothing;
 - non-rigid residual in mouth, cheeks and brows (read on the frames facing the reference pose,
   where the mesh's guessed depth cannot make a head turn look like one), and the play of the
-  inner-lip gap (speech) and of the mouth's width and corner lift (a smile): a rigid mask or a
-  print has none beyond landmark jitter; a living face
+  inner-lip gap (speech): a rigid mask or a print has none beyond landmark jitter; a living face
   may also show none for a while, so the absence of expression only counts as strongly as its
   duration makes it unlikely for a living face;
 - mask signatures when the wearer moves the mouth: cheeks that follow too little (coupling),
@@ -34,11 +33,9 @@ from unmask.face.mesh import (
     CHEEKS,
     EYELIDS,
     LEFT_OUTER_CORNER,
-    LIP_MIDDLE,
     LOWER_LIP_INNER,
     MESH_POINTS,
     MOUTH,
-    MOUTH_CORNERS,
     RIGHT_OUTER_CORNER,
     RIGID_ANCHORS,
     UPPER_LIP_INNER,
@@ -77,25 +74,6 @@ mesh's guess, and an error of 0.1 IOD in it moves their projected gap by 0.1 sin
 under 0.01 IOD below 5 deg but 0.02-0.03 IOD at the 10-20 deg of a head-turn challenge, the
 size of speech itself (SIMULATED rigid masks answering pose challenges, 11-16 deg, reached
 0.035-0.054). The GRID talkers turned 1.4-4 deg."""
-SMILE_IOD = 0.055
-SMILE_SCALE_IOD = 0.003
-"""A smile widens the mouth and lifts its corners (AU12), read like the lip gap: seen minus what
-the rigid head view predicts, the widening plus the lift over the IOD (the challenge's smile
-signal, `actions.change`), its 10-90 % range over the clip, under the same noise and rotation
-gates as the lip gap. A smile is a few points at the corners, and the mouth's mean residual
-over some 40 points diluted it under DEFORM_IOD. Where it sits (SIMULATED clips of four lab
-seeds, 3000, 7171, 8080 and 9494, 6-10 s, under 5 deg): silicone masks, passing 20-60 % of
-their wearer's smiles, ranged 0.008-0.048 (34 clips) and rigid masks 0.007-0.034 (34; one with
-its wearer's mouth showing, 0.068, already read as expressive); 14 of 30 living faces ranged
-0.060-0.119, 6 more 0.042-0.056, the other ten 0.009-0.034 (no smile, or a brief one). As for
-the lip gap, the logistic is centred above the masks, at 0.055, and its 0.003 scale keeps the
-most a mask reached (0.061 there) under the no-expression score of a 10 s clip (0.076): a
-first centre of 0.04 (scale 0.005) scored two build-seed silicone masks 0.80, and the rebuilt
-model's colour-video `medium` rose from 0.47 to 0.84, refusing every real calibration video.
-REAL: GRID talkers (11 clips of 3 s) range 0.033-0.100, since speech moves the corners too;
-posed smiles against neutral photos of the same 102 FRL London people reach a median of 0.097
-(p5 0.019; `actions.py`). Reproduce: the `smile_range_iod` evidence of `unmask liveness
---json`."""
 DEFORM_MAX_ROTATION_DEG = LIP_GAP_MAX_ROTATION_DEG
 """Deformation is read on the frames turned less than this from the reference pose (on every
 frame when those are too few: `facing_frames`), for the reason above: the whole mesh's depth is
@@ -187,15 +165,6 @@ def facing_frames(angles: NDArray[np.float64], frame_s: float) -> NDArray[np.boo
     return facing if enough else np.ones(len(angles), dtype=bool)
 
 
-def mouth_smile(points: NDArray[np.float64], down: NDArray[np.float64]) -> float:
-    """Mouth width plus the lift of its corners above the inner-lip midline (along the face's
-    `down`), in pixels: what a smile raises."""
-    corners = points[list(MOUTH_CORNERS), :2]
-    width = float(np.linalg.norm(corners[1] - corners[0]))
-    lift = float((points[list(LIP_MIDDLE), :2].mean(axis=0) - corners.mean(axis=0)) @ down)
-    return width + lift
-
-
 def measure_motion(faces: Sequence[Face]) -> dict[str, Any]:
     """Raw motion measurements of a face sequence (all distances in IOD units)."""
     meshes, times = _meshes(faces)
@@ -209,7 +178,7 @@ def measure_motion(faces: Sequence[Face]) -> dict[str, Any]:
     residual: dict[str, list[float]] = {name: [] for name in (*regions, "anchors")}
     expressive = set(MOUTH) | set(CHEEKS) | set(BROWS) | set(EYELIDS)
     stable = [i for i in range(MESH_POINTS) if i not in expressive]
-    angles, shifts, plane_rms, rigid_rms, lip_gap, smile = [], [], [], [], [], []
+    angles, shifts, plane_rms, rigid_rms, lip_gap = [], [], [], [], []
     centre = template[:, :2].mean(axis=0)
     for mesh in meshes:
         camera, translation, rotation = weak_perspective_fit(template[anchors], mesh[anchors, :2])
@@ -222,7 +191,6 @@ def measure_motion(faces: Sequence[Face]) -> dict[str, Any]:
         rigid = predicted[LOWER_LIP_INNER] - predicted[UPPER_LIP_INNER]
         down = camera[:, 1] / max(float(np.linalg.norm(camera[:, 1])), 1e-9)
         lip_gap.append(float((seen - rigid) @ down) / iod)
-        smile.append((mouth_smile(mesh, down) - mouth_smile(predicted, down)) / iod)
         angles.append(rotation_angle_deg(rotation))
         shifts.append(float(np.linalg.norm(predicted.mean(axis=0) - centre)) / iod)
         plane_rms.append(homography_residual(template[stable], mesh[stable]) / iod)
@@ -252,7 +220,6 @@ def measure_motion(faces: Sequence[Face]) -> dict[str, Any]:
         "lip_gap_range_iod": round(
             float(np.percentile(lip_gap, 90) - np.percentile(lip_gap, 10)), 4
         ),
-        "smile_range_iod": round(float(np.percentile(smile, 90) - np.percentile(smile, 10)), 4),
         "plane_fit_rms_iod": round(float(np.mean(plane_rms)), 4),
         "rigid_3d_fit_rms_iod": round(float(np.mean(rigid_rms)), 4),
         "plane_vs_3d_ratio": round(
@@ -288,16 +255,12 @@ def motion_cue(track: Track | Sequence[Face]) -> CueScore:
         or m["translation_iod_p90"] >= STILL_TRANSLATION_IOD
     )
     lip_gap = m["lip_gap_range_iod"]
-    facing = m["rotation_deg_p90"] < LIP_GAP_MAX_ROTATION_DEG
-    readable = lip_gap >= LIP_GAP_NOISE * noise and facing
-    mouth_play = _sigmoid((lip_gap - LIP_GAP_IOD) / LIP_GAP_SCALE_IOD) if readable else 0.0
-    smile = m["smile_range_iod"]
-    if smile >= LIP_GAP_NOISE * noise and facing:
-        mouth_play = max(mouth_play, _sigmoid((smile - SMILE_IOD) / SMILE_SCALE_IOD))
+    readable = lip_gap >= LIP_GAP_NOISE * noise and m["rotation_deg_p90"] < LIP_GAP_MAX_ROTATION_DEG
+    speech = _sigmoid((lip_gap - LIP_GAP_IOD) / LIP_GAP_SCALE_IOD) if readable else 0.0
     expressive = deform >= max(DEFORM_IOD, 3.0 * noise)
     ratio = max(m["plane_vs_3d_ratio"], 1e-6)
     planarity_informative = ratio >= HEAD_WINS or ratio <= PLANE_WINS
-    if not moving and not expressive and mouth_play < 0.5 and not planarity_informative:
+    if not moving and not expressive and speech < 0.5 and not planarity_informative:
         return CueScore(
             CUE, None, reason="too still: no head motion or expression to judge", evidence=m
         )
@@ -313,7 +276,7 @@ def motion_cue(track: Track | Sequence[Face]) -> CueScore:
         # 1 s, 0.32 at 3 s, 0.08 at 10 s. A still face is weak evidence that grows with time.
         stay = float(np.exp(-seconds / EXPRESSION_GAP_S))
         parts["deformation"] = stay / (1.0 + stay)
-    parts["deformation"] = max(parts["deformation"], mouth_play)
+    parts["deformation"] = max(parts["deformation"], speech)
     mouth = m["deformation_iod_p90"]["mouth"]
     if mouth >= 2 * DEFORM_IOD and m["cheek_mouth_coupling"] is not None:
         parts["cheek_coupling"] = _sigmoid((m["cheek_mouth_coupling"] - 0.12) / 0.03)
