@@ -100,8 +100,9 @@ def refused_share(scores: ScoreSet, bona_fide: bool) -> float:
     return float(np.mean(~accepted[chosen] if bona_fide else accepted[chosen]))
 
 
-def train_folds(site: Path, work: Path, workers: str) -> None:
-    print("\n1. `pad train --folders`, three subject folds (REAL NUAA)")
+def train_folds(site: Path, work: Path, workers: str, without: str) -> None:
+    flag = f" --without {without}" if without else ""
+    print(f"\n1. `pad train --folders{flag}`, three subject folds (REAL NUAA)")
     print("| held out | presentations | EER | APCER at medium | BPCER at medium |")
     print("|---|---:|---:|---:|---:|")
     rates = []
@@ -109,7 +110,7 @@ def train_folds(site: Path, work: Path, workers: str) -> None:
         out = work / f"model-{fold[0]}"
         unmask(
             "pad", "train", "--folders", str(site), "--test-subjects", ",".join(fold),
-            "--out", str(out), "--workers", workers,
+            "--out", str(out), "--workers", workers, *(["--without", without] if without else []),
         )  # fmt: skip
         held = read_scores(out / "held-out" / "scores.csv")
         scored = held.scored
@@ -199,6 +200,7 @@ def main() -> None:
         default=None,
         help="copies of the sample under a colour cast (benchmarks/colour_cast.py's gains)",
     )
+    parser.add_argument("--without", default="", help="cues `pad train` leaves out (its --without)")
     parser.add_argument(
         "--workflows", default="train,adapt", help="which of train and adapt to run (comma list)"
     )
@@ -224,7 +226,7 @@ def main() -> None:
             f"{counts['bona_fide']} bona fide, {counts['print']} prints"
         )
         if "train" in chosen:
-            train_folds(site, work, args.workers)
+            train_folds(site, work, args.workers, args.without)
         if "adapt" in chosen:
             adapt(site, work, args.workers)
 

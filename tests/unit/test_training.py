@@ -84,6 +84,31 @@ def test_train_without_surface_leaves_texture_out(tiny_lab: Path, tmp_path: Path
     assert set(model.fusion.channel_levels) == set(model.fusion.levels)
 
 
+def test_train_without_a_cue_never_weighs_it(tiny_lab: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "model"
+    args = ["pad", "train", "--protocol", str(tiny_lab), "--out", str(out), "--workers", "1"]
+    assert main([*args, "--without-surface", "--without", "thermal"]) == 0
+    capsys.readouterr()
+    model = PadModel.load(out)
+    assert model.provenance["cues_left_out"] == ["thermal"]
+    assert "thermal" not in model.fusion.calibration and "thermal" not in model.fusion.weights
+    assert "thermal" not in model.fusion.cues
+
+
+def test_train_without_an_unknown_cue_names_it_before_reading_anything(
+    tmp_path: Path, capsys
+) -> None:
+    site = tmp_path / "site"
+    for label in ("bona_fide", "print"):
+        (site / label).mkdir(parents=True)
+        (site / label / "face.png").write_bytes(b"\x89PNG\r\n\x1a\n not read before the check")
+    args = ["pad", "train", "--folders", str(site), "--out", str(tmp_path / "m")]
+    code = main([*args, "--without", "recapture,pluse"])
+    err = capsys.readouterr().err
+    assert code == 2 and "no cue named pluse" in err and "pulse" in err
+    assert not (tmp_path / "m").exists()
+
+
 def test_folder_layout_with_an_unknown_label_exits_12_naming_it(tmp_path: Path, capsys) -> None:
     (tmp_path / "site" / "bona_fide").mkdir(parents=True)
     (tmp_path / "site" / "prnt").mkdir()

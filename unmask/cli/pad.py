@@ -93,6 +93,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "it would judge the camera rather than the face); decide on the other cues",
     )
     train.add_argument(
+        "--without",
+        default="",
+        metavar="CUE[,CUE]",
+        help="leave these cues out of the fusion, e.g. recapture when the held-out report of a "
+        "run with and one without it shows it costing your people more than it gives; surface "
+        "is --without-surface",
+    )
+    train.add_argument(
         "--recapture",
         type=Path,
         default=None,
@@ -223,12 +231,14 @@ def run_train(args: argparse.Namespace) -> Outcome:
         if sys.argv and sys.argv[0].endswith("unmask")
         else "unmask pad train"
     )
+    without = {name.strip() for name in args.without.split(",") if name.strip()}
     model, summary = train_pad(
         protocols,
         seed=args.seed,
         workers=args.workers,
         max_seconds=args.max_seconds,
-        with_surface_model=not args.without_surface,
+        with_surface_model=not args.without_surface and "surface" not in without,
+        without=without - {"surface"},
         command=command,
         test_subjects={s.strip() for s in args.test_subjects.split(",") if s.strip()},
         test_share=args.test_share,
