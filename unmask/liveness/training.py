@@ -287,7 +287,8 @@ def train_pad(
     the recapture classifier (scripts/train_recapture.py) the model carries and calibrates.
     `without` names cues the fusion leaves out: the model never weighs them, though the engine
     still reports them (on a site's own NUAA folders the shipped recapture cue, weighted beside
-    the site's texture classifier, took one fold's held-out EER from 2.0 % to 3.6 %).
+    the site's texture classifier, took one fold's held-out EER from 2.0 % to 3.6 % and lowered
+    the other two's: which cues help is the site's to read off its held-out report).
     """
     extras = tuple(str(Path(p).absolute()) for p in extra_models)
     loaded = load_extra_models(extras)
