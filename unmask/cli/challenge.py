@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from unmask.cli.flags import add_data_dir
+from unmask.cli.flags import add_data_dir, comma_list
 from unmask.cli.output import Outcome, add_json_flag
 from unmask.datadir import resolve_data_dir, secret
 from unmask.liveness.sensors import DEFAULT_KINDS, DEFAULT_SECONDS, DEFAULT_TTL
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> Outcome:
 
     folder = resolve_data_dir(args.data_dir)
     issuer = ChallengeIssuer(secret(folder, "challenge"))
-    kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
+    kinds = comma_list(args.kinds)
     challenge = issuer.new(kinds=kinds, seconds=args.seconds, ttl=args.ttl)
     return Outcome(document=challenge.as_dict(), text=describe(challenge))
 

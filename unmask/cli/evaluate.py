@@ -14,6 +14,7 @@ from unmask.cli.flags import (
     add_db,
     add_deprecated_db,
     add_liveness_level,
+    comma_list,
     dataset_spec,
 )
 from unmask.cli.liveness import LEVEL_NAMES, add_engine_flags
@@ -118,7 +119,7 @@ def _spec(args: argparse.Namespace) -> BootstrapSpec | None:
 
 
 def _expected(args: argparse.Namespace) -> list[str]:
-    return [s.strip() for s in args.species.split(",") if s.strip()]
+    return comma_list(args.species)
 
 
 def _evaluate(args: argparse.Namespace, scores: ScoreSet, dev: ScoreSet | None) -> Evaluation:

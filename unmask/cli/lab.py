@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from unmask.cli.flags import comma_list
 from unmask.cli.output import Outcome, add_json_flag
 from unmask.errors import InputError
 from unmask.lab_names import CODECS, PRESET_MEANINGS, SIMULATION_NOTE, SPECIES
@@ -19,10 +20,6 @@ def parse_size(text: str) -> tuple[int, int]:
     if not sep or not width.isdigit() or not height.isdigit():
         raise argparse.ArgumentTypeError(f"{text!r}: expected WIDTHxHEIGHT, e.g. 640x480")
     return int(width), int(height)
-
-
-def parse_list(text: str) -> list[str]:
-    return [item.strip() for item in text.split(",") if item.strip()]
 
 
 def register(subparsers: Any) -> None:
@@ -43,7 +40,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument(
         "--species",
-        type=parse_list,
+        type=comma_list,
         default=list(SPECIES),
         help=f"comma-separated, from {','.join(SPECIES)} (default: all)",
     )
@@ -57,7 +54,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--channels",
-        type=parse_list,
+        type=comma_list,
         default=["rgb"],
         help="comma-separated from rgb,thermal,nir,depth (default rgb)",
     )
@@ -176,7 +173,7 @@ def run(args: argparse.Namespace) -> Outcome:
             progress=progress,
             challenge=Challenge.load(args.challenge) if args.challenge else None,
             preset=args.preset,
-            challenge_kinds=[k for k in (args.challenge_each or "").split(",") if k],
+            challenge_kinds=comma_list(args.challenge_each or ""),
             glasses=args.glasses,
         )
     finally:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from unmask.cli.flags import add_liveness_level, dataset_spec
+from unmask.cli.flags import add_liveness_level, comma_list, dataset_spec
 from unmask.cli.liveness import LEVEL_NAMES, add_engine_flags
 from unmask.cli.output import Outcome, add_json_flag
 from unmask.cli.outputs import add_force_flag, claim_outputs
@@ -231,7 +231,7 @@ def run_train(args: argparse.Namespace) -> Outcome:
         if sys.argv and sys.argv[0].endswith("unmask")
         else "unmask pad train"
     )
-    without = {name.strip() for name in args.without.split(",") if name.strip()}
+    without = set(comma_list(args.without))
     model, summary = train_pad(
         protocols,
         seed=args.seed,
@@ -240,7 +240,7 @@ def run_train(args: argparse.Namespace) -> Outcome:
         with_surface_model=not args.without_surface and "surface" not in without,
         without=without - {"surface"},
         command=command,
-        test_subjects={s.strip() for s in args.test_subjects.split(",") if s.strip()},
+        test_subjects=set(comma_list(args.test_subjects)),
         test_share=args.test_share,
         extra_models=args.extra_model,
         recapture=str(args.recapture) if args.recapture else shipped_recapture(),
