@@ -652,7 +652,7 @@ def test_a_face_nothing_rules_a_species_out_for_is_never_accepted() -> None:
     labels = ["bona_fide"] * 60 + ["replay"] * 40 + ["mask_rigid"] * 40
     model = FusionModel().fit([species_case(label, rng) for label in labels], labels)
     moving = {"motion": CueScore("motion", 0.95, 0.8)}
-    assert model.unruled(moving) == ("replay",)
+    assert model.case(moving).unruled == ("replay",)
     assert model.fused_one(moving) is None
     for level in ("low", "medium"):
         model.levels[level] = replace(model.levels[level], threshold=0.01)

@@ -90,6 +90,7 @@ def test_train_without_a_cue_never_weighs_it(tiny_lab: Path, tmp_path: Path, cap
     assert main([*args, "--without-surface", "--without", "thermal"]) == 0
     capsys.readouterr()
     model = PadModel.load(out)
+    assert model.surface is None and model.provenance["surface_classifier"] is False
     assert model.provenance["cues_left_out"] == ["thermal"]
     assert "thermal" not in model.fusion.calibration and "thermal" not in model.fusion.weights
     assert "thermal" not in model.fusion.cues

@@ -231,14 +231,13 @@ def run_train(args: argparse.Namespace) -> Outcome:
         if sys.argv and sys.argv[0].endswith("unmask")
         else "unmask pad train"
     )
-    without = set(comma_list(args.without))
     model, summary = train_pad(
         protocols,
         seed=args.seed,
         workers=args.workers,
         max_seconds=args.max_seconds,
-        with_surface_model=not args.without_surface and "surface" not in without,
-        without=without - {"surface"},
+        with_surface_model=not args.without_surface,
+        without=set(comma_list(args.without)),
         command=command,
         test_subjects=set(comma_list(args.test_subjects)),
         test_share=args.test_share,

@@ -646,10 +646,6 @@ class FusionModel:
         case = self.case(cues)
         return case.weakest, case.parts
 
-    def unruled(self, cues: Mapping[str, CueScore]) -> tuple[str, ...]:
-        """The attack species against which no conclusive cue here counts (`case`)."""
-        return self.case(cues).unruled
-
     def fused_one(self, cues: Mapping[str, CueScore]) -> float | None:
         """The fused score; None where no cue spoke or some species is unruled (`case`)."""
         return self.case(cues).score

@@ -285,8 +285,9 @@ def train_pad(
     `extra_models` (ONNX files with their sidecars) add their cues, calibrated like the others;
     the model records their identity and refuses to run with any other file. `recapture` is
     the recapture classifier (scripts/train_recapture.py) the model carries and calibrates.
-    `without` names cues the fusion leaves out: the model never weighs them, though the engine
-    still reports them (on a site's own NUAA folders the shipped recapture cue, weighted beside
+    `without` names cues the fusion leaves out (`surface` among them fits no texture classifier,
+    as `with_surface_model=False`): the model never weighs them, though the engine still
+    reports them (on a site's own NUAA folders the shipped recapture cue, weighted beside
     the site's texture classifier, took one fold's held-out EER from 2.0 % to 3.6 % and lowered
     the other two's: which cues help is the site's to read off its held-out report).
     """
@@ -299,6 +300,7 @@ def train_pad(
         raise InputError(
             f"--without: no cue named {', '.join(unknown)}; the cues: {', '.join(known)}"
         )
+    with_surface_model = with_surface_model and "surface" not in without
     wanted = ("train", "dev", HELD_OUT) if held_out_report else ("train", "dev")
     observed: list[tuple[Observed, str]] = []
     for protocol in protocols:
