@@ -661,12 +661,12 @@ def test_a_face_nothing_rules_a_species_out_for_is_never_accepted() -> None:
         assert (reason or "").startswith("nothing here rules out replay"), reason
         assert "(context)" in (reason or ""), reason
     framed = {**moving, "context": CueScore("context", 0.9, 0.8)}
-    assert model.unruled(framed) == () and model.fused_one(framed) is not None
+    assert model.case(framed).unruled == () and model.fused_one(framed) is not None
     only_context = {"context": CueScore("context", 0.9, 0.8)}
-    assert model.unruled(only_context) == ("mask_rigid",)
+    assert model.case(only_context).unruled == ("mask_rigid",)
     # A face as rigid as the masks is an attack all the same, on the evidence against masks.
     rigid = {"motion": CueScore("motion", 0.05, 0.8)}
-    assert model.unruled(rigid) == ("replay",)
+    assert model.case(rigid).unruled == ("replay",)
     assert model.decide(rigid, "medium") == ("attack", None, None, ("motion",))
 
 
