@@ -1,21 +1,26 @@
-"""PAD under colour casts: do decisions on real faces and real attacks depend on white balance?
+"""PAD under colour casts and exposure errors: do decisions on real faces and real attacks
+depend on white balance or on how bright the camera renders the face?
 
     uv run python benchmarks/colour_cast.py [--nuaa 100] [--model DIR]
 
 A global colour cast is set by the light, by the camera's white balance, and by an attacker
 (a replay screen's warm night mode, a print's warmer inks). A PAD decision that moves with it
-refuses people under cool light and accepts attacks that are warmer. Every image here is REAL;
-the casts are per-channel gains on the 8-bit image (red and blue against green, none above 1,
-so that a cast clips nothing), the same for
-bona fide and attacks: deepface and face_recognition photos (bona fide), a seeded NUAA sample of
+refuses people under cool light and accepts attacks that are warmer. Exposure is set by the
+camera's auto exposure, which meters the whole frame: a face before a bright window or door
+comes out darker, one before a dark wall brighter, and an attacker can light a print or turn a
+screen up. Every image here is REAL; the casts are per-channel gains on the 8-bit image (red
+and blue against green, none above 1, so that a cast clips nothing) and the exposure errors
+gains in linear light (sRGB decoded and re-encoded; what a brighter exposure pushes past white
+clips, as in a camera), the same for bona fide and attacks: deepface and face_recognition photos (bona fide), a seeded NUAA sample of
 both classes, the SiW-Mv2 demo frames (live and spoof) and the silent-face print and replay.
-Printed per cast: BPCER of every bona fide set and APCER of every attack set at `low` and
+Printed per condition: BPCER of every bona fide set and APCER of every attack set at `low` and
 `medium`, and the median recapture score.
 """
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +35,7 @@ from benchmarks.pad_real import (
     siw_frame_paths,
 )
 from unmask.errors import UnmaskError
+from unmask.lab.recapture import to_linear, to_srgb
 from unmask.media import read_image
 from unmask.types import Frame
 
@@ -43,6 +49,34 @@ CASTS = (
     ("cool 5 %", 0.95, 1.05),
     ("cool 10 %", 0.9, 1.1),
     ("cool 20 %", 0.8, 1.2),
+)
+#: (name, exposure error in stops): a face metered half a stop or a stop too dark (backlight: a
+#: window or a lit doorway behind the person; auto exposure meters the frame, not the face) and
+#: half a stop too bright (a dark background, or an attacker lighting a print or turning a
+#: screen up). Assumptions about typical metering errors, not measured on a camera.
+EXPOSURES = (
+    ("under 1 EV", -1.0),
+    ("under 0.5 EV", -0.5),
+    ("over 0.5 EV", 0.5),
+)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """How a camera renders the same scene: a white-balance cast and an exposure error."""
+
+    name: str
+    red: float = 1.0
+    blue: float = 1.0
+    stops: float = 0.0
+
+    def apply(self, image: np.ndarray) -> np.ndarray:
+        return exposed(cast(image, self.red, self.blue), self.stops)
+
+
+CONDITIONS = (
+    *(Condition(name, red=red, blue=blue) for name, red, blue in CASTS),
+    *(Condition(name, stops=stops) for name, stops in EXPOSURES),
 )
 
 
@@ -75,6 +109,14 @@ def cast(image: np.ndarray, red: float, blue: float) -> np.ndarray:
     return np.clip(image.astype(np.float64) * gains + 0.5, 0, 255).astype(np.uint8)
 
 
+def exposed(image: np.ndarray, stops: float) -> np.ndarray:
+    """The image as an exposure `stops` brighter (negative: darker) would have recorded it."""
+    if stops == 0.0:
+        return image
+    linear = to_linear(image) * np.float32(2.0**stops)
+    return np.asarray(np.round(to_srgb(linear) * 255.0), dtype=np.uint8)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     common_arguments(parser, nuaa=100)
@@ -85,18 +127,18 @@ def main() -> int:
     items = still_sets(root, args.nuaa, args.seed)
     frames = {item.path: read_image(item.path).image for item in items}
     groups = sorted({(item.group, item.label) for item in items})
-    print(f"REAL images under simulated casts; model {engine.model.identity[:12]}")
+    print(f"REAL images under simulated casts and exposures; model {engine.model.identity[:12]}")
     header = " | ".join(
         f"{g} {'BPCER' if lab == 'bona_fide' else lab + ' APCER'}" for g, lab in groups
     )
-    print(f"| cast | level | {header} | median recapture (bona fide / attacks) |")
+    print(f"| condition | level | {header} | median recapture (bona fide / attacks) |")
     print("|---|---|" + "---|" * (len(groups) + 1))
-    for name, red, blue in CASTS:
+    for condition in CONDITIONS:
         accepted: dict[tuple[str, str, str], list[bool]] = {}
         recapture: dict[bool, list[float]] = {True: [], False: []}
         for item in items:
             try:
-                verdict = engine.assess([Frame(cast(frames[item.path], red, blue), 0, 0.0)])
+                verdict = engine.assess([Frame(condition.apply(frames[item.path]), 0, 0.0)])
             except UnmaskError:
                 continue
             cues = verdict.main.verdict.cues
@@ -114,7 +156,7 @@ def main() -> int:
                 chosen = accepted.get((group, label, level), [])
                 share = float(np.mean(chosen)) if chosen else float("nan")
                 cells.append(f"{1 - share:.1%}" if label == "bona_fide" else f"{share:.1%}")
-            print(f"| {name} | {level} | {' | '.join(cells)} | {medians} |")
+            print(f"| {condition.name} | {level} | {' | '.join(cells)} | {medians} |")
     return 0
 
 

@@ -1,7 +1,7 @@
 """Site adaptation on real NUAA: the two workflows of docs/site-adaptation.md, run as a user would.
 
     uv run python benchmarks/site_adaptation.py [--per-subject 60] [--seed 0] [--work DIR]
-        [--monochrome | --cast "cool 5 %"] [--workflows train,adapt]
+        [--monochrome | --condition "cool 5 %"] [--workflows train,adapt]
 
 REAL data, research use only: NUAA's webcam faces and prints stay on this machine (symlinks in
 --work, a temporary folder by default) and never reach the repository or the shipped model.
@@ -18,10 +18,11 @@ REAL data, research use only: NUAA's webcam faces and prints stay on this machin
 
 `--monochrome` writes grey copies of the sample (BT.601 luma, in --work) instead of links: the
 same two workflows for a site whose camera is greyscale or in night mode, where the shipped
-model's colour cues cannot judge. `--cast NAME` writes copies under one of
-benchmarks/colour_cast.py's casts instead: a site whose camera's white balance differs from the
-cameras the shipped model was calibrated on, which moves its recapture cue (docs/recapture.md,
-"Colour casts"); adapt is the remedy a site without attack captures has.
+model's colour cues cannot judge. `--condition NAME` writes copies under one of
+benchmarks/colour_cast.py's conditions instead: a site whose camera's white balance or exposure
+differs from the cameras the shipped model was calibrated on, which moves its recapture cue
+(docs/recapture.md, "Colour casts" and "Exposure"); adapt is the remedy a site without attack
+captures has.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from benchmarks.colour_cast import CASTS, cast
+from benchmarks.colour_cast import CONDITIONS, Condition
 from unmask.data import shared_data_dir
 from unmask.evaluation.curves import score_eer
 from unmask.evaluation.protocols.base import ProtocolEntry, write_protocol_csv
@@ -161,16 +162,16 @@ def adapt(site: Path, work: Path, workers: str) -> None:
 
 
 def site_camera(
-    monochrome: bool, cast_name: str | None
+    monochrome: bool, condition_name: str | None
 ) -> tuple[Callable[[Path], np.ndarray] | None, str]:
     """The site camera the sample is seen through (None: NUAA's own) and how to say so."""
-    if monochrome and cast_name:
-        sys.exit("--monochrome and --cast: a grey camera has no colour cast")
+    if monochrome and condition_name:
+        sys.exit("--monochrome and --condition: give one site camera")
     if monochrome:
         return grey, " in grey"
-    if cast_name:
-        _, red, blue = next(c for c in CASTS if c[0] == cast_name)
-        return partial(cast_bgr, red=red, blue=blue), f" under a {cast_name} cast"
+    if condition_name:
+        condition = next(c for c in CONDITIONS if c.name == condition_name)
+        return partial(seen_under, condition=condition), f" seen {condition_name}"
     return None, ""
 
 
@@ -182,9 +183,9 @@ def grey(path: Path) -> np.ndarray:
     return image
 
 
-def cast_bgr(path: Path, red: float, blue: float) -> np.ndarray:
-    """The image under colour_cast's cast, in OpenCV's channel order."""
-    return np.ascontiguousarray(cast(read_image(path).image, red, blue)[..., ::-1])
+def seen_under(path: Path, condition: Condition) -> np.ndarray:
+    """The image under one of colour_cast's conditions, in OpenCV's channel order."""
+    return np.ascontiguousarray(condition.apply(read_image(path).image)[..., ::-1])
 
 
 def main() -> None:
@@ -195,10 +196,10 @@ def main() -> None:
     parser.add_argument("--workers", default="2")
     parser.add_argument("--monochrome", action="store_true", help="grey copies of the sample")
     parser.add_argument(
-        "--cast",
-        choices=[name for name, _, _ in CASTS],
+        "--condition",
+        choices=[condition.name for condition in CONDITIONS],
         default=None,
-        help="copies of the sample under a colour cast (benchmarks/colour_cast.py's gains)",
+        help="copies of the sample under a colour cast or exposure error (benchmarks/colour_cast.py)",
     )
     parser.add_argument("--without", default="", help="cues `pad train` leaves out (its --without)")
     parser.add_argument(
@@ -218,7 +219,7 @@ def main() -> None:
         site = work / "site"
         if site.exists():
             sys.exit(f"{site} exists: give an empty --work folder")
-        camera, seen_as = site_camera(args.monochrome, args.cast)
+        camera, seen_as = site_camera(args.monochrome, args.condition)
         counts = sample_site(data / "pad" / "nuaa", site, args.per_subject, args.seed, camera)
         print(
             f"REAL NUAA sample{seen_as}, seed {args.seed}, "
