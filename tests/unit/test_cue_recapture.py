@@ -24,6 +24,7 @@ from unmask.liveness.features.colour import (
 from unmask.liveness.fusion import FusionModel
 from unmask.liveness.model import DEFAULT_MODEL_DIR, PadModel
 from unmask.liveness.recapture import (
+    EXPOSURE_SCALED,
     FEATURE_NAMES,
     MODEL_COLUMNS,
     MODEL_FEATURES,
@@ -31,6 +32,7 @@ from unmask.liveness.recapture import (
     RecaptureModel,
     analysis_crop,
     recapture_cue,
+    recapture_features,
     score_view,
 )
 from unmask.types import Box, Face, Frame
@@ -105,7 +107,7 @@ def test_cue_is_inconclusive_without_model_or_with_a_tiny_face(toy_model: Recapt
     judged = recapture_cue([(frame, face_at(Box(50, 50, 100, 100)))] * 3, toy_model)
     assert judged.score is not None and 0.0 <= judged.score <= 1.0
     assert judged.evidence["frames_scored"] == 3
-    weighed = {"periodic_peaks", "sharpness", "gamut", "specular"}
+    weighed = {"periodic_peaks", "sharpness", "gamut", "specular", "relative_to_level"}
     assert set(judged.evidence["group_logits"]) == weighed
     # Dynamic range and LBP texture are measured (dynamic range reported), not weighed.
     assert "dynamic_range" not in judged.evidence["group_logits"]
@@ -127,6 +129,23 @@ def test_model_weighs_every_measurement_but_the_camera_set_groups(
     shares = toy_model.contributions(X[0])
     logit = float(toy_model.decision_function(X[:1])[0]) - toy_model.intercept_
     assert sum(shares.values()) == pytest.approx(logit)
+
+
+def test_exposure_moves_the_absolute_contrast_and_colour_but_not_their_share_of_the_level() -> None:
+    """Half a stop darker (a gain on linear light, re-encoded) lowers the 8-bit spreads and
+    chroma means by about 15 %; divided by the inner face's median level they stay within 2 %,
+    which is what lets the classifier tell a dark exposure from a print."""
+    image = bundled_faces()["eileen_collins"]
+    box = Box(174.0, 70.0, 105.0, 105.0)  # BlazeFace's box of her face in the 512x512 image
+    linear = (image.astype(np.float64) / 255.0) ** 2.2
+    darker = np.round(255.0 * (linear * 2**-0.5) ** (1 / 2.2)).astype(np.uint8)
+    before = recapture_features(analysis_crop(image, box))
+    after = recapture_features(analysis_crop(darker, box))
+    for name in EXPOSURE_SCALED:
+        absolute = FEATURE_NAMES.index(name)
+        relative = FEATURE_NAMES.index(f"{name}_per_level")
+        assert after[absolute] / before[absolute] < 0.9, name
+        assert after[relative] / before[relative] == pytest.approx(1.0, abs=0.02), name
 
 
 def test_pad_model_saves_and_finds_recapture(toy_model: RecaptureModel, tmp_path: Path) -> None:

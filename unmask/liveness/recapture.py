@@ -43,9 +43,10 @@ ANALYSIS_FACE_PX = 320
 MIN_FACE_PX = 56.0
 FULL_CONFIDENCE_PX = 140.0
 # MEASUREMENT_VERSION: how the features are measured (a training cache of measurements stays
-# valid while it holds); FEATURE_VERSION: which of them the model weighs (its input).
-MEASUREMENT_VERSION = 1
-FEATURE_VERSION = 3
+# valid while it holds); FEATURE_VERSION: which of them the model weighs (its input). Version 4
+# was an experiment never shipped (docs/recapture.md, "Colour casts").
+MEASUREMENT_VERSION = 2
+FEATURE_VERSION = 5
 FORMAT_VERSION = 1
 # Spectral bands in cycles per pixel: below LOW_CUT the face's own shape dominates.
 LOW_CUT = 0.04
@@ -53,6 +54,24 @@ PEAK_BANDS = ((0.04, 0.15), (0.15, 0.3), (0.3, 0.5))
 PEAK_LEVEL = 3.0  # natural-log power above the local radial median: about 13 dB
 DB_PER_NEPER = 10.0 / float(np.log(10.0))  # natural-log power ratio -> decibels
 
+#: Measurements in 8-bit units that scale with how bright the camera renders the face (a
+#: spread or a mean distance from grey doubles when the encoded levels do). Each is also given
+#: divided by the inner face's median level (`luma_p50`), which an exposure error or a dimmer
+#: light moves with them: the classifier then sees a print's squeezed contrast and gamut apart
+#: from a dark exposure. Both forms are weighed; the absolute form alone read half a stop of
+#: underexposure as a print (docs/recapture.md, "Exposure" and "Feature version 5").
+EXPOSURE_SCALED = (
+    "luma_spread",
+    "cr_spread",
+    "cb_spread",
+    "cr_mean",
+    "cb_mean",
+    "colourfulness",
+    "highlight_contrast",
+)
+#: The inner face's median level below which the ratios stop growing (5 % of full scale, about
+#: four stops under a mid-grey face): a near-black crop's ratios are noise over nothing.
+LEVEL_FLOOR = 0.05
 FEATURE_NAMES: tuple[str, ...] = (
     *(f"luma_peak_{lo:.2f}_{hi:.2f}" for lo, hi in PEAK_BANDS),
     "luma_peak_share",
@@ -83,6 +102,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "highlight_contrast",
     *(f"lbp_luma_r{r}_{b}" for r in (1, 2) for b in range(10)),
     *(f"lbp_cr_r1_{b}" for b in range(10)),
+    *(f"{name}_per_level" for name in EXPOSURE_SCALED),
 )
 GROUPS: dict[str, tuple[int, int]] = {
     "periodic_peaks": (0, 8),
@@ -90,7 +110,8 @@ GROUPS: dict[str, tuple[int, int]] = {
     "gamut": (12, 20),
     "dynamic_range": (20, 25),
     "specular": (25, 29),
-    "texture_lbp": (29, len(FEATURE_NAMES)),
+    "texture_lbp": (29, 59),
+    "relative_to_level": (59, len(FEATURE_NAMES)),
 }
 # Measured and reported as evidence, not weighed: a face's percentiles and stops of luma and
 # its shadows' saturation are set mostly by the camera's processing (exposure, tone curve,
@@ -228,7 +249,7 @@ def recapture_features(crop: NDArray[np.uint8]) -> NDArray[np.float64]:
         lbp_histograms(ycrcb[..., 0], radii=(1, 2)),
         lbp_histograms(np.ascontiguousarray(ycrcb[..., 1]), radii=(1,)),
     ]
-    return np.concatenate(
+    measured = np.concatenate(
         [
             luma_bands,
             [luma_share, max(rg_bands), rg_share, max(by_bands), by_share],
@@ -240,6 +261,8 @@ def recapture_features(crop: NDArray[np.uint8]) -> NDArray[np.float64]:
             *texture,
         ]
     )
+    scaled = measured[[FEATURE_NAMES.index(name) for name in EXPOSURE_SCALED]]
+    return np.concatenate([measured, scaled / max(float(p50), LEVEL_FLOOR)])
 
 
 class RecaptureModel(StandardizedLogistic):
