@@ -11,8 +11,9 @@ comes out darker, one before a dark wall brighter, and an attacker can light a p
 screen up. Every image here is REAL; the casts are per-channel gains on the 8-bit image (red
 and blue against green, none above 1, so that a cast clips nothing) and the exposure errors
 gains in linear light (sRGB decoded and re-encoded; what a brighter exposure pushes past white
-clips, as in a camera), the same for bona fide and attacks: deepface and face_recognition photos (bona fide), a seeded NUAA sample of
-both classes, the SiW-Mv2 demo frames (live and spoof) and the silent-face print and replay.
+clips, as in a camera), the same for bona fide and attacks: deepface and face_recognition
+photos (bona fide), a seeded NUAA sample of both classes, the SiW-Mv2 demo frames (live and
+spoof) and the silent-face print and replay.
 Printed per condition: BPCER of every bona fide set and APCER of every attack set at `low` and
 `medium`, and the median recapture score.
 """

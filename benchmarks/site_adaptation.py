@@ -171,7 +171,7 @@ def site_camera(
         return grey, " in grey"
     if condition_name:
         condition = next(c for c in CONDITIONS if c.name == condition_name)
-        return partial(seen_under, condition=condition), f" seen {condition_name}"
+        return partial(seen_under, condition=condition), f" under the condition {condition_name!r}"
     return None, ""
 
 

@@ -113,6 +113,7 @@ GROUPS: dict[str, tuple[int, int]] = {
     "texture_lbp": (29, 59),
     "relative_to_level": (59, len(FEATURE_NAMES)),
 }
+SCALED_COLUMNS = np.array([FEATURE_NAMES.index(name) for name in EXPOSURE_SCALED])
 # Measured and reported as evidence, not weighed: a face's percentiles and stops of luma and
 # its shadows' saturation are set mostly by the camera's processing (exposure, tone curve,
 # black level, flare, local tone mapping), which the simulated cameras do not span. Trained
@@ -261,8 +262,7 @@ def recapture_features(crop: NDArray[np.uint8]) -> NDArray[np.float64]:
             *texture,
         ]
     )
-    scaled = measured[[FEATURE_NAMES.index(name) for name in EXPOSURE_SCALED]]
-    return np.concatenate([measured, scaled / max(float(p50), LEVEL_FLOOR)])
+    return np.concatenate([measured, measured[SCALED_COLUMNS] / max(float(p50), LEVEL_FLOOR)])
 
 
 class RecaptureModel(StandardizedLogistic):
