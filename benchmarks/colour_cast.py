@@ -41,25 +41,6 @@ from unmask.media import read_image
 from unmask.types import Frame
 
 LEVELS = ("low", "medium")
-#: (name, red gain, blue gain): about 5 % and 10 % of colour temperature error either way, and a
-#: strong 20 %; a warm cast is what a screen's night mode or warm-toned print gives.
-CASTS = (
-    ("neutral", 1.0, 1.0),
-    ("warm 10 %", 1.1, 0.9),
-    ("warm 20 %", 1.2, 0.8),
-    ("cool 5 %", 0.95, 1.05),
-    ("cool 10 %", 0.9, 1.1),
-    ("cool 20 %", 0.8, 1.2),
-)
-#: (name, exposure error in stops): a face metered half a stop or a stop too dark (backlight: a
-#: window or a lit doorway behind the person; auto exposure meters the frame, not the face) and
-#: half a stop too bright (a dark background, or an attacker lighting a print or turning a
-#: screen up). Assumptions about typical metering errors, not measured on a camera.
-EXPOSURES = (
-    ("under 1 EV", -1.0),
-    ("under 0.5 EV", -0.5),
-    ("over 0.5 EV", 0.5),
-)
 
 
 @dataclass(frozen=True)
@@ -76,8 +57,21 @@ class Condition:
 
 
 CONDITIONS = (
-    *(Condition(name, red=red, blue=blue) for name, red, blue in CASTS),
-    *(Condition(name, stops=stops) for name, stops in EXPOSURES),
+    Condition("neutral"),
+    # Casts: about 5 % and 10 % of colour temperature error either way, and a strong 20 %; a
+    # warm cast is what a screen's night mode or warm-toned print gives.
+    Condition("warm 10 %", red=1.1, blue=0.9),
+    Condition("warm 20 %", red=1.2, blue=0.8),
+    Condition("cool 5 %", red=0.95, blue=1.05),
+    Condition("cool 10 %", red=0.9, blue=1.1),
+    Condition("cool 20 %", red=0.8, blue=1.2),
+    # Exposure errors: a face metered half a stop or a stop too dark (backlight: a window or a
+    # lit doorway behind the person; auto exposure meters the frame, not the face) and half a
+    # stop too bright (a dark background, or an attacker lighting a print or turning a screen
+    # up). Assumptions about typical metering errors, not measured on a camera.
+    Condition("under 1 EV", stops=-1.0),
+    Condition("under 0.5 EV", stops=-0.5),
+    Condition("over 0.5 EV", stops=0.5),
 )
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from benchmarks.colour_cast import exposed
 from unmask.bundled import bundled_faces
 from unmask.errors import InputError, ModelError
 from unmask.lab.recapture import capture, sample_camera, sample_print, sample_screen
@@ -137,8 +138,7 @@ def test_exposure_moves_the_absolute_contrast_and_colour_but_not_their_share_of_
     which is what lets the classifier tell a dark exposure from a print."""
     image = bundled_faces()["eileen_collins"]
     box = Box(174.0, 70.0, 105.0, 105.0)  # BlazeFace's box of her face in the 512x512 image
-    linear = (image.astype(np.float64) / 255.0) ** 2.2
-    darker = np.round(255.0 * (linear * 2**-0.5) ** (1 / 2.2)).astype(np.uint8)
+    darker = exposed(image, -0.5)
     before = recapture_features(analysis_crop(image, box))
     after = recapture_features(analysis_crop(darker, box))
     for name in EXPOSURE_SCALED:

@@ -6,8 +6,9 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from unmask.cli.flags import add_data_dir, comma_list
+from unmask.cli.flags import add_data_dir
 from unmask.cli.output import Outcome, add_json_flag
+from unmask.comma import comma_list
 from unmask.datadir import resolve_data_dir, secret
 from unmask.liveness.sensors import DEFAULT_KINDS, DEFAULT_SECONDS, DEFAULT_TTL
 

@@ -14,12 +14,12 @@ from unmask.cli.flags import (
     add_db,
     add_deprecated_db,
     add_liveness_level,
-    comma_list,
     dataset_spec,
 )
 from unmask.cli.liveness import LEVEL_NAMES, add_engine_flags
 from unmask.cli.output import Outcome, add_json_flag, dump_json, plural
 from unmask.cli.outputs import add_force_flag, claim_outputs
+from unmask.comma import comma_list
 from unmask.errors import InputError
 from unmask.evaluation.protocols import Protocol, protocol_kinds, read_protocol
 from unmask.liveness.levels import DEFAULT_LEVEL

@@ -17,11 +17,6 @@ from unmask.errors import InputError
 from unmask.liveness.levels import LEVEL_NAMES
 
 
-def comma_list(text: str) -> list[str]:
-    """The items of a comma list as typed (`pose, blink` or `a,,b`), blanks dropped."""
-    return [item.strip() for item in text.split(",") if item.strip()]
-
-
 class Deprecated(argparse.Action):
     """Stores like the flag it stands for, after one warning line naming the new spelling."""
 

@@ -9,8 +9,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from unmask.cli.flags import comma_list
 from unmask.cli.output import Outcome, add_json_flag
+from unmask.comma import comma_list
 from unmask.errors import InputError
 from unmask.lab_names import CODECS, PRESET_MEANINGS, SIMULATION_NOTE, SPECIES
 

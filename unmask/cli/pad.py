@@ -8,10 +8,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from unmask.cli.flags import add_liveness_level, comma_list, dataset_spec
+from unmask.cli.flags import add_liveness_level, dataset_spec
 from unmask.cli.liveness import LEVEL_NAMES, add_engine_flags
 from unmask.cli.output import Outcome, add_json_flag
 from unmask.cli.outputs import add_force_flag, claim_outputs
+from unmask.comma import comma_list
 from unmask.errors import InputError, ProtocolError
 from unmask.evaluation.protocols.base import Protocol, ProtocolEntry, read_protocol_csv
 from unmask.evaluation.protocols.registry import protocol_kinds, read_protocol

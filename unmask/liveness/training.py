@@ -347,8 +347,8 @@ def train_pad(
         if with_surface_model:
             surface = fitted_surface(train, crop_features(train), surface_c, provenance_data)
         dev_cues = [with_surface(o, surface) for o in dev]
-    names = tuple(dict.fromkeys([*CUE_NAMES, *(n for c in dev_cues for n in c)]))
-    names = tuple(n for n in names if n not in without)
+    seen = dict.fromkeys([*CUE_NAMES, *(n for c in dev_cues for n in c)])
+    names = tuple(n for n in seen if n not in without)
     fusion = FusionModel(cues=names).fit(
         dev_cues,
         [o.label for o in dev],

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form
 from starlette.concurrency import run_in_threadpool
 
+from unmask.comma import comma_list
 from unmask.datadir import secret
 from unmask.errors import InputError
 from unmask.liveness.challenge import (
@@ -132,8 +133,7 @@ async def issue_challenge(
     ),
 ) -> dict[str, Any]:
     issuer = ChallengeIssuer(secret(svc.settings.data_dir, "challenge"))
-    names = [k.strip() for k in kinds.split(",") if k.strip()]
-    return issuer.new(kinds=names, seconds=seconds, ttl=ttl).as_dict()
+    return issuer.new(kinds=comma_list(kinds), seconds=seconds, ttl=ttl).as_dict()
 
 
 @router.post("/challenges/verify", summary="check a capture against the challenge it answers")
